@@ -1,0 +1,69 @@
+# GroupLoop — one entry point for every job. `make help` lists the targets.
+# Each target installs what it needs into .venv (and node_modules) on first use.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+HOST_LIB := firmware/build/host/libgrouploop_core.so
+
+.DEFAULT_GOAL := help
+.PHONY: help setup up test lint perf flash bench docs clean firmware-host firmware-test browser
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+$(HOST_LIB): $(shell find firmware/core firmware/host -type f 2>/dev/null)
+	$(MAKE) -C firmware/host lib
+
+setup: $(STAMP) $(NODE_STAMP) $(HOST_LIB) ## install Python, JS and host-firmware dependencies into the project
+
+browser: ## install Debian's chromium for the browser tests (root only)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip (fail under CI=true)"
+
+up: setup ## start hub (5003), CDN (5008), docs (5006), web apps and a few emulated devices
+	$(BIN)/grouploop up
+
+test: setup browser ## build and test everything: firmware core (ASan/UBSan), Python, browser, HIL on emulated boards
+	$(MAKE) -C firmware/host test
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: setup ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy hub grouploop
+
+perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
+	$(PY) -m hub.perf
+
+flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
+	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))
+
+bench: setup ## build, publish, flash, run the HIL suites and write a report (emulated boards when none is attached)
+	$(BIN)/grouploop bench
+
+docs: setup ## build the documentation site (strict)
+	$(BIN)/mkdocs build --strict
+
+firmware-host: $(HOST_LIB) ## build the firmware core as a host library
+
+firmware-test: ## unit tests of the firmware core under ASan/UBSan
+	$(MAKE) -C firmware/host test
+
+clean: ## remove build outputs and caches (keeps .venv)
+	rm -rf firmware/build site build .pytest_cache .ruff_cache .mypy_cache test-artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,54 @@
+"""The one configuration loader: environment variables with defaults that work on one laptop.
+
+Variables (as in the original deployment): WS_HOST, WS_PORT, CDN_BASE_URL, WS_DEFAULT_URL,
+plus CDN_HOST/CDN_PORT for the CDN itself. Command-line flags override them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_WS_PORT = 5003
+DEFAULT_CDN_PORT = 5008
+DEFAULT_DOCS_PORT = 5006
+WEB_APP_PORTS = {"socket-client": 5004, "simulator": 5005, "device-emulator": 5007, "device-control": 5009}
+
+
+@dataclass(frozen=True)
+class Settings:
+    ws_host: str = "0.0.0.0"
+    ws_port: int = DEFAULT_WS_PORT
+    cdn_host: str = "0.0.0.0"
+    cdn_port: int = DEFAULT_CDN_PORT
+    cdn_base_url: str = f"http://localhost:{DEFAULT_CDN_PORT}"
+    ws_default_url: str = f"ws://localhost:{DEFAULT_WS_PORT}"
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise ValueError(f"{name}={raw!r} is out of the port range 0..65535")
+    return port
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from `env` (the process environment by default)."""
+    env = os.environ if env is None else env
+    ws_port = _port(env, "WS_PORT", DEFAULT_WS_PORT)
+    cdn_port = _port(env, "CDN_PORT", DEFAULT_CDN_PORT)
+    return Settings(
+        ws_host=env.get("WS_HOST") or "0.0.0.0",
+        ws_port=ws_port,
+        cdn_host=env.get("CDN_HOST") or "0.0.0.0",
+        cdn_port=cdn_port,
+        cdn_base_url=(env.get("CDN_BASE_URL") or f"http://localhost:{cdn_port}").rstrip("/"),
+        ws_default_url=env.get("WS_DEFAULT_URL") or f"ws://localhost:{ws_port}",
+    )
