@@ -16,7 +16,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "cdn": ("cdn.cli", "run the CDN (JS libraries, firmware builds, commands.json)"),
     "up": ("grouploop.up", "start hub, CDN, docs, web apps and a few emulated devices"),
     "emulate": ("emulator.cli", "run virtual devices (one or a swarm) against a hub"),
-    "board": ("bench.board_cli", "run emulated ESP32-C3 boards that esptool can flash"),
+    "board": ("emulator.board_cli", "run emulated ESP32-C3 boards that esptool can flash"),
     "build": ("bench.build_cli", "build the firmware (or a labelled stand-in image)"),
     "publish": ("bench.publish_cli", "publish a firmware build to the CDN"),
     "flash": ("bench.flash_cli", "flash boards in parallel with esptool and verify"),
