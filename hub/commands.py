@@ -1,0 +1,117 @@
+"""The command registry: which commands exist and how many parameters each needs.
+
+The one command table is the CDN's `/static/commands.json` (source: cdn/static/commands.json).
+At start-up the hub fetches it from `<CDN_BASE_URL>/static/commands.json`, retrying a few
+times; when the CDN cannot be reached it falls back to the copy packaged with this
+distribution — the same file, so the fallback always holds the full command set.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+log = logging.getLogger("hub")
+
+COMMANDS_PATH = "/static/commands.json"
+
+
+class CommandTableError(ValueError):
+    """commands.json is not a valid command table."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    parameters: tuple[str, ...]
+    description: str = ""
+
+    @property
+    def arity(self) -> int:
+        return len(self.parameters)
+
+
+@dataclass(frozen=True)
+class CommandRegistry:
+    commands: Mapping[str, CommandSpec]
+    source: str
+
+    def get(self, name: str) -> CommandSpec | None:
+        return self.commands.get(name)
+
+    def __len__(self) -> int:
+        return len(self.commands)
+
+    @classmethod
+    def from_json(cls, data: Any, source: str) -> CommandRegistry:
+        """Build the registry from the parsed commands.json; raises `CommandTableError`."""
+        table = data.get("commands") if isinstance(data, dict) else None
+        if not isinstance(table, dict) or not table:
+            raise CommandTableError(f"{source}: no 'commands' object")
+        commands = {}
+        for name, entry in table.items():
+            params = entry.get("parameters") if isinstance(entry, dict) else None
+            if not isinstance(params, list) or not all(
+                isinstance(p, dict) and isinstance(p.get("name"), str) for p in params
+            ):
+                raise CommandTableError(f"{source}: command {name!r} has no valid 'parameters'")
+            commands[name] = CommandSpec(
+                name, tuple(p["name"] for p in params), str(entry.get("description", ""))
+            )
+        return cls(commands, source)
+
+
+def packaged() -> CommandRegistry:
+    """The command table shipped in this distribution (cdn/static/commands.json)."""
+    path = resources.files("cdn").joinpath("static/commands.json")
+    return CommandRegistry.from_json(json.loads(path.read_text("utf-8")), "packaged fallback")
+
+
+def fetch(base_url: str, *, timeout: float = 2.0) -> CommandRegistry:
+    """Fetch the table from a CDN; raises OSError/ValueError when that fails."""
+    url = base_url.rstrip("/") + COMMANDS_PATH
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        data = json.loads(response.read().decode("utf-8"))
+    return CommandRegistry.from_json(data, url)
+
+
+def load(
+    base_url: str | None, *, attempts: int = 3, delay: float = 0.5, timeout: float = 2.0
+) -> CommandRegistry:
+    """The CDN's table when reachable within `attempts`, else the packaged fallback.
+
+    Blocking: the server calls it in a thread before it starts listening.
+    """
+    if base_url:
+        for attempt in range(1, attempts + 1):
+            try:
+                registry = fetch(base_url, timeout=timeout)
+            except (OSError, ValueError) as exc:
+                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                log.warning(
+                    "[COMMANDS] attempt %d/%d from %s failed: %s",
+                    attempt,
+                    attempts,
+                    base_url,
+                    reason,
+                )
+                if attempt < attempts:
+                    time.sleep(delay * attempt)
+                continue
+            log.info("[COMMANDS] loaded %d commands from %s", len(registry), registry.source)
+            return registry
+    registry = packaged()
+    log.warning(
+        "[COMMANDS] CDN %s unreachable: loaded %d commands from the %s",
+        base_url or "(none)",
+        len(registry),
+        registry.source,
+    )
+    return registry

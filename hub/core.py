@@ -1,0 +1,289 @@
+"""The hub's protocol handling, without I/O: text and time in, (connection, text) sends out.
+
+This module implements the table of docs/protocol.md. It owns no socket, no event loop and no
+clock; a transport shell (``hub.server`` for `websockets`, another for `picows`) drives it:
+
+    core = HubCore(registry, limits)
+    sends = core.connect(conn, now, remote="1.2.3.4:5678")  # [(conn, greeting)]
+    sends = core.receive(conn, text, now)          # answers, commands for devices
+    sends = core.receive_binary(conn, now)         # binary is refused with an error line
+    core.disconnect(conn, now)                     # forget the connection (and its device)
+    sends = core.flush(now, congested=is_congested)  # every ~10 ms: batched stream lines
+    core.expire(now)                               # every ~1 s: drop silent devices
+
+`conn` is any hashable the shell uses to find the connection again (its connection object).
+Every returned send is `(conn, text)`: the shell writes `text` as one text message to `conn`,
+in order. `congested(conn)` tells the core a subscriber cannot take more now (its write buffer
+is full); the core then holds that subscriber's stream lines in a bounded backlog (see
+`hub.fanout`). `now` is seconds on a monotonic clock. The core never raises on client input:
+malformed lines are answered with the documented error, or dropped and counted in `stats`.
+
+Errors outside the protocol table are answered as `error:<reason>` (`unknown_message`,
+`binary_not_supported`, `message_too_large`, `rate_limited`, `not_registered`); original
+clients treat any non-frame line as a server message, so they ignore them safely.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+
+from hub.commands import CommandRegistry
+from hub.fanout import Fanout, Send
+from hub.limits import Limits, TokenBucket
+from hub.stats import Stats
+
+log = logging.getLogger("hub")
+
+GREETING = "Connected to GroupLoop WebSocket server"
+NOTHING: Sequence[Send] = ()
+
+_FRAME = re.compile(r"[0-9a-f]{20}\Z").match
+_ANY_CASE_FRAME = re.compile(r"[0-9a-fA-F]{20}\Z").match
+_DEVICE_ID = re.compile(r"[0-9a-fA-F]{4}\Z").match
+# Labels: printable ASCII without ':' (it separates protocol fields), not only spaces.
+_LABEL = re.compile(r"[\x20-\x39\x3b-\x7e]+\Z").match
+
+
+@dataclass(slots=True, eq=False)
+class Device:
+    device_id: str
+    conn: Connection
+    registered_at: float
+    last_seen: float
+    last_frame: str | None = None
+    last_frame_at: float | None = None
+    frames: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Connection:
+    key: Hashable
+    remote: str
+    connected_at: float
+    bucket: TokenBucket | None
+    label: str | None = None
+    device: Device | None = None
+    subscribed: bool = False
+    #: When this connection was last told `error:rate_limited`.
+    limited_notice_at: float = float("-inf")
+
+
+class HubCore:
+    def __init__(self, commands: CommandRegistry, limits: Limits | None = None) -> None:
+        self.commands = commands
+        self.limits = limits or Limits()
+        self.stats = Stats()
+        self.connections: dict[Hashable, Connection] = {}
+        self.devices: dict[str, Device] = {}
+        self.fanout = Fanout(self.limits.subscriber_buffer_lines, self.stats)
+
+    # -- transport interface -------------------------------------------------------------
+
+    def connect(self, conn: Hashable, now: float, remote: str = "") -> Sequence[Send]:
+        limits = self.limits
+        bucket = None
+        if limits.rate_lines_per_s > 0:
+            bucket = TokenBucket(limits.rate_lines_per_s, limits.rate_burst, now)
+        self.connections[conn] = Connection(conn, remote, now, bucket)
+        self.stats.connections_total += 1
+        log.info("[CONNECT] %s (%d connections)", remote or conn, len(self.connections))
+        return [(conn, GREETING)]
+
+    def receive(self, conn: Hashable, text: str, now: float) -> Sequence[Send]:
+        c = self.connections.get(conn)
+        if c is None:
+            return NOTHING
+        stats = self.stats
+        stats.messages_received += 1
+        # Hot path: one frame from an already registered device (40 000 of these a second).
+        if len(text) == 20 and _FRAME(text):
+            if c.bucket is not None and not c.bucket.take(1, now):
+                return self._limited(c, 1, now)
+            stats.lines_received += 1
+            self._frame(c, text, now)
+            return NOTHING
+        if len(text) > self.limits.max_message_bytes:
+            return self._error(c, "message_too_large")
+        lines = text.split("\n")
+        if c.bucket is not None and not c.bucket.take(len(lines), now):
+            return self._limited(c, len(lines), now)
+        stats.lines_received += len(lines)
+        if c.device is not None:
+            c.device.last_seen = now
+        out: list[Send] = []
+        for line in lines:
+            line = line.strip()
+            if line:
+                self._line(c, line, now, out)
+        return out
+
+    def receive_binary(self, conn: Hashable, now: float) -> Sequence[Send]:
+        c = self.connections.get(conn)
+        return NOTHING if c is None else self._error(c, "binary_not_supported")
+
+    def disconnect(self, conn: Hashable, now: float) -> None:
+        c = self.connections.pop(conn, None)
+        if c is None:
+            return
+        if c.subscribed:
+            self.fanout.unsubscribe(conn)
+        if c.device is not None:
+            self._drop_device(c.device, "disconnected")
+        log.info(
+            "[DISCONNECT] %s after %.1f s (%d connections)",
+            c.remote or conn,
+            now - c.connected_at,
+            len(self.connections),
+        )
+
+    def flush(self, now: float, congested: Callable[[Hashable], bool] | None = None) -> list[Send]:
+        return self.fanout.flush(congested)
+
+    def expire(self, now: float) -> list[str]:
+        """Drop devices silent for longer than the silence timeout; returns their ids."""
+        deadline = now - self.limits.silence_timeout_s
+        silent = [d for d in self.devices.values() if d.last_seen < deadline]
+        for device in silent:
+            self.stats.devices_expired += 1
+            self._drop_device(device, f"silent for {now - device.last_seen:.1f} s")
+        return [d.device_id for d in silent]
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def _line(self, c: Connection, line: str, now: float, out: list[Send]) -> None:
+        if len(line) == 20 and _ANY_CASE_FRAME(line):
+            self._frame(c, line.lower(), now)
+        elif line == "ping":
+            out.append((c.key, "pong"))
+        elif line == "s":
+            if not c.subscribed:
+                c.subscribed = True
+                self.fanout.subscribe(c.key)
+            out.append((c.key, "stream:on"))
+        elif line.startswith("cmd:"):
+            out.append((c.key, self._command(line[4:], out)))
+        elif line.startswith("id:"):
+            out.append((c.key, self._identify(c, line[3:], now)))
+        elif line.startswith("ans:"):
+            self._answer(c, line[4:], out)
+        else:
+            self.stats.errors["unknown_message"] += 1
+            out.append((c.key, "error:unknown_message"))
+
+    def _frame(self, c: Connection, frame: str, now: float) -> None:
+        device = c.device
+        if device is None or device.device_id != frame[:4]:
+            device = self._register(c, frame[:4], now)
+        device.last_seen = now
+        device.last_frame = frame
+        device.last_frame_at = now
+        device.frames += 1
+        self.stats.frames_received += 1
+        if self.fanout.subscribers:
+            self.fanout.pending.append(frame)
+
+    def _identify(self, c: Connection, label: str, now: float) -> str:
+        too_long = len(label) > self.limits.max_label_length
+        if not label or too_long or not _LABEL(label) or label.isspace():
+            self.stats.errors["id_error"] += 1
+            return "id:error"
+        c.label = label
+        device_id = label.lower()
+        if _DEVICE_ID(label) and (c.device is None or c.device.device_id != device_id):
+            self._register(c, device_id, now)
+        return "id:ok"
+
+    def _answer(self, c: Connection, body: str, out: list[Send]) -> None:
+        if c.device is None:
+            self.stats.errors["not_registered"] += 1
+            out.append((c.key, "error:not_registered"))
+            return
+        self.stats.answers_received += 1
+        if self.fanout.subscribers:
+            self.fanout.pending.append(f"ans:{c.device.device_id}:{body}")
+
+    def _command(self, body: str, out: list[Send]) -> str:
+        """`cmd:<target>:<command>[:<params>]` → sends to devices (into `out`) and the answer."""
+        target, sep, rest = body.partition(":")
+        name, _, params = rest.partition(":")
+        targets = self._targets(target) if sep and name else None
+        if targets is None:
+            return self._command_error("invalid_format")
+        spec = self.commands.get(name)
+        if spec is None:
+            return self._command_error("unknown_command")
+        # A trailing empty parameter (`status:`) is no parameter; ':' inside the last one stays.
+        params = params.rstrip(":")
+        if spec.arity:
+            values = params.split(":", spec.arity - 1) if params else []
+            if len(values) < spec.arity or "" in values:
+                return self._command_error("missing_parameters")
+        message = f"{name}:{params}" if params else name
+        found = [d for d in targets if d is not None]
+        for device in found:
+            out.append((device.conn.key, message))
+        if target != "all" and "," not in target:
+            if not found:
+                log.info("[SEND] %s <- %s: no such device", target, message)
+                self.stats.commands["failed"] += 1
+                return "cmd:result:failed"
+            log.info("[SEND] %s <- %s", found[0].device_id, message)
+            self.stats.commands["success"] += 1
+            return "cmd:result:success"
+        log.info("[BROADCAST] %s -> %s: %d devices", message, target, len(found))
+        self.stats.commands["sent_to_devices"] += 1
+        return f"cmd:result:sent_to_{len(found)}_devices"
+
+    def _targets(self, target: str) -> list[Device | None] | None:
+        """Devices named by a target (None where not registered), or None when malformed."""
+        if target == "all":
+            return list(self.devices.values())
+        ids = target.split(",")
+        if not all(_DEVICE_ID(i) for i in ids):
+            return None
+        unique = dict.fromkeys(i.lower() for i in ids)
+        return [self.devices.get(i) for i in unique]
+
+    def _command_error(self, reason: str) -> str:
+        self.stats.errors[reason] += 1
+        return f"cmd:error:{reason}"
+
+    # -- registry -------------------------------------------------------------------------
+
+    def _register(self, c: Connection, device_id: str, now: float) -> Device:
+        if c.device is not None:
+            self._drop_device(c.device, f"now {device_id}")
+        previous = self.devices.get(device_id)
+        if previous is not None:
+            # Same id on a new connection (a device that reconnected): the newest wins.
+            self._drop_device(previous, "registered again from another connection")
+        device = Device(device_id, c, now, now)
+        self.devices[device_id] = device
+        c.device = device
+        log.info("[CONNECT] device %s registered from %s", device_id, c.remote or c.key)
+        return device
+
+    def _drop_device(self, device: Device, why: str) -> None:
+        if self.devices.get(device.device_id) is device:
+            del self.devices[device.device_id]
+        if device.conn.device is device:
+            device.conn.device = None
+        log.info("[DEVICE_DISCONNECT] %s: %s", device.device_id, why)
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def _error(self, c: Connection, reason: str) -> Sequence[Send]:
+        self.stats.errors[reason] += 1
+        log.warning("[ERROR] %s from %s", reason, c.remote or c.key)
+        return [(c.key, f"error:{reason}")]
+
+    def _limited(self, c: Connection, lines: int, now: float) -> Sequence[Send]:
+        """Drop rate-limited lines; say so at most once a second, not once per line."""
+        self.stats.lines_rate_limited += lines
+        if now - c.limited_notice_at < 1.0:
+            return NOTHING
+        c.limited_notice_at = now
+        return self._error(c, "rate_limited")

@@ -1,0 +1,52 @@
+"""The hub's limits and its per-connection rate limiter (no I/O, no clock of its own).
+
+Every limit is configurable (`grouploop hub --help`); the defaults hold a classroom with room to
+spare: a device sends 20 lines/s, a browser app a few.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    #: Largest accepted message in characters (the transport also caps it in bytes).
+    max_message_bytes: int = 64 * 1024
+    #: Sustained lines per second per connection; 0 disables rate limiting.
+    rate_lines_per_s: float = 200.0
+    #: Lines a connection may send in a burst above the sustained rate.
+    rate_burst: int = 400
+    #: Lines buffered per stream subscriber before the oldest are dropped.
+    subscriber_buffer_lines: int = 20_000
+    #: Seconds without a message after which a device leaves the registry.
+    silence_timeout_s: float = 10.0
+    #: Longest `id:<label>` label.
+    max_label_length: int = 64
+
+
+class TokenBucket:
+    """Allow `rate` lines per second with bursts up to `burst` lines.
+
+    `take` returns False when the lines exceed what the bucket holds; the caller drops them.
+    A message costing more than `burst` is never accepted: that is the point.
+    """
+
+    __slots__ = ("burst", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, burst: int, now: float) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.stamp = now
+
+    def take(self, cost: int, now: float) -> bool:
+        tokens = self.tokens + (now - self.stamp) * self.rate
+        if tokens > self.burst:
+            tokens = self.burst
+        self.stamp = now
+        if tokens >= cost:
+            self.tokens = tokens - cost
+            return True
+        self.tokens = tokens
+        return False
