@@ -1,0 +1,198 @@
+"""The firmware manifest: which builds the CDN offers under /firmware/.
+
+The manifest is `manifest.json` in the firmware folder (schema in docs/cdn.md):
+
+    {"schema": 1, "builds": [{"board": ..., "version": ..., "file": ..., "size": ...,
+     "sha256": ..., "md5": ..., "build_date": ..., "stand_in": false}, ...]}
+
+The CDN only reads it; `grouploop publish` (bench) adds builds with `publish()`, which copies
+the image and rewrites the manifest atomically under a lock, so a reader never sees a
+half-written manifest and two publishers never lose each other's entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA = 1
+MANIFEST_NAME = "manifest.json"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# A file name the CDN may serve: no folders, no hidden or temporary files.
+SAFE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+class ManifestError(ValueError):
+    """The manifest or a build entry is invalid; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Build:
+    board: str
+    version: str
+    file: str
+    size: int
+    sha256: str
+    md5: str
+    build_date: str
+    stand_in: bool = False
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Build:
+        if not isinstance(raw, Mapping):
+            raise ManifestError(f"a build entry must be an object, not {type(raw).__name__}")
+        missing = [name for name in _REQUIRED if name not in raw]
+        if missing:
+            raise ManifestError(f"build entry {raw.get('file', '?')!r} lacks {missing}")
+        build = cls(**{name: raw[name] for name in _FIELDS if name in raw})
+        build.validate()
+        return build
+
+    def validate(self) -> None:
+        for name in ("board", "version", "build_date"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ManifestError(f"{self.file!r}: {name} must be a non-empty string")
+        if not isinstance(self.file, str) or not SAFE_FILE.match(self.file):
+            raise ManifestError(f"file {self.file!r} must be a plain file name")
+        if self.file == MANIFEST_NAME:
+            raise ManifestError(f"a build cannot be called {MANIFEST_NAME}")
+        if not isinstance(self.size, int) or isinstance(self.size, bool) or self.size < 0:
+            raise ManifestError(f"{self.file!r}: size must be a non-negative integer")
+        if not isinstance(self.sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
+            raise ManifestError(f"{self.file!r}: sha256 must be 64 lowercase hex digits")
+        if not isinstance(self.md5, str) or not re.fullmatch(r"[0-9a-f]{32}", self.md5):
+            raise ManifestError(f"{self.file!r}: md5 must be 32 lowercase hex digits")
+        if not isinstance(self.stand_in, bool):
+            raise ManifestError(f"{self.file!r}: stand_in must be true or false")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_FIELDS = tuple(Build.__dataclass_fields__)
+_REQUIRED = tuple(name for name in _FIELDS if name != "stand_in")
+
+
+def default_firmware_dir(env: Mapping[str, str] | None = None) -> Path:
+    """CDN_FIRMWARE_DIR, or var/firmware in the project; the CDN and publish share it."""
+    env = os.environ if env is None else env
+    raw = env.get("CDN_FIRMWARE_DIR")
+    return Path(raw) if raw else PROJECT_ROOT / "var" / "firmware"
+
+
+def digests(path: Path) -> tuple[int, str, str]:
+    """(size, sha256 hex, md5 hex) of a file, read in chunks."""
+    sha256, md5, size = hashlib.sha256(), hashlib.md5(), 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 16):
+            sha256.update(chunk)
+            md5.update(chunk)
+            size += len(chunk)
+    return size, sha256.hexdigest(), md5.hexdigest()
+
+
+def build_for(
+    path: Path, *, board: str, version: str, stand_in: bool, build_date: str | None = None
+) -> Build:
+    """The manifest entry describing the image at `path` (under its own file name)."""
+    size, sha256, md5 = digests(path)
+    date = build_date or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    build = Build(board, version, path.name, size, sha256, md5, date, stand_in)
+    build.validate()
+    return build
+
+
+def load(firmware_dir: Path) -> list[Build]:
+    """The builds listed in the folder's manifest; none when there is no manifest yet."""
+    path = firmware_dir / MANIFEST_NAME
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ManifestError(f"{path} is not readable JSON: {exc}") from exc
+    if not isinstance(raw, dict) or raw.get("schema") != SCHEMA:
+        raise ManifestError(f"{path}: expected an object with schema {SCHEMA}")
+    builds = raw.get("builds")
+    if not isinstance(builds, list):
+        raise ManifestError(f"{path}: 'builds' must be a list")
+    return [Build.from_dict(entry) for entry in builds]
+
+
+def document(builds: list[Build]) -> dict[str, Any]:
+    """The manifest as JSON-ready data, newest build first."""
+    ordered = sorted(builds, key=lambda b: (b.build_date, b.file), reverse=True)
+    return {"schema": SCHEMA, "builds": [b.to_dict() for b in ordered]}
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that readers see the old or the new file, never a mix."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(firmware_dir: Path) -> Iterator[None]:
+    # One publisher at a time: read-modify-write of the manifest must not interleave.
+    with (firmware_dir / f".{MANIFEST_NAME}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def add_build(firmware_dir: Path, build: Build) -> list[Build]:
+    """Add (or replace, by file name) one entry; returns the manifest's builds."""
+    build.validate()
+    firmware_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(firmware_dir):
+        builds = [b for b in load(firmware_dir) if b.file != build.file] + [build]
+        text = json.dumps(document(builds), indent=2) + "\n"
+        write_atomic(firmware_dir / MANIFEST_NAME, text.encode())
+    return builds
+
+
+def publish(
+    image: Path, firmware_dir: Path, *, board: str, version: str, stand_in: bool, name: str
+) -> Build:
+    """Copy `image` into the firmware folder as `name` and list it in the manifest."""
+    if not SAFE_FILE.match(name) or name == MANIFEST_NAME:
+        raise ManifestError(f"file {name!r} must be a plain file name")
+    firmware_dir.mkdir(parents=True, exist_ok=True)
+    target = firmware_dir / name
+    # Copy beside the target first, then rename: a download never sees a partial image.
+    fd, tmp = tempfile.mkstemp(dir=firmware_dir, prefix=f".{name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        shutil.copyfile(image, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    build = build_for(target, board=board, version=version, stand_in=stand_in)
+    add_build(firmware_dir, build)
+    return build
