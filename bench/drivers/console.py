@@ -1,0 +1,135 @@
+"""The device's serial console: send lines, `expect` patterns, keep a log of everything seen.
+
+Works on any pyserial URL (a device path, `socket://`, `rfc2217://`, a pty), so the same test
+drives a USB board or an emulated one. A reader thread appends what arrives to one buffer and
+to the target's log; `expect` searches the buffer from where the last match ended, so a test
+reads the console as a sequence of events.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+import serial
+
+BAUD = 115200
+
+
+class ExpectTimeout(AssertionError):
+    """The pattern did not appear in time; the message shows the console's last lines."""
+
+
+class Console:
+    def __init__(self, name: str, port: str, log_path: Path | None = None, baud: int = BAUD):
+        self.name, self.port, self.baud = name, port, baud
+        self._log_path = log_path
+        self._log: IO[str] | None = None
+        self._serial: serial.SerialBase | None = None
+        self._buffer = ""
+        self._cursor = 0
+        self._changed = threading.Condition()
+        self._reader: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def is_open(self) -> bool:
+        return self._serial is not None
+
+    def open(self) -> Console:
+        if self._serial is not None:
+            return self
+        # No DTR/RTS change on open: on a USB board they are EN and IO0, and toggling them
+        # would reset the chip or hold it in the bootloader.
+        port = serial.serial_for_url(self.port, baudrate=self.baud, timeout=0.05, do_not_open=True)
+        port.dtr = False
+        port.rts = False
+        port.open()
+        self._serial = port
+        if self._log_path:
+            self._log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = self._log_path.open("a", encoding="utf-8")
+            self._note(f"--- console open {self.port}")
+        self._stop.clear()
+        self._reader = threading.Thread(target=self._read, name=f"console-{self.name}", daemon=True)
+        self._reader.start()
+        return self
+
+    def close(self) -> None:
+        """Release the port (so esptool can use it); the buffer and log stay."""
+        if self._serial is None:
+            return
+        self._stop.set()
+        if self._reader:
+            self._reader.join(5)
+        self._serial.close()
+        self._serial = None
+        self._note(f"--- console closed {self.port}")
+        if self._log:
+            self._log.close()
+            self._log = None
+
+    def _note(self, text: str) -> None:
+        if self._log:
+            self._log.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+            self._log.flush()
+
+    def _read(self) -> None:
+        assert self._serial is not None
+        pending = ""
+        while not self._stop.is_set():
+            try:
+                data = self._serial.read(4096)
+            except (serial.SerialException, OSError) as exc:
+                self._note(f"--- read error: {exc}")
+                return
+            if not data:
+                continue
+            text = data.decode("utf-8", errors="replace").replace("\r", "")
+            with self._changed:
+                self._buffer += text
+                self._changed.notify_all()
+            pending += text
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                self._note(f"< {line}")
+
+    def send_line(self, line: str) -> None:
+        if self._serial is None:
+            raise RuntimeError(f"{self.name}: console is closed")
+        self._note(f"> {line}")
+        self._serial.write(line.encode() + b"\n")
+        self._serial.flush()
+
+    def skip(self) -> None:
+        """Forget what arrived so far: the next `expect` only sees newer output."""
+        with self._changed:
+            self._cursor = len(self._buffer)
+
+    def expect(self, pattern: str | re.Pattern[str], timeout: float) -> re.Match[str]:
+        """Wait for `pattern` in the output after the previous match; return the match."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                match = regex.search(self._buffer, self._cursor)
+                if match:
+                    self._cursor = match.end()
+                    return match
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    tail = self._buffer[self._cursor :][-600:]
+                    raise ExpectTimeout(
+                        f"{self.name}: no {regex.pattern!r} on the console within {timeout:.1f} s;"
+                        f" it printed:\n{tail or '(nothing)'}"
+                    )
+                self._changed.wait(remaining)
+
+    def command(self, line: str, answer: str, timeout: float) -> re.Match[str]:
+        """Send a console line and wait for the answer pattern."""
+        self.skip()
+        self.send_line(line)
+        return self.expect(answer, timeout)

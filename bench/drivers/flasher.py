@@ -1,0 +1,202 @@
+"""Flash targets with the unmodified esptool CLI, one subprocess per board, all in parallel.
+
+Each board gets its own esptool process: a hung board can be killed without touching the
+others, and each process writes its own log (esptool's logger is one global per process, so
+threads sharing it would interleave boards). `write-flash` verifies what it wrote with the
+flash MD5 before the board is reset. Every failure becomes a `FlashResult` that names the
+board and the failure; the other boards keep going.
+"""
+
+from __future__ import annotations
+
+import selectors
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.drivers import ports
+from bench.drivers.failures import RETRYABLE, Diagnosis, Failure, diagnose, progress_percent
+from bench.resources import Target
+
+APP_OFFSET = 0x10000
+
+Progress = Callable[[Target, float], None]
+
+
+@dataclass(frozen=True)
+class FlashOptions:
+    baud: int = 460800
+    retries: int = 1  # extra attempts after a timeout or verify mismatch
+    connect_attempts: int = 3
+    timeout: float = 120.0  # wall clock per attempt; esptool's own timeouts come first
+    stub: bool = True
+    after: str = "hard-reset"
+    log_dir: Path | None = None
+
+
+@dataclass
+class FlashResult:
+    target: Target
+    ok: bool
+    seconds: float = 0.0
+    attempts: int = 0
+    failure: Failure | None = None
+    message: str = ""
+    log_path: Path | None = None
+    progress: list[float] = field(default_factory=list)
+
+    def line(self) -> str:
+        if self.ok:
+            return f"{self.target}: flashed and verified in {self.seconds:.1f} s"
+        return f"{self.target}: {self.failure.value if self.failure else 'failed'}: {self.message}"
+
+
+ImageCheck = Callable[[Path], None]  # raises ValueError naming what is wrong with the image
+
+
+def esptool_argv(target: Target, options: FlashOptions, *command: str) -> list[str]:
+    """The esptool command line for one board (before = default-reset: DTR/RTS into download)."""
+    argv = [sys.executable, "-m", "esptool", "--chip", target.chip, "--port", target.port]
+    argv += ["--baud", str(options.baud), "--connect-attempts", str(options.connect_attempts)]
+    argv += ["--after", options.after]
+    if not options.stub:
+        argv.append("--no-stub")
+    return [*argv, *command]
+
+
+def run_esptool(
+    argv: Sequence[str], timeout: float, on_line: Callable[[str], None]
+) -> tuple[int | None, str]:
+    """Run esptool, feed each output line (progress lines end in \\r) to `on_line`.
+
+    Returns (exit code or None when killed for the timeout, whole output).
+    """
+    process = subprocess.Popen(
+        list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
+    assert process.stdout is not None
+    chunks: list[bytes] = []
+    pending = b""
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        sel.register(process.stdout, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                process.kill()
+                process.wait()
+                return None, b"".join(chunks).decode(errors="replace")
+            if not sel.select(min(remaining, 1.0)):
+                continue
+            data = process.stdout.read1(4096)  # type: ignore[attr-defined]
+            if not data:
+                break
+            chunks.append(data)
+            pending += data
+            *lines, pending = pending.replace(b"\r", b"\n").split(b"\n")
+            for line in lines:
+                if line.strip():
+                    on_line(line.decode(errors="replace"))
+    if pending.strip():
+        on_line(pending.decode(errors="replace"))
+    return process.wait(), b"".join(chunks).decode(errors="replace")
+
+
+def flash_one(
+    target: Target,
+    image: Path,
+    options: FlashOptions,
+    *,
+    check_image: ImageCheck,
+    progress: Progress | None = None,
+    extra: Sequence[tuple[int, Path]] = (),
+) -> FlashResult:
+    """Flash `image` at 0x10000 (and `extra` (offset, file) pairs) on one board."""
+    result = FlashResult(target, ok=False)
+    started = time.monotonic()
+    log_path = options.log_dir / f"flash-{target.name}.log" if options.log_dir else None
+    result.log_path = log_path
+    log = log_path.open("a", encoding="utf-8") if log_path else None
+    try:
+        try:
+            check_image(image)
+        except (OSError, ValueError) as exc:
+            return _failed(result, Failure.CORRUPT_IMAGE, f"{image} will not boot: {exc}", started)
+        busy = ports.holders(target.port)
+        if busy:
+            who = ", ".join(f"{name} (pid {pid})" for pid, name in busy)
+            return _failed(result, Failure.PORT_BUSY, f"{target.port} is open in {who}", started)
+        pairs = [(APP_OFFSET, image), *extra]
+        command = ["write-flash", *(arg for off, p in pairs for arg in (hex(off), str(p)))]
+        argv = esptool_argv(target, options, *command)
+        for attempt in range(1, options.retries + 2):
+            result.attempts = attempt
+            if log:
+                log.write(f"$ {' '.join(argv)}  # attempt {attempt}\n")
+
+            def on_line(line: str) -> None:
+                if log:
+                    log.write(line + "\n")
+                    log.flush()
+                pct = progress_percent(line)
+                if pct is not None and "Writing" in line:
+                    result.progress.append(pct)
+                    if progress:
+                        progress(target, pct)
+
+            code, output = run_esptool(argv, options.timeout, on_line)
+            if code == 0:
+                result.ok, result.seconds = True, time.monotonic() - started
+                return result
+            diagnosis = (
+                Diagnosis(Failure.TIMEOUT, "killed after the attempt timeout", "no progress")
+                if code is None
+                else diagnose(output)
+            )
+            if diagnosis.failure not in RETRYABLE or attempt > options.retries:
+                message = f"{diagnosis.advice} (esptool: {diagnosis.detail})"
+                return _failed(result, diagnosis.failure, message, started)
+        raise AssertionError("unreachable: the last attempt returns")
+    finally:
+        if log:
+            if not result.ok:
+                log.write(f"FAILED: {result.line()}\n")
+            log.close()
+
+
+def _failed(result: FlashResult, failure: Failure, message: str, started: float) -> FlashResult:
+    result.failure, result.message = failure, message
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def flash_all(
+    targets: Sequence[Target],
+    image: Path,
+    options: FlashOptions,
+    *,
+    check_image: ImageCheck,
+    progress: Progress | None = None,
+    extra: Sequence[tuple[int, Path]] = (),
+) -> list[FlashResult]:
+    """Flash every target at once; results in the order of `targets`, failures included."""
+    if not targets:
+        return []
+    with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="flash") as pool:
+        futures = [
+            pool.submit(
+                flash_one,
+                t,
+                image,
+                options,
+                check_image=check_image,
+                progress=progress,
+                extra=extra,
+            )
+            for t in targets
+        ]
+        return [f.result() for f in futures]

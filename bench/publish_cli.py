@@ -1,0 +1,65 @@
+"""`grouploop publish IMAGE --board B --version V`: put a build into the CDN firmware folder.
+
+The image is copied under its release name and listed in manifest.json (board, version,
+file, size, sha256, md5, build date, stand-in flag) by cdn.manifest, which rewrites the
+manifest atomically and keeps every older build listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bench.build import BuildOutput, release_name
+from cdn import manifest
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("image", type=Path, help="the app image (.bin) to publish")
+    parser.add_argument("--board", required=True, help="PlatformIO env, e.g. seeed_xiao_esp32c3")
+    parser.add_argument("--version", required=True, help="firmware version, e.g. 1.0.0")
+    parser.add_argument(
+        "--stand-in", action="store_true", help="the image is a stand-in, not a firmware build"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--firmware-dir", type=Path, help="the CDN firmware folder (default: CDN_FIRMWARE_DIR)"
+    )
+    where.add_argument("--cdn-dir", type=Path, help="a CDN folder; builds go to its firmware/")
+
+
+def publish(build: BuildOutput, firmware_dir: Path) -> manifest.Build:
+    """Copy the build into `firmware_dir` and list it in the manifest."""
+    return manifest.publish(
+        build.image,
+        firmware_dir,
+        board=build.env,
+        version=build.version,
+        stand_in=build.stand_in,
+        name=release_name(build),
+    )
+
+
+def firmware_dir_of(args: argparse.Namespace) -> Path:
+    if args.firmware_dir:
+        return Path(args.firmware_dir)
+    if args.cdn_dir:
+        return Path(args.cdn_dir) / "firmware"
+    return manifest.default_firmware_dir()
+
+
+def run(args: argparse.Namespace) -> int:
+    image: Path = args.image
+    if not image.is_file():
+        print(f"publish: {image} does not exist")
+        return 2
+    stand_in = args.stand_in or "stand-in" in image.name
+    build = BuildOutput(args.board, args.version, image, stand_in)
+    try:
+        entry = publish(build, firmware_dir_of(args))
+    except (manifest.ManifestError, OSError) as exc:
+        print(f"publish: {exc}")
+        return 1
+    label = " (STAND-IN, not a firmware build)" if entry.stand_in else ""
+    print(f"published {entry.file}{label}: {entry.size} bytes, sha256 {entry.sha256}")
+    return 0

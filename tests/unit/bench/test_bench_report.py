@@ -1,0 +1,40 @@
+"""The summary is built from JUnit XML: per-target tallies, failures and a verdict."""
+
+from bench.report import FlashRow, read_junit, render_markdown, render_text, tally
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" tests="4">
+<testcase classname="tests.hil.test_boot" name="test_boot_line[emu-1]" time="1.5"/>
+<testcase classname="tests.hil.test_boot" name="test_boot_line[emu-2]" time="1.0"/>
+<testcase classname="tests.hil.test_ota" name="test_ota[emu-2]" time="2.0">
+  <failure message="emu-2: no 'GroupLoop 1.0.1' on the console">trace</failure></testcase>
+<testcase classname="tests.hil.test_ota" name="test_ota[emu-1]" time="0.0">
+  <skipped message="no second build"/></testcase>
+</testsuite></testsuites>"""
+
+
+def test_tally_per_target() -> None:
+    counts = tally(read_junit(JUNIT))
+    assert list(counts) == ["emu-1", "emu-2"]
+    assert (counts["emu-1"].passed, counts["emu-1"].skipped, counts["emu-1"].failed) == (1, 1, 0)
+    assert (counts["emu-2"].passed, counts["emu-2"].failed) == (1, 1)
+    assert counts["emu-2"].seconds == 3.0
+
+
+def test_markdown_shows_verdict_failures_and_links() -> None:
+    flash = [FlashRow("emu-1", "socket://127.0.0.1:1", True, 0.8, "", "logs/flash-emu-1.log")]
+    md = render_markdown("Bench", [("image", "1.0.0 stand-in")], flash, read_junit(JUNIT))
+    assert md.startswith("# Bench: FAIL")
+    assert "test_ota::test_ota[emu-2]`: emu-2: no 'GroupLoop 1.0.1'" in md
+    assert "[log](logs/flash-emu-1.log)" in md and "[logs](logs/emu-2/)" in md
+    text = render_text(md)
+    assert "logs/flash-emu-1.log" in text and "](" not in text and "**" not in text
+
+
+def test_verdict_pass_needs_tests_and_good_flashes() -> None:
+    ok = '<testsuite><testcase classname="m" name="t[a]" time="1"/></testsuite>'
+    flash = [FlashRow("a", "p", True, 1.0, "", "")]
+    assert render_markdown("B", [], flash, read_junit(ok)).startswith("# B: PASS")
+    assert render_markdown("B", [], flash, []).startswith("# B: FAIL")
+    bad = [FlashRow("a", "p", False, 1.0, "timeout", "")]
+    assert render_markdown("B", [], bad, read_junit(ok)).startswith("# B: FAIL")
