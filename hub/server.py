@@ -1,0 +1,237 @@
+"""The `websockets` shell around `hub.core`: sockets, timers, HTTP endpoints, shutdown.
+
+Everything the protocol decides is in `HubCore`; this module only moves text between sockets
+and the core, runs the flush (every `flush_interval`, ~10 ms) and expiry (every second)
+timers, and answers the operators' HTTP requests on the same port:
+
+- `/healthz`: `ok`;
+- `/devices`: JSON list of registered devices;
+- `/metrics`: Prometheus text format.
+
+Each connection gets an `Outbox`: a sender task that writes its queued messages in order, so a
+slow socket only ever delays itself. Stream batches are handed only to subscribers that are not
+congested; the core keeps a bounded backlog for the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Hashable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from grouploop import frame
+from hub import metrics
+from hub.core import Device, HubCore
+
+log = logging.getLogger("hub")
+
+#: Transport write buffer above which a subscriber counts as congested.
+WRITE_HIGH_WATER = 256 * 1024
+#: Queued messages after which a connection that does not read is closed.
+OUTBOX_LIMIT = 1000
+
+
+class Outbox:
+    """Messages waiting for one connection, written in order by one lazily started task."""
+
+    def __init__(self, ws: ServerConnection) -> None:
+        self.ws = ws
+        self.queue: deque[str] = deque()
+        self.wake = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.closer: asyncio.Task[None] | None = None
+
+    def put(self, text: str) -> None:
+        if len(self.queue) >= OUTBOX_LIMIT:
+            # Not reading its answers for this long: the peer is gone or hostile.
+            if self.closer is None:
+                log.warning("[ERROR] %s does not read its answers: closing", _remote(self.ws))
+                self.closer = asyncio.create_task(self.ws.close(1008, "not reading"))
+            return
+        self.queue.append(text)
+        if self.task is None:
+            self.task = asyncio.create_task(self._run())
+        self.wake.set()
+
+    @property
+    def congested(self) -> bool:
+        transport = self.ws.transport
+        return bool(self.queue) or transport.get_write_buffer_size() > WRITE_HIGH_WATER
+
+    async def _run(self) -> None:
+        queue = self.queue
+        try:
+            while True:
+                await self.wake.wait()
+                self.wake.clear()
+                while queue:
+                    await self.ws.send(queue.popleft())
+        except ConnectionClosed:
+            queue.clear()
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+
+class HubServer:
+    def __init__(
+        self,
+        core: HubCore,
+        *,
+        host: str,
+        port: int,
+        ping_interval: float | None = 20.0,
+        ping_timeout: float | None = 20.0,
+        flush_interval: float = 0.01,
+        expire_interval: float = 1.0,
+    ) -> None:
+        self.core = core
+        self.host = host
+        self.port = port
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.flush_interval = flush_interval
+        self.expire_interval = expire_interval
+        self.outboxes: dict[Hashable, Outbox] = {}
+        self.metrics = metrics.registry_for(core)
+        # Wall-clock time of a monotonic instant, for the operators' JSON.
+        self._wall_offset = time.time() - time.monotonic()
+
+    async def run(self, stop: asyncio.Event, on_ready: Any = None) -> None:
+        """Serve until `stop` is set, then close every connection (code 1001)."""
+        async with serve(
+            self._handle,
+            self.host,
+            self.port,
+            process_request=self._http,
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_timeout,
+            max_size=self.core.limits.max_message_bytes,
+            write_limit=WRITE_HIGH_WATER,
+            logger=logging.getLogger("websockets.server"),
+        ) as server:
+            timers = [
+                asyncio.create_task(self._flush_loop()),
+                asyncio.create_task(self._expire_loop()),
+            ]
+            if on_ready is not None:
+                on_ready(self.url(server))
+            await stop.wait()
+            log.info("[DISCONNECT] shutting down: closing %d connections", len(self.outboxes))
+            for task in timers:
+                task.cancel()
+            server.close()
+            await server.wait_closed()
+
+    def url(self, server: Server) -> str:
+        port = server.sockets[0].getsockname()[1]
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+        return f"ws://{host}:{port}"
+
+    # -- WebSocket --------------------------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        core = self.core
+        self.outboxes[ws] = Outbox(ws)
+        self._send(core.connect(ws, time.monotonic(), _remote(ws)))
+        try:
+            async for message in ws:
+                now = time.monotonic()
+                if isinstance(message, str):
+                    sends = core.receive(ws, message, now)
+                else:
+                    sends = core.receive_binary(ws, now)
+                if sends:
+                    self._send(sends)
+        except ConnectionClosed:
+            pass
+        finally:
+            if ws.close_code == 1009:
+                core.stats.errors["message_too_large"] += 1
+                log.warning("[ERROR] message too large from %s: closed (1009)", _remote(ws))
+            core.disconnect(ws, time.monotonic())
+            self.outboxes.pop(ws).close()
+
+    def _send(self, sends: Sequence[tuple[Hashable, str]]) -> None:
+        outboxes = self.outboxes
+        for conn, text in sends:
+            outbox = outboxes.get(conn)
+            if outbox is not None:
+                outbox.put(text)
+
+    def _congested(self, conn: Hashable) -> bool:
+        outbox = self.outboxes.get(conn)
+        return outbox is None or outbox.congested
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_interval)
+            sends = self.core.flush(time.monotonic(), self._congested)
+            if sends:
+                self._send(sends)
+
+    async def _expire_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.expire_interval)
+            self.core.expire(time.monotonic())
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = request.path.partition("?")[0]
+        if path == "/healthz":
+            return connection.respond(HTTPStatus.OK, "ok\n")
+        if path == "/devices":
+            body = json.dumps(
+                {"devices": [self._device_json(d) for d in self.core.devices.values()]}
+            )
+            return _typed(connection.respond(HTTPStatus.OK, body + "\n"), "application/json")
+        if path == "/metrics":
+            text = metrics.render(self.metrics).decode("utf-8")
+            return _typed(connection.respond(HTTPStatus.OK, text), metrics.CONTENT_TYPE)
+        return None  # a WebSocket handshake (or websockets' own 426 for plain HTTP)
+
+    def _device_json(self, device: Device) -> dict[str, Any]:
+        conn = device.conn
+        values = None
+        if device.last_frame is not None:
+            decoded = frame.decode(device.last_frame)
+            values = {**decoded.physical(), "raw": device.last_frame}
+        return {
+            "id": device.device_id,
+            "label": conn.label,
+            "remote": conn.remote,
+            "connected_since": self._iso(conn.connected_at),
+            "registered_at": self._iso(device.registered_at),
+            "last_frame_at": self._iso(device.last_frame_at),
+            "last_values": values,
+            "frames": device.frames,
+        }
+
+    def _iso(self, monotonic: float | None) -> str | None:
+        if monotonic is None:
+            return None
+        wall = time.gmtime(monotonic + self._wall_offset)
+        millis = int((monotonic + self._wall_offset) % 1 * 1000)
+        return time.strftime("%Y-%m-%dT%H:%M:%S", wall) + f".{millis:03d}Z"
+
+
+def _typed(response: Response, content_type: str) -> Response:
+    del response.headers["Content-Type"]
+    response.headers["Content-Type"] = content_type
+    return response
+
+
+def _remote(ws: ServerConnection) -> str:
+    address = ws.remote_address
+    return f"{address[0]}:{address[1]}" if address else "?"
