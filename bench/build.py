@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import image
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = PROJECT_ROOT / "firmware"
 STAND_IN_DIR = FIRMWARE_DIR / "build" / "stand-in"
@@ -103,3 +105,15 @@ def release_name(build: BuildOutput) -> str:
     if build.stand_in:
         return stand_in_name(build.env, build.version)
     return f"grouploop-{build.env}-{build.version}.bin"
+
+
+def stand_in(env: str, version: str, out_dir: Path = STAND_IN_DIR) -> BuildOutput:
+    """Write a labelled stand-in image (valid for esptool and the emulated bootloader)."""
+    path = out_dir / stand_in_name(env, version)
+    image.write_stand_in_image(path, version, env)
+    return BuildOutput(env, version, path, True)
+
+
+def check_image(path: Path) -> None:
+    """Refuse what a bootloader would refuse, before spending a flash cycle on it."""
+    image.parse_app_image(path.read_bytes())
