@@ -1,0 +1,238 @@
+"""ctypes binding of the firmware core's C API (firmware/host/grouploop_core.h).
+
+This is the one Python entry to the real firmware logic: the emulator, the swarm and the
+tests drive a `FirmwareDevice` exactly as the ESP32 shell drives the core — time, sensor
+samples, connection events, hub messages and console lines in; WebSocket messages, serial
+text, shell actions, pixels and motor state out. Times are device milliseconds (uint32,
+wrapping like `millis()`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import subprocess
+import weakref
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIRMWARE_DIR = REPO_ROOT / "firmware"
+DEFAULT_LIBRARY = FIRMWARE_DIR / "build" / "host" / "libgrouploop_core.so"
+LIBRARY_ENV = "GL_CORE_LIB"  # overrides the library path
+NUM_PIXELS = 6
+NUM_BEACONS = 4  # order: NW, NE, SE, SW
+DEFAULT_BOARD = "seeed_xiao_esp32c3"
+
+
+def firmware_version() -> str:
+    """The version of the firmware sources (firmware/VERSION), as the ESP32 build uses it."""
+    return (FIRMWARE_DIR / "VERSION").read_text().strip()
+
+
+def library_path() -> Path:
+    return Path(os.environ.get(LIBRARY_ENV) or DEFAULT_LIBRARY)
+
+
+def build_library() -> Path:
+    """Builds the host library with the firmware Makefile (a no-op when up to date)."""
+    subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR / "host"), "lib"], check=True)
+    return DEFAULT_LIBRARY
+
+
+_u8p = ctypes.POINTER(ctypes.c_uint8)
+_SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
+    "gl_create": (
+        ctypes.c_void_p,
+        [ctypes.c_char_p, _u8p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint32],
+    ),
+    "gl_destroy": (None, [ctypes.c_void_p]),
+    "gl_tick": (None, [ctypes.c_void_p, ctypes.c_uint32]),
+    "gl_set_accel": (None, [ctypes.c_void_p, ctypes.c_float, ctypes.c_float, ctypes.c_float]),
+    "gl_set_rssi": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]),
+    "gl_tap": (None, [ctypes.c_void_p]),
+    "gl_wifi_event": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]),
+    "gl_ws_event": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]),
+    "gl_ws_receive": (None, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]),
+    "gl_serial_line": (None, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]),
+    "gl_ota_result": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]),
+    "gl_next_ws_message": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_read_serial": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_next_action": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_pixels": (None, [ctypes.c_void_p, _u8p]),
+    "gl_brightness": (ctypes.c_uint8, [ctypes.c_void_p]),
+    "gl_motor_on": (ctypes.c_int, [ctypes.c_void_p]),
+    "gl_device_id": (None, [ctypes.c_void_p, ctypes.c_char_p]),
+    "gl_status_json": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_instance_size": (ctypes.c_uint32, []),
+}
+
+
+@cache
+def load_library(path: Path | None = None) -> ctypes.CDLL:
+    """Loads the host library (built by `make firmware-host`) and declares its signatures."""
+    path = path or library_path()
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: build it with `make firmware-host`")
+    lib = ctypes.CDLL(str(path))
+    for name, (restype, argtypes) in _SIGNATURES.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib
+
+
+def instance_size() -> int:
+    """Bytes one device instance holds."""
+    return int(load_library().gl_instance_size())
+
+
+@dataclass(frozen=True)
+class Action:
+    """A request from the core to its shell: `verb` and its argument ("" when none)."""
+
+    verb: str
+    arg: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Action:
+        verb, _, arg = text.partition(" ")
+        return cls(verb, arg)
+
+
+def _ms(now_ms: int) -> int:
+    return now_ms & 0xFFFFFFFF
+
+
+class FirmwareDevice:
+    """One device running the firmware core. Not thread-safe; close() (or `with`) frees it."""
+
+    def __init__(
+        self,
+        mac: bytes,
+        config: dict[str, Any] | str | None = None,
+        *,
+        version: str | None = None,
+        board: str = DEFAULT_BOARD,
+        now_ms: int = 0,
+        library: ctypes.CDLL | None = None,
+    ) -> None:
+        if len(mac) != 6:
+            raise ValueError(f"a MAC has 6 bytes, got {len(mac)}")
+        self._lib = library or load_library()
+        config_text = json.dumps(config) if isinstance(config, dict) else (config or "")
+        mac_arr = (ctypes.c_uint8 * 6)(*mac)
+        handle = self._lib.gl_create(
+            config_text.encode(),
+            mac_arr,
+            (version or firmware_version()).encode(),
+            board.encode(),
+            _ms(now_ms),
+        )
+        if not handle:
+            raise MemoryError("gl_create failed")
+        self._handle: int | None = handle
+        self._buf = ctypes.create_string_buffer(4096)
+        # Frees the C object even if close() is forgotten.
+        self._finalizer = weakref.finalize(self, self._lib.gl_destroy, handle)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._finalizer()
+            self._handle = None
+
+    def __enter__(self) -> FirmwareDevice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def _h(self) -> int:
+        if self._handle is None:
+            raise ValueError("the device is closed")
+        return self._handle
+
+    # Inputs.
+    def tick(self, now_ms: int) -> None:
+        self._lib.gl_tick(self._h, _ms(now_ms))
+
+    def set_accel(self, ax_g: float, ay_g: float, az_g: float) -> None:
+        self._lib.gl_set_accel(self._h, ax_g, ay_g, az_g)
+
+    def set_rssi(self, beacon: int, rssi_dbm: int) -> None:
+        if not 0 <= beacon < NUM_BEACONS:
+            raise ValueError(f"beacon index {beacon} is not in 0..{NUM_BEACONS - 1}")
+        self._lib.gl_set_rssi(self._h, beacon, rssi_dbm)
+
+    def tap(self) -> None:
+        self._lib.gl_tap(self._h)
+
+    def wifi_event(self, connected: bool, now_ms: int) -> None:
+        self._lib.gl_wifi_event(self._h, int(connected), _ms(now_ms))
+
+    def ws_event(self, connected: bool, now_ms: int) -> None:
+        self._lib.gl_ws_event(self._h, int(connected), _ms(now_ms))
+
+    def ws_receive(self, text: str, now_ms: int) -> None:
+        self._lib.gl_ws_receive(self._h, text.encode(), _ms(now_ms))
+
+    def serial_line(self, line: str, now_ms: int) -> None:
+        self._lib.gl_serial_line(self._h, line.encode(), _ms(now_ms))
+
+    def ota_result(self, ok: bool, reason: str, now_ms: int) -> None:
+        self._lib.gl_ota_result(self._h, int(ok), reason.encode(), _ms(now_ms))
+
+    # Outputs.
+    def _pop(self, fn: Any) -> str | None:
+        n = fn(self._h, self._buf, len(self._buf))
+        if n < 0:  # -(needed + 1): grow and ask again (nothing was consumed)
+            self._buf = ctypes.create_string_buffer(-n)
+            n = fn(self._h, self._buf, len(self._buf))
+        return self._buf.raw[:n].decode() if n > 0 else None
+
+    def ws_messages(self) -> list[str]:
+        """Drains the WebSocket messages to send, oldest first."""
+        out = []
+        while (msg := self._pop(self._lib.gl_next_ws_message)) is not None:
+            out.append(msg)
+        return out
+
+    def read_serial(self) -> str:
+        """Drains the serial output text."""
+        return self._pop(self._lib.gl_read_serial) or ""
+
+    def actions(self) -> list[Action]:
+        """Drains the actions for the shell, oldest first."""
+        out = []
+        while (text := self._pop(self._lib.gl_next_action)) is not None:
+            out.append(Action.parse(text))
+        return out
+
+    def pixels(self) -> list[tuple[int, int, int]]:
+        """Pixel colours after pattern and brightness."""
+        raw = (ctypes.c_uint8 * (NUM_PIXELS * 3))()
+        self._lib.gl_pixels(self._h, raw)
+        return [(raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]) for i in range(NUM_PIXELS)]
+
+    @property
+    def brightness(self) -> int:
+        return int(self._lib.gl_brightness(self._h))
+
+    @property
+    def motor_on(self) -> bool:
+        return bool(self._lib.gl_motor_on(self._h))
+
+    @property
+    def device_id(self) -> str:
+        out = ctypes.create_string_buffer(5)
+        self._lib.gl_device_id(self._h, out)
+        return out.value.decode()
+
+    def status(self) -> dict[str, Any]:
+        """The device's state, the same object as the "status" answer's data."""
+        text = self._pop(self._lib.gl_status_json)
+        return json.loads(text or "{}")

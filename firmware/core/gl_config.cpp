@@ -1,0 +1,187 @@
+// Device configuration: defaults, strict merge, serialisation.
+#include "gl_config.h"
+
+#include <cstring>
+
+#include "gl_json.h"
+
+namespace gl {
+
+namespace {
+
+constexpr int kMaxGpio = 21;  // ESP32-C3 has GPIO0..GPIO21
+
+struct PinField {
+  const char* name;
+  int8_t Pins::*member;
+};
+constexpr PinField kPinFields[] = {{"led", &Pins::led},       {"motor", &Pins::motor},
+                                   {"button", &Pins::button}, {"sda", &Pins::sda},
+                                   {"scl", &Pins::scl}};
+
+bool url_ok(std::string_view url, std::string_view a, std::string_view b) {
+  std::string_view rest;
+  if (starts_with(url, a)) {
+    rest = url.substr(a.size());
+  } else if (starts_with(url, b)) {
+    rest = url.substr(b.size());
+  } else {
+    return false;
+  }
+  return !rest.empty() && rest.front() != '/' && is_plain_token(url);
+}
+
+// "aa:bb:cc:dd:ee:ff" in either case; written back lowercase.
+bool normalise_mac(std::string_view s, char out[18]) {
+  if (s.size() != 17) return false;
+  for (size_t i = 0; i < 17; ++i) {
+    const char c = s[i];
+    if (i % 3 == 2) {
+      if (c != ':') return false;
+      out[i] = ':';
+    } else {
+      if (hex_value(c) < 0) return false;
+      out[i] = (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+  }
+  out[17] = '\0';
+  return true;
+}
+
+bool fail(Text& reason, std::string_view what, std::string_view key) {
+  reason.clear();
+  reason.add(what).add(':').add(key);
+  return false;
+}
+
+bool read_text(const JsonDoc& doc, int tok, std::string_view key, char* dst, size_t cap,
+               Text& reason) {
+  if (doc.at(static_cast<size_t>(tok)).type != JsonType::String) {
+    return fail(reason, "wrong_type", key);
+  }
+  if (!doc.get_string(static_cast<size_t>(tok), dst, cap)) return fail(reason, "too_long", key);
+  return true;
+}
+
+bool merge_pins(const JsonDoc& doc, size_t obj, Pins& pins, Text& reason) {
+  if (doc.at(obj).type != JsonType::Object) return fail(reason, "wrong_type", "pins");
+  for (size_t k = obj + 1; k < doc.at(obj).next; k = doc.at(k + 1).next) {
+    const PinField* field = nullptr;
+    for (const PinField& f : kPinFields) {
+      if (doc.key_equals(k, f.name)) field = &f;
+    }
+    if (field == nullptr) return fail(reason, "unknown_key", "pins");
+    int32_t v = 0;
+    if (!doc.get_int(k + 1, v)) return fail(reason, "wrong_type", field->name);
+    if (v < 0 || v > kMaxGpio) return fail(reason, "out_of_range", field->name);
+    pins.*(field->member) = static_cast<int8_t>(v);
+  }
+  for (size_t i = 0; i < 5; ++i) {
+    for (size_t j = i + 1; j < 5; ++j) {
+      if (pins.*(kPinFields[i].member) == pins.*(kPinFields[j].member)) {
+        return fail(reason, "pin_conflict", kPinFields[j].name);
+      }
+    }
+  }
+  return true;
+}
+
+bool merge_beacons(const JsonDoc& doc, size_t arr, Config& c, Text& reason) {
+  if (doc.at(arr).type != JsonType::Array) return fail(reason, "wrong_type", "beacons");
+  if (doc.at(arr).count != kNumBeacons) return fail(reason, "need_4_entries", "beacons");
+  size_t tok = arr + 1;
+  for (size_t i = 0; i < kNumBeacons; ++i, tok = doc.at(tok).next) {
+    char raw[20];
+    if (doc.at(tok).type != JsonType::String) return fail(reason, "wrong_type", "beacons");
+    if (!doc.get_string(tok, raw, sizeof raw)) return fail(reason, "bad_mac", "beacons");
+    if (raw[0] == '\0') {
+      c.beacons[i][0] = '\0';
+    } else if (!normalise_mac(raw, c.beacons[i])) {
+      return fail(reason, "bad_mac", "beacons");
+    }
+  }
+  return true;
+}
+
+bool merge_member(const JsonDoc& doc, size_t key, Config& c, Text& reason) {
+  const int val = static_cast<int>(key + 1);
+  if (doc.key_equals(key, "wifi_ssid")) {
+    return read_text(doc, val, "wifi_ssid", c.wifi_ssid, sizeof c.wifi_ssid, reason);
+  }
+  if (doc.key_equals(key, "wifi_password")) {
+    char pw[sizeof c.wifi_password];
+    if (!read_text(doc, val, "wifi_password", pw, sizeof pw, reason)) return false;
+    if (std::strcmp(pw, kPasswordMask) == 0) return true;  // the masked echo keeps it
+    const size_t n = std::strlen(pw);
+    if (n != 0 && n < 8) return fail(reason, "too_short", "wifi_password");
+    std::memcpy(c.wifi_password, pw, sizeof pw);
+    return true;
+  }
+  if (doc.key_equals(key, "hub_url")) {
+    if (!read_text(doc, val, "hub_url", c.hub_url, sizeof c.hub_url, reason)) return false;
+    return url_ok(c.hub_url, "ws://", "wss://") || fail(reason, "bad_url", "hub_url");
+  }
+  if (doc.key_equals(key, "cdn_url")) {
+    if (!read_text(doc, val, "cdn_url", c.cdn_url, sizeof c.cdn_url, reason)) return false;
+    return url_ok(c.cdn_url, "http://", "https://") || fail(reason, "bad_url", "cdn_url");
+  }
+  if (doc.key_equals(key, "pins")) return merge_pins(doc, key + 1, c.pins, reason);
+  if (doc.key_equals(key, "beacons")) return merge_beacons(doc, key + 1, c, reason);
+  char name[33];
+  if (!doc.get_string(key, name, sizeof name)) copy_to(name, sizeof name, "?");
+  return fail(reason, "unknown_key", name);
+}
+
+}  // namespace
+
+void config_defaults(Config& c, std::string_view board) {
+  std::memset(&c, 0, sizeof c);
+  copy_to(c.hub_url, sizeof c.hub_url, "ws://localhost:5003");
+  copy_to(c.cdn_url, sizeof c.cdn_url, "http://localhost:5008");
+  // XIAO ESP32C3: D0 LEDs, D1 motor, D4/D5 I2C; DevKitM-1: its on-board RGB LED on GPIO8.
+  // Both: the BOOT button on GPIO9.
+  c.pins = board == "esp32-c3-devkitm-1" ? Pins{8, 3, 9, 6, 7} : Pins{2, 3, 9, 6, 7};
+}
+
+bool config_merge(const Config& base, std::string_view json, Config& out, Text& reason) {
+  if (json.size() > kMaxConfigJson) return fail(reason, "too_large", "config");
+  JsonToken tokens[48];
+  JsonDoc doc(tokens, sizeof tokens / sizeof tokens[0]);
+  if (!doc.parse(json)) {
+    reason.clear();
+    reason.add("invalid_json:").add(doc.error());
+    return false;
+  }
+  if (doc.at(0).type != JsonType::Object) return fail(reason, "wrong_type", "config");
+  Config next = base;  // validated as a whole, then swapped in: nothing half-applied
+  for (size_t k = 1; k < doc.at(0).next; k = doc.at(k + 1).next) {
+    if (!merge_member(doc, k, next, reason)) return false;
+  }
+  out = next;
+  return true;
+}
+
+void config_to_json(const Config& c, bool mask_password, Text& out) {
+  out.add("{\"wifi_ssid\":").add_json_string(c.wifi_ssid);
+  out.add(",\"wifi_password\":");
+  if (mask_password && c.wifi_password[0] != '\0') {
+    out.add_json_string(kPasswordMask);
+  } else {
+    out.add_json_string(c.wifi_password);
+  }
+  out.add(",\"hub_url\":").add_json_string(c.hub_url);
+  out.add(",\"cdn_url\":").add_json_string(c.cdn_url);
+  out.add(",\"pins\":{");
+  for (size_t i = 0; i < 5; ++i) {
+    if (i > 0) out.add(',');
+    out.add('"').add(kPinFields[i].name).add("\":").add_int(c.pins.*(kPinFields[i].member));
+  }
+  out.add("},\"beacons\":[");
+  for (size_t i = 0; i < kNumBeacons; ++i) {
+    if (i > 0) out.add(',');
+    out.add_json_string(c.beacons[i]);
+  }
+  out.add("]}");
+}
+
+}  // namespace gl

@@ -1,0 +1,101 @@
+// One GroupLoop device: the whole firmware logic behind a sans-I/O interface.
+//
+// Inputs: time, sensor samples, connection events, hub messages, console lines, OTA results.
+// Outputs: WebSocket messages, serial text, actions for the shell, pixels, motor.
+// All storage is inside the object (fixed sizes): no allocation after construction.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "gl_config.h"
+#include "gl_connection.h"
+#include "gl_frame.h"
+#include "gl_leds.h"
+#include "gl_queue.h"
+#include "gl_text.h"
+
+namespace gl {
+
+enum class OtaState : uint8_t { Idle, InProgress, Failed, Succeeded };
+enum class Source : uint8_t { Hub, Console };
+
+constexpr size_t kMaxLine = 512;  // longest hub or console line the device accepts
+
+class Device {
+ public:
+  void init(std::string_view config_json, const uint8_t mac[6], std::string_view version,
+            std::string_view board, uint32_t now_ms);
+  void tick(uint32_t now_ms);
+
+  void set_accel(float ax, float ay, float az);
+  void set_rssi(size_t beacon, int dbm);
+  void tap();  // at the time of the last tick or event
+
+  void wifi_event(bool up, uint32_t now_ms);
+  void ws_event(bool open, uint32_t now_ms);
+  void ws_receive(std::string_view text, uint32_t now_ms);
+  void serial_line(std::string_view line, uint32_t now_ms);
+  void ota_result(bool ok, std::string_view reason, uint32_t now_ms);
+
+  // Runs one command line; the answer ("ans:{...}") goes to `answer`.
+  void run_command(std::string_view line, Source from, uint32_t now_ms, Text& answer);
+  void status_json(Text& out) const;
+
+  MessageQueue<4096>& ws_out() { return ws_out_; }
+  MessageQueue<2048>& actions() { return actions_; }
+  TextStream<2048>& serial_out() { return serial_; }
+
+  void pixels(Rgb out[kNumPixels]) const { leds_render(leds_, now_, out); }
+  const LedState& leds() const { return leds_; }
+  uint8_t brightness() const { return leds_.brightness; }
+  bool motor_on() const;
+  const char* id() const { return id_; }
+  const Config& config() const { return config_; }
+  const Connection& connection() const { return conn_; }
+  OtaState ota_state() const { return ota_; }
+
+ private:
+  void apply(uint8_t effects);
+  void action(std::string_view verb, std::string_view arg);
+  void log(std::string_view a, std::string_view b = {});
+  void print_line(std::string_view s);
+  void boot_banner();
+  bool hub_noise(std::string_view line);
+  void config_command(std::string_view args, uint32_t now_ms);
+
+  // Command handlers: they validate fully before changing anything.
+  void cmd_led(std::string_view p, Text& data, const char*& err);
+  void cmd_led_set(std::string_view p, Text& data, const char*& err);
+  void cmd_led_off(std::string_view p, Text& data, const char*& err);
+  void cmd_pattern(std::string_view p, Text& data, const char*& err);
+  void cmd_brightness(std::string_view p, Text& data, const char*& err);
+  void cmd_spring_param(std::string_view p, Text& data, const char*& err);
+  void cmd_vibrate(std::string_view p, Text& data, const char*& err);
+  void cmd_ota(std::string_view p, Text& data, const char*& err);
+  void led_state_json(Text& out) const;
+
+  friend struct CommandTable;
+
+  Config config_{};
+  LedState leds_{};
+  Connection conn_{};
+  SensorSample sample_{};
+  bool tap_latched_ = false;
+  uint32_t motor_until_ = 0;
+  uint32_t now_ = 0;
+  uint32_t boot_ms_ = 0;
+  uint32_t frames_sent_ = 0;
+  OtaState ota_ = OtaState::Idle;
+  char ota_url_[200] = {};
+  char ota_error_[64] = {};
+  char id_[5] = {};
+  char version_[24] = {};
+  char board_[32] = {};
+  MessageQueue<4096> ws_out_;
+  MessageQueue<2048> actions_;
+  TextStream<2048> serial_;
+};
+
+}  // namespace gl
