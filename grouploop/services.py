@@ -8,8 +8,8 @@ the OS chose. `grouploop up`, the bench and the tests all start services through
 from __future__ import annotations
 
 import os
+import queue
 import re
-import selectors
 import signal
 import subprocess
 import sys
@@ -94,36 +94,43 @@ def start(
             sys.stdout.write(f"{name:>8} | {line}")
             sys.stdout.flush()
 
-    url = None
-    deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as sel:
-        sel.register(process.stdout, selectors.EVENT_READ)
-        while url is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not sel.select(remaining):
-                process.kill()
-                raise ServiceError(f"{name} did not report ready in {timeout:.0f} s: {seen[-5:]}")
-            line = process.stdout.readline()
-            if not line:
-                process.wait()
-                raise ServiceError(
-                    f"{name} exited with {process.returncode} before ready: {''.join(seen[-20:])}"
-                )
-            seen.append(line)
-            emit(line)
-            match = READY.search(line)
-            if match:
-                url = match.group("url")
+    # One thread reads every line. Until ready it also hands lines over through a queue:
+    # waiting with select() on the pipe would miss a [READY] line that a previous readline()
+    # already pulled into the file object's buffer together with an earlier line.
+    until_ready: queue.Queue[str | None] = queue.Queue()
+    ready = threading.Event()
 
     def pump() -> None:
         assert process.stdout is not None
         for line in process.stdout:
             emit(line)
+            if not ready.is_set():
+                until_ready.put(line)
+        until_ready.put(None)
         if log:
             log.close()
 
     thread = threading.Thread(target=pump, name=f"{name}-output", daemon=True)
     thread.start()
+    url = None
+    deadline = time.monotonic() + timeout
+    while url is None:
+        try:
+            line = until_ready.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            process.kill()
+            message = f"{name} did not report ready in {timeout:.0f} s: {seen[-5:]}"
+            raise ServiceError(message) from None
+        if line is None:
+            process.wait()
+            raise ServiceError(
+                f"{name} exited with {process.returncode} before ready: {''.join(seen[-20:])}"
+            )
+        seen.append(line)
+        match = READY.search(line)
+        if match:
+            url = match.group("url")
+    ready.set()
     return Service(name=name, url=url, process=process, log_path=log_path, _pump=thread)
 
 
