@@ -1,7 +1,7 @@
 """ctypes binding of the firmware core's C API (firmware/host/grouploop_core.h).
 
 This is the one Python entry to the real firmware logic: the emulator, the swarm and the
-tests drive a `FirmwareDevice` exactly as the ESP32 shell drives the core — time, sensor
+tests drive a `Core` exactly as the ESP32 shell drives the core — time, sensor
 samples, connection events, hub messages and console lines in; WebSocket messages, serial
 text, shell actions, pixels and motor state out. Times are device milliseconds (uint32,
 wrapping like `millis()`).
@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import weakref
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -90,44 +89,34 @@ def instance_size() -> int:
     return int(load_library().gl_instance_size())
 
 
-@dataclass(frozen=True)
-class Action:
-    """A request from the core to its shell: `verb` and its argument ("" when none)."""
-
-    verb: str
-    arg: str = ""
-
-    @classmethod
-    def parse(cls, text: str) -> Action:
-        verb, _, arg = text.partition(" ")
-        return cls(verb, arg)
-
-
 def _ms(now_ms: int) -> int:
     return now_ms & 0xFFFFFFFF
 
 
-class FirmwareDevice:
-    """One device running the firmware core. Not thread-safe; close() (or `with`) frees it."""
+class Core:
+    """One device running the firmware core: the C API one-to-one, as methods.
+
+    `close()` (or `with`) frees it; a forgotten one is freed when garbage-collected.
+    Not thread-safe. Pop-style outputs return None when there is nothing.
+    """
 
     def __init__(
         self,
+        config: dict[str, Any] | str | None,
         mac: bytes,
-        config: dict[str, Any] | str | None = None,
-        *,
         version: str | None = None,
         board: str = DEFAULT_BOARD,
         now_ms: int = 0,
+        *,
         library: ctypes.CDLL | None = None,
     ) -> None:
         if len(mac) != 6:
             raise ValueError(f"a MAC has 6 bytes, got {len(mac)}")
         self._lib = library or load_library()
         config_text = json.dumps(config) if isinstance(config, dict) else (config or "")
-        mac_arr = (ctypes.c_uint8 * 6)(*mac)
         handle = self._lib.gl_create(
             config_text.encode(),
-            mac_arr,
+            (ctypes.c_uint8 * 6)(*mac),
             (version or firmware_version()).encode(),
             board.encode(),
             _ms(now_ms),
@@ -136,7 +125,6 @@ class FirmwareDevice:
             raise MemoryError("gl_create failed")
         self._handle: int | None = handle
         self._buf = ctypes.create_string_buffer(4096)
-        # Frees the C object even if close() is forgotten.
         self._finalizer = weakref.finalize(self, self._lib.gl_destroy, handle)
 
     def close(self) -> None:
@@ -144,7 +132,7 @@ class FirmwareDevice:
             self._finalizer()
             self._handle = None
 
-    def __enter__(self) -> FirmwareDevice:
+    def __enter__(self) -> Core:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -171,10 +159,10 @@ class FirmwareDevice:
     def tap(self) -> None:
         self._lib.gl_tap(self._h)
 
-    def wifi_event(self, connected: bool, now_ms: int) -> None:
+    def wifi_event(self, connected: int | bool, now_ms: int) -> None:
         self._lib.gl_wifi_event(self._h, int(connected), _ms(now_ms))
 
-    def ws_event(self, connected: bool, now_ms: int) -> None:
+    def ws_event(self, connected: int | bool, now_ms: int) -> None:
         self._lib.gl_ws_event(self._h, int(connected), _ms(now_ms))
 
     def ws_receive(self, text: str, now_ms: int) -> None:
@@ -183,7 +171,7 @@ class FirmwareDevice:
     def serial_line(self, line: str, now_ms: int) -> None:
         self._lib.gl_serial_line(self._h, line.encode(), _ms(now_ms))
 
-    def ota_result(self, ok: bool, reason: str, now_ms: int) -> None:
+    def ota_result(self, ok: int | bool, reason: str, now_ms: int) -> None:
         self._lib.gl_ota_result(self._h, int(ok), reason.encode(), _ms(now_ms))
 
     # Outputs.
@@ -194,23 +182,23 @@ class FirmwareDevice:
             n = fn(self._h, self._buf, len(self._buf))
         return self._buf.raw[:n].decode() if n > 0 else None
 
-    def ws_messages(self) -> list[str]:
-        """Drains the WebSocket messages to send, oldest first."""
-        out = []
-        while (msg := self._pop(self._lib.gl_next_ws_message)) is not None:
-            out.append(msg)
-        return out
+    def next_ws_message(self) -> str | None:
+        """Pops the oldest WebSocket message to send."""
+        return self._pop(self._lib.gl_next_ws_message)
+
+    def next_action(self) -> str | None:
+        """Pops the oldest action for the shell: "<verb>[ <argument>]"."""
+        return self._pop(self._lib.gl_next_action)
 
     def read_serial(self) -> str:
-        """Drains the serial output text."""
+        """Drains the serial output text ("" when there is none)."""
         return self._pop(self._lib.gl_read_serial) or ""
 
-    def actions(self) -> list[Action]:
-        """Drains the actions for the shell, oldest first."""
-        out = []
-        while (text := self._pop(self._lib.gl_next_action)) is not None:
-            out.append(Action.parse(text))
-        return out
+    def drain_ws(self) -> list[str]:
+        return list(iter(self.next_ws_message, None))
+
+    def drain_actions(self) -> list[str]:
+        return list(iter(self.next_action, None))
 
     def pixels(self) -> list[tuple[int, int, int]]:
         """Pixel colours after pattern and brightness."""
@@ -218,21 +206,17 @@ class FirmwareDevice:
         self._lib.gl_pixels(self._h, raw)
         return [(raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]) for i in range(NUM_PIXELS)]
 
-    @property
     def brightness(self) -> int:
         return int(self._lib.gl_brightness(self._h))
 
-    @property
     def motor_on(self) -> bool:
         return bool(self._lib.gl_motor_on(self._h))
 
-    @property
     def device_id(self) -> str:
         out = ctypes.create_string_buffer(5)
         self._lib.gl_device_id(self._h, out)
         return out.value.decode()
 
-    def status(self) -> dict[str, Any]:
-        """The device's state, the same object as the "status" answer's data."""
-        text = self._pop(self._lib.gl_status_json)
-        return json.loads(text or "{}")
+    def status_json(self) -> str:
+        """The device's state, the same JSON object as the "status" answer's data."""
+        return self._pop(self._lib.gl_status_json) or "{}"
