@@ -1,0 +1,260 @@
+"""`grouploop emulate`: run virtual devices (one, or a swarm over several processes) on a hub.
+
+Each process steps its share of the devices from one timer loop (emulator.swarm). With
+`--processes P` the devices are split over P worker processes, so a swarm can use every core;
+the parent only sums their counters. `[READY] <hub url>` is printed once every device has
+been started; then a one-line summary every `--summary` seconds. SIGINT/SIGTERM stop it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing
+import queue
+import signal
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from emulator.console import Console
+from emulator.swarm import Counters, Swarm
+from grouploop import settings
+from grouploop.services import announce_ready
+
+STARTED = "started"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--hub", default=settings.load().ws_default_url, help="hub WebSocket URL")
+    parser.add_argument("--devices", type=int, default=1, help="number of devices (default 1)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=20.0,
+        help="frame rate the devices are expected to hold, in Hz (the firmware core sets it; "
+        "the summary warns when the measured rate falls below 90 %% of this)",
+    )
+    parser.add_argument("--seed", default="0", help="seed of MACs, walks and taps")
+    parser.add_argument("--processes", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--tick-ms", type=float, default=5.0, help="core tick period in ms")
+    parser.add_argument("--tap-rate", type=float, default=0.0, help="random taps per second")
+    parser.add_argument(
+        "--console-port",
+        type=int,
+        help="serve each device's console at socket://127.0.0.1:<port + index> (0: any port)",
+    )
+    parser.add_argument(
+        "--rfc2217-port", type=int, help="also serve consoles over RFC 2217 (<port + index>)"
+    )
+    parser.add_argument("--pty", action="store_true", help="also open a pty console per device")
+    parser.add_argument("--state-dir", type=Path, help="persist saved configurations here")
+    parser.add_argument("--summary", type=float, default=5.0, help="summary period in seconds")
+
+
+def _port(base: int | None, index: int) -> int | None:
+    if base is None:
+        return None
+    return 0 if base == 0 else base + index
+
+
+async def _open_consoles(swarm: Swarm, args: argparse.Namespace, first: int) -> list[Console]:
+    consoles = []
+    if args.console_port is None and args.rfc2217_port is None and not args.pty:
+        return consoles
+    for offset, device in enumerate(swarm.devices):
+        console = Console(device)
+        consoles.append(console)
+        where = []
+        if (port := _port(args.console_port, first + offset)) is not None:
+            where.append(await console.serve_socket(port))
+        if (port := _port(args.rfc2217_port, first + offset)) is not None:
+            where.append(await console.serve_rfc2217(port))
+        if args.pty:
+            where.append(console.open_pty())
+        print(f"[CONSOLE] {device.device_id} {' '.join(where)}", flush=True)
+    return consoles
+
+
+async def run_shard(
+    args: argparse.Namespace, first: int, count: int, report: Any, stop: asyncio.Event
+) -> None:
+    """Run devices first..first+count-1 until `stop`; `report(item)` every second."""
+    if args.state_dir is not None:
+        args.state_dir.mkdir(parents=True, exist_ok=True)
+    swarm = Swarm(
+        args.hub,
+        count,
+        seed=args.seed,
+        first=first,
+        tick_ms=args.tick_ms,
+        tap_rate_hz=args.tap_rate,
+        state_dir=args.state_dir,
+    )
+    consoles = await _open_consoles(swarm, args, first)
+    swarm.start()
+    report(STARTED)
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+            report(swarm.counters())
+    finally:
+        await asyncio.gather(*(c.close() for c in consoles))
+        await swarm.close()
+
+
+def _event_loop_runner() -> asyncio.Runner:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.Runner()
+    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
+
+
+def _run_async(main: Any) -> None:
+    with _event_loop_runner() as runner:
+        runner.run(main)
+
+
+async def _stoppable(args: argparse.Namespace, first: int, count: int, report: Any) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await run_shard(args, first, count, report, stop)
+
+
+def _worker(args: argparse.Namespace, first: int, count: int, out: Any) -> None:
+    def report(item: Any) -> None:
+        out.put((first, item if item == STARTED else asdict(item)))
+
+    _run_async(_stoppable(args, first, count, report))
+
+
+class Summary:
+    """Turns cumulative counters into the live one-line summary."""
+
+    def __init__(self, expected_rate: float, devices: int) -> None:
+        self.expected = expected_rate * devices
+        self.last = (time.monotonic(), 0)  # counters start at 0 with the devices
+
+    def line(self, c: Counters) -> str:
+        now, warn, rate = time.monotonic(), "", 0.0
+        if now > self.last[0]:
+            rate = (c.frames - self.last[1]) / (now - self.last[0])
+            if rate < 0.9 * self.expected:
+                warn = " (below the expected rate)"
+        self.last = (now, c.frames)
+        return (
+            f"[SWARM] devices {c.devices} connected {c.connected} frames/s {rate:.0f}{warn} "
+            f"commands {c.answers} tick-lag {c.max_lag_ms:.0f} ms"
+        )
+
+
+def _print_summary(text: str) -> None:
+    # On a terminal the line is redrawn in place; in a log it is one line per period.
+    end = "\r" if sys.stdout.isatty() else "\n"
+    print(text, end=end, flush=True)
+
+
+def _split(total: int, parts: int) -> list[tuple[int, int]]:
+    parts = max(1, min(parts, total))
+    shares = [total // parts + (i < total % parts) for i in range(parts)]
+    return [(sum(shares[:i]), share) for i, share in enumerate(shares)]
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.devices < 1 or args.processes < 1:
+        print("--devices and --processes must be at least 1", file=sys.stderr)
+        return 2
+    shards = _split(args.devices, args.processes)
+    if len(shards) == 1:
+        return _run_single(args)
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    workers = [
+        context.Process(target=_worker, args=(args, first, count, out), daemon=True)
+        for first, count in shards
+    ]
+    for worker in workers:
+        worker.start()
+    return _supervise(args, workers, out)
+
+
+def _collect(out: Any, latest: dict[int, Any], started: set[int], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            first, item = out.get(timeout=remaining)
+        except queue.Empty:
+            return
+        if item == STARTED:
+            started.add(first)
+        else:
+            latest[first] = item
+
+
+def _total(latest: dict[int, Any]) -> Counters:
+    total = Counters()
+    for item in latest.values():
+        total.devices += item["devices"]
+        total.connected += item["connected"]
+        total.frames += item["frames"]
+        total.answers += item["answers"]
+        total.max_lag_ms = max(total.max_lag_ms, item["max_lag_ms"])
+    return total
+
+
+def _supervise(args: argparse.Namespace, workers: list[Any], out: Any) -> int:
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    latest: dict[int, Any] = {}
+    started: set[int] = set()
+    summary = Summary(args.rate, args.devices)
+    ready = False
+    next_summary = time.monotonic() + args.summary
+    while not stopping and all(w.is_alive() for w in workers):
+        _collect(out, latest, started, 0.5)
+        if not ready and len(started) == len(workers):
+            ready = True
+            announce_ready(args.hub)
+        if ready and time.monotonic() >= next_summary:
+            next_summary += args.summary
+            _print_summary(summary.line(_total(latest)))
+    failed = not stopping
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()  # SIGTERM: the worker closes its devices cleanly
+    for worker in workers:
+        worker.join(15)
+        if worker.is_alive():
+            worker.kill()
+    if failed:
+        print("[ERROR] a worker process exited", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_single(args: argparse.Namespace) -> int:
+    summary = Summary(args.rate, args.devices)
+    state = {"next": time.monotonic() + args.summary}
+
+    def report(item: Any) -> None:
+        if item == STARTED:
+            announce_ready(args.hub)
+        elif time.monotonic() >= state["next"]:
+            state["next"] += args.summary
+            _print_summary(summary.line(item))
+
+    _run_async(_stoppable(args, 0, args.devices, report))
+    return 0

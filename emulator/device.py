@@ -1,0 +1,351 @@
+"""A virtual device: the real firmware core (emulator.firmware_core) inside asyncio I/O.
+
+The core decides everything a device does; this shell only carries things in and out:
+
+- every tick: time → the core; then the core's actions are executed, its queued WebSocket
+  messages sent and its serial output handed to the console and the log;
+- `wifi_connect` is reported connected at once (there is no radio to wait for);
+- `ws_connect <url>` opens a real WebSocket (`websockets` client); open, close and every
+  received message are reported back; `ws_disconnect` closes it;
+- `save_config <json>` is kept (in memory, or in a JSON file when `config_path` is set) and
+  `reboot` recreates the core from it, like NVS surviving a reset;
+- `ota <url>` downloads the image over HTTP. There is no flash here, so an image is accepted
+  when the server answers 200 with a non-empty body whose MD5 matches the `x-MD5` header
+  (when present), as Arduino's HTTPUpdate checks; validating the image itself is the emulated
+  board's job (emulator/board*).
+
+Devices do not own a timer: a `Ticker` (emulator.swarm) steps many devices from one loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import websockets
+from websockets.protocol import State
+
+from emulator import firmware_core
+from emulator.sensors import Sensors
+from grouploop.frame import is_frame
+
+BOARD = "virtual"  # the board name in the boot line and status: not a real ESP32
+SENSOR_PERIOD_MS = 50  # accelerometer sampling
+RSSI_PERIOD_MS = 1000  # one BLE scan window
+SERIAL_LOG_LIMIT = 256 * 1024  # characters of serial output kept for tests and `expect`
+CONNECT_TIMEOUT_S = 5.0
+OTA_TIMEOUT_S = 30.0
+
+
+class Clock:
+    """Monotonic milliseconds since the clock was made, wrapped like the core's uint32."""
+
+    def __init__(self) -> None:
+        self._t0 = time.monotonic()
+
+    def now_ms(self) -> int:
+        return int((time.monotonic() - self._t0) * 1000) & 0xFFFFFFFF
+
+
+class VirtualDevice:
+    """One device. Step it from a `Ticker`; observe it through the properties below."""
+
+    def __init__(
+        self,
+        mac: bytes,
+        clock: Clock,
+        *,
+        config: dict[str, Any] | None = None,
+        config_path: Path | None = None,
+        sensors: Sensors | None = None,
+        version: str | None = None,
+        board: str = BOARD,
+        serial_period_ms: int = 0,
+    ) -> None:
+        if len(mac) != 6:
+            raise ValueError(f"a MAC has 6 bytes, not {len(mac)}")
+        self.mac = bytes(mac)
+        self.clock = clock
+        self.version = version or firmware_core.firmware_version()
+        self.board = board
+        self.sensors = sensors if sensors is not None else Sensors.seeded(self.mac.hex())
+        self._config_path = config_path
+        self._config = self._load_config(config)
+        self._serial_period_ms = serial_period_ms
+        self.serial_log = ""
+        self.serial_listeners: list[Callable[[str], None]] = []
+        self.frames_sent = 0
+        self.answers_sent = 0
+        self.boots = 0
+        self._ws: websockets.ClientConnection | None = None
+        self._generation = 0  # bumped on reboot/disconnect: late I/O of an old link is ignored
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+        now = clock.now_ms()
+        self._next_sensor = self._next_rssi = self._next_serial = now
+        self._last_sensor = now
+        self.core = self._boot(now)
+
+    # -- observation ------------------------------------------------------------------------
+
+    @property
+    def device_id(self) -> str:
+        return self.core.device_id()
+
+    @property
+    def pixels(self) -> list[tuple[int, int, int]]:
+        """Pixel colours after pattern and brightness, as the LEDs show them."""
+        return self.core.pixels()
+
+    @property
+    def brightness(self) -> int:
+        return self.core.brightness()
+
+    @property
+    def motor_on(self) -> bool:
+        return self.core.motor_on()
+
+    @property
+    def status(self) -> dict[str, Any]:
+        return json.loads(self.core.status_json())
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None and self._ws.state is State.OPEN
+
+    @property
+    def saved_config(self) -> str | None:
+        return self._config
+
+    # -- input ------------------------------------------------------------------------------
+
+    def serial_line(self, line: str) -> None:
+        """A line typed on the serial console."""
+        self.core.serial_line(line, self.clock.now_ms())
+
+    def tap(self) -> None:
+        """Tap the device (the accelerometer's click detector fires)."""
+        self.sensors.request_tap()
+        self._next_sensor = self.clock.now_ms()
+
+    # -- waiting (tests) -------------------------------------------------------------------
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
+        """Wait until `predicate()` holds; it is checked after every step."""
+        if predicate():
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter = (predicate, future)
+        self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(future, timeout)
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+
+    async def expect_serial(self, pattern: str, timeout: float, start: int = 0) -> re.Match[str]:
+        """Wait until the serial output from `start` matches `pattern`; returns the match."""
+        regex = re.compile(pattern)
+        await self.wait_for(lambda: regex.search(self.serial_log, start) is not None, timeout)
+        match = regex.search(self.serial_log, start)
+        assert match is not None
+        return match
+
+    # -- stepping ---------------------------------------------------------------------------
+
+    async def step(self, now: int) -> None:
+        """Advance the core to `now`, feed sensors, execute actions, send and print output."""
+        core = self.core
+        if now - self._next_sensor >= 0:
+            self._feed_sensors(now)
+        core.tick(now)
+        # Messages before actions: an answer queued just before a reboot still goes out.
+        while (message := core.next_ws_message()) is not None:
+            await self._send(message)
+        while (action := core.next_action()) is not None:
+            self._act(action, now)
+            if self.core is not core:  # rebooted: the old core's queue went down with it
+                break
+        if now - self._next_serial >= 0:
+            self._next_serial = now + self._serial_period_ms
+            self._drain_serial()
+        if self._waiters:
+            for predicate, future in list(self._waiters):
+                if not future.done() and predicate():
+                    future.set_result(None)
+
+    def _feed_sensors(self, now: int) -> None:
+        s = self.sensors
+        s.step((now - self._last_sensor) / 1000.0)
+        self._last_sensor = now
+        self._next_sensor = now + SENSOR_PERIOD_MS
+        self.core.set_accel(*s.accel_g())
+        if s.take_tap():
+            self.core.tap()
+        if now - self._next_rssi >= 0:
+            self._next_rssi = now + RSSI_PERIOD_MS
+            for beacon, rssi in enumerate(s.rssi_dbm()):
+                self.core.set_rssi(beacon, rssi)
+
+    def _drain_serial(self) -> None:
+        text = self.core.read_serial()
+        if not text:
+            return
+        self.serial_log = (self.serial_log + text)[-SERIAL_LOG_LIMIT:]
+        for listener in self.serial_listeners:
+            listener(text)
+
+    async def _send(self, message: str) -> None:
+        ws = self._ws
+        # A message queued while the link is down is lost, as on the real device. Never send
+        # on a closing link: websockets would wait for the close and stall every device.
+        if ws is None or ws.state is not State.OPEN:
+            return
+        try:
+            await ws.send(message)
+        except websockets.ConnectionClosed:
+            return
+        if is_frame(message):
+            self.frames_sent += 1
+        elif message.startswith("ans:"):
+            self.answers_sent += 1
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _act(self, action: str, now: int) -> None:
+        verb, _, argument = action.partition(" ")
+        if verb == "wifi_connect":
+            self.core.wifi_event(True, now)
+        elif verb == "ws_connect":
+            self._drop_link()
+            self._spawn(self._run_link(argument, self._generation))
+        elif verb == "ws_disconnect":
+            if self._drop_link():
+                self.core.ws_event(False, now)
+        elif verb == "save_config":
+            self._save_config(argument)
+        elif verb == "reboot":
+            self._drop_link()
+            self._drain_serial()  # what the old core printed before it went down
+            self.core.close()
+            self.core = self._boot(now)
+        elif verb == "ota":
+            self._spawn(self._run_ota(argument, self._generation))
+        else:
+            self._print(f"[emulator] unknown action {verb!r}\n")
+
+    def _boot(self, now: int) -> firmware_core.Core:
+        self.boots += 1
+        return firmware_core.Core(self._config, self.mac, self.version, self.board, now)
+
+    def _drop_link(self) -> bool:
+        """Forget the current link (closing it in the background); True if there was one."""
+        self._generation += 1
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            self._spawn(ws.close())
+        return ws is not None
+
+    async def _run_link(self, url: str, generation: int) -> None:
+        try:
+            ws = await websockets.connect(url, open_timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError, websockets.InvalidHandshake, websockets.InvalidURI) as exc:
+            if generation == self._generation:
+                self._print(f"[emulator] ws connect {url} failed: {exc}\n")
+                self.core.ws_event(False, self.clock.now_ms())
+            return
+        if generation != self._generation:
+            await ws.close()
+            return
+        self._ws = ws
+        self.core.ws_event(True, self.clock.now_ms())
+        try:
+            async for message in ws:
+                if generation != self._generation:
+                    break
+                if isinstance(message, bytes):
+                    message = message.decode("utf-8", "replace")
+                self.core.ws_receive(message, self.clock.now_ms())
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            if generation == self._generation:
+                self._ws = None
+                self.core.ws_event(False, self.clock.now_ms())
+
+    async def _run_ota(self, url: str, generation: int) -> None:
+        ok, reason = await download_image(url, self.mac)
+        if generation == self._generation:
+            self.core.ota_result(ok, reason, self.clock.now_ms())
+
+    # -- configuration ----------------------------------------------------------------------
+
+    def _load_config(self, config: dict[str, Any] | None) -> str | None:
+        if self._config_path is not None and self._config_path.exists():
+            return self._config_path.read_text(encoding="utf-8")
+        return json.dumps(config) if config else None
+
+    def _save_config(self, text: str) -> None:
+        self._config = text
+        if self._config_path is not None:
+            tmp = self._config_path.with_suffix(".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(self._config_path)  # atomic: never half-saved
+
+    # -- housekeeping -----------------------------------------------------------------------
+
+    def _print(self, text: str) -> None:
+        """Shell messages (not the core's) on the serial log, marked as the emulator's."""
+        self.serial_log = (self.serial_log + text)[-SERIAL_LOG_LIMIT:]
+        for listener in self.serial_listeners:
+            listener(text)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Close the link, cancel background work and free the core."""
+        ws, self._ws = self._ws, None
+        self._generation += 1
+        for task in list(self._tasks):
+            task.cancel()
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(), 2.0)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.core.close()
+
+
+async def download_image(url: str, mac: bytes) -> tuple[bool, str]:
+    """Fetch an OTA image as HTTPUpdate would; (accepted, reason). See the module docstring."""
+    headers = {
+        "User-Agent": "ESP32-http-Update",
+        "x-ESP32-STA-MAC": ":".join(f"{b:02X}" for b in mac),
+    }
+    timeout = aiohttp.ClientTimeout(total=OTA_TIMEOUT_S)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(url, headers=headers) as response,
+        ):
+            if response.status != 200:
+                return False, f"http_{response.status}"
+            body = await response.read()
+            expected = response.headers.get("x-MD5")
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return False, f"download_failed: {exc or type(exc).__name__}"
+    if not body:
+        return False, "empty_image"
+    if expected and hashlib.md5(body).hexdigest() != expected.strip().lower():
+        return False, "md5_mismatch"
+    return True, ""

@@ -1,0 +1,142 @@
+"""Many virtual devices in one process, stepped by one shared timer loop.
+
+A task per device would cost a wake-up per device per tick; one `Ticker` steps every device
+in turn instead, on a fixed cadence that does not drift (a late tick is not made up in a
+burst: the core's clocks catch up by themselves on the next tick).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulator.device import Clock, VirtualDevice
+from emulator.sensors import Sensors
+
+MAX_DEVICES = 65536  # the device id is the last two bytes of the MAC
+
+
+def mac_for(seed: int | str, index: int) -> bytes:
+    """The MAC of device `index` of a swarm: unique for every index, reproducible by seed.
+
+    The first byte marks a locally administered unicast address; the last two bytes (the
+    device id) count up from a seeded start, so no two devices of a swarm share an id.
+    """
+    if not 0 <= index < MAX_DEVICES:
+        raise ValueError(f"device index {index} out of range 0..{MAX_DEVICES - 1}")
+    rng = random.Random(f"grouploop-mac-{seed}")
+    middle = rng.randbytes(3)
+    low = (rng.randrange(MAX_DEVICES) + index) % MAX_DEVICES
+    return bytes([0x02]) + middle + low.to_bytes(2, "big")
+
+
+VIRTUAL_SSID = "grouploop-virtual"
+
+
+def device_config(hub_url: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The configuration provisioned into a virtual device: a network, its hub, overrides.
+
+    Keys are the firmware's (firmware/core/gl_config.h); the core validates them.
+    """
+    return {"wifi_ssid": VIRTUAL_SSID, "hub_url": hub_url, **(extra or {})}
+
+
+@dataclass
+class Counters:
+    """Totals over a swarm; the summary line shows their rates."""
+
+    devices: int = 0
+    connected: int = 0
+    frames: int = 0
+    answers: int = 0
+    max_lag_ms: float = 0.0
+
+
+class Ticker:
+    """Steps a set of devices every `period_ms` from one task."""
+
+    def __init__(self, clock: Clock, period_ms: float = 5.0) -> None:
+        self.clock = clock
+        self.period_s = period_ms / 1000.0
+        self.devices: list[VirtualDevice] = []
+        self.max_lag_ms = 0.0  # worst tick lateness since the last `take_max_lag`
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            lag = loop.time() - due
+            self.max_lag_ms = max(self.max_lag_ms, lag * 1000.0)
+            now = self.clock.now_ms()
+            for device in self.devices:
+                await device.step(now)
+            due = max(due + self.period_s, loop.time())
+            await asyncio.sleep(due - loop.time())
+
+    def take_max_lag(self) -> float:
+        lag, self.max_lag_ms = self.max_lag_ms, 0.0
+        return lag
+
+
+class Swarm:
+    """Devices `first`..`first+count-1` of a seeded swarm, all pointed at one hub."""
+
+    def __init__(
+        self,
+        hub_url: str,
+        count: int,
+        *,
+        seed: int | str = 0,
+        first: int = 0,
+        tick_ms: float = 5.0,
+        tap_rate_hz: float = 0.0,
+        config: dict[str, Any] | None = None,
+        state_dir: Path | None = None,
+    ) -> None:
+        self.clock = Clock()
+        self.ticker = Ticker(self.clock, tick_ms)
+        # With many devices the console output is rarely read: drain it less often.
+        serial_period_ms = 0 if count <= 10 else 100
+        for index in range(first, first + count):
+            mac = mac_for(seed, index)
+            sensors = Sensors.seeded(f"{seed}-{index}", tap_rate_hz=tap_rate_hz)
+            path = state_dir / f"{mac.hex()}.json" if state_dir is not None else None
+            self.ticker.devices.append(
+                VirtualDevice(
+                    mac,
+                    self.clock,
+                    config=device_config(hub_url, config),
+                    config_path=path,
+                    sensors=sensors,
+                    serial_period_ms=serial_period_ms,
+                )
+            )
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def devices(self) -> list[VirtualDevice]:
+        return self.ticker.devices
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self.ticker.run())
+
+    def counters(self) -> Counters:
+        devices = self.devices
+        return Counters(
+            devices=len(devices),
+            connected=sum(d.connected for d in devices),
+            frames=sum(d.frames_sent for d in devices),
+            answers=sum(d.answers_sent for d in devices),
+            max_lag_ms=self.ticker.take_max_lag(),
+        )
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await asyncio.gather(*(d.close() for d in self.devices), return_exceptions=True)
