@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.drivers import ports
-from bench.drivers.failures import RETRYABLE, Diagnosis, Failure, diagnose, progress_percent
+from bench.drivers.failures import (
+    RETRYABLE,
+    Diagnosis,
+    Failure,
+    diagnose,
+    parse_identity,
+    progress_percent,
+)
 from bench.resources import Target
 
 APP_OFFSET = 0x10000
@@ -200,3 +207,11 @@ def flash_all(
             for t in targets
         ]
         return [f.result() for f in futures]
+
+
+def identify(target: Target, options: FlashOptions) -> tuple[str | None, str | None]:
+    """(chip, MAC) as the board's ROM reports them (`esptool read-mac`), or Nones."""
+    argv = esptool_argv(target, options, "read-mac")
+    argv[argv.index("--chip") + 1] = "auto"  # learn the chip, do not assume it
+    code, output = run_esptool(argv, options.timeout, lambda line: None)
+    return parse_identity(output) if code == 0 else (None, None)

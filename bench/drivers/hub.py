@@ -1,0 +1,109 @@
+"""A stream subscriber on the hub: what a device sends (frames, answers) as a test sees it.
+
+`HubLink` connects like any client, sends `s`, and keeps every line with its arrival time,
+so a test can `expect` an answer, count a device's frames or send a `cmd:` and read the
+result. It uses the synchronous `websockets` client on a reader thread, matching the
+console driver's blocking `expect`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+GREETING = "Connected to GroupLoop WebSocket server"
+_FRAME = re.compile(r"^[0-9a-f]{20}$")
+
+
+class HubTimeout(AssertionError):
+    """The expected line did not come from the hub in time."""
+
+
+class HubLink:
+    def __init__(self, url: str, log_path: Path | None = None, timeout: float = 10.0):
+        self.url = url
+        self._log: IO[str] | None = log_path.open("a", encoding="utf-8") if log_path else None
+        self._lines: list[tuple[float, str]] = []
+        self._cursor = 0
+        self._changed = threading.Condition()
+        self._ws: ClientConnection = connect(url, open_timeout=timeout, max_size=None)
+        self._reader = threading.Thread(target=self._read, name="hub-link", daemon=True)
+        self._reader.start()
+        self.expect(re.escape(GREETING), timeout)
+        self.send("s")
+        self.expect("^stream:on$", timeout)
+
+    def _read(self) -> None:
+        try:
+            for message in self._ws:
+                now = time.monotonic()
+                text = message if isinstance(message, str) else message.decode()
+                lines = [line for line in text.split("\n") if line]
+                with self._changed:
+                    self._lines.extend((now, line) for line in lines)
+                    self._changed.notify_all()
+                if self._log:
+                    # Frames are too many to log one by one; answers and results are kept.
+                    for line in lines:
+                        if not _FRAME.match(line):
+                            self._log.write(f"{time.strftime('%H:%M:%S')} hub< {line}\n")
+                    self._log.flush()
+        except ConnectionClosed:
+            pass
+
+    def send(self, text: str) -> None:
+        if self._log:
+            self._log.write(f"{time.strftime('%H:%M:%S')} hub> {text}\n")
+        self._ws.send(text)
+
+    def skip(self) -> None:
+        with self._changed:
+            self._cursor = len(self._lines)
+
+    def expect(self, pattern: str, timeout: float) -> re.Match[str]:
+        """The next line (after the previous match) matching `pattern`."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for index in range(self._cursor, len(self._lines)):
+                    match = regex.search(self._lines[index][1])
+                    if match:
+                        self._cursor = index + 1
+                        return match
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [line for _, line in self._lines[-400:] if not _FRAME.match(line)]
+                    raise HubTimeout(
+                        f"no {pattern!r} from the hub within {timeout:.1f} s; "
+                        f"last non-frame lines: {seen[-8:]}"
+                    )
+                self._changed.wait(remaining)
+
+    def command(self, target: str, command: str, timeout: float) -> str:
+        """Send `cmd:<target>:<command>` and return the hub's `cmd:…` result line."""
+        self.skip()
+        self.send(f"cmd:{target}:{command}")
+        return self.expect(r"^cmd:(result|error):", timeout).string
+
+    def frames(self, device_id: str, seconds: float) -> list[tuple[float, str]]:
+        """The device's frames that arrive during the next `seconds`, with arrival times."""
+        with self._changed:
+            start = len(self._lines)
+        time.sleep(seconds)  # the measurement window itself; nothing to await
+        with self._changed:
+            window = self._lines[start:]
+        return [(t, line) for t, line in window if _FRAME.match(line) and line[:4] == device_id]
+
+    def close(self) -> None:
+        self._ws.close()
+        self._reader.join(5)
+        if self._log:
+            self._log.close()
+            self._log = None

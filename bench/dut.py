@@ -1,0 +1,180 @@
+"""A device under test and the strategy that brings it to the state a test asks for.
+
+labgrid's idea, small: a test asks for `running` (flashed with the session's build, booted,
+configured for the bench's hub and CDN, streaming frames) and the strategy does only the
+steps still missing. The same `Dut` drives a USB board or an emulated one: both are a
+serial port that esptool can flash and whose console prints the boot line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import serial
+
+from bench.build import BuildOutput, check_image
+from bench.drivers.console import Console
+from bench.drivers.flasher import FlashOptions, FlashResult, flash_one
+from bench.drivers.hub import HubLink
+from bench.resources import Target
+
+BOOT_LINE = re.compile(r"GroupLoop (?P<version>\S+) board=(?P<board>\S+) id=(?P<id>[0-9a-f]{4})")
+
+
+class State(Enum):
+    OFF = "off"  # nothing known about what the board runs
+    FLASHED = "flashed"  # the session's build is in flash
+    RUNNING = "running"  # booted that build, configured, streaming to the hub
+
+
+class DutError(AssertionError):
+    """A step towards the wanted state failed; the message names the board and the step."""
+
+
+@dataclass(frozen=True)
+class BenchEndpoints:
+    hub_url: str
+    cdn_url: str
+
+
+class Dut:
+    """One target with its console, its hub view and its flash/reset controls."""
+
+    def __init__(
+        self,
+        target: Target,
+        endpoints: BenchEndpoints,
+        log_dir: Path,
+        flash_options: FlashOptions,
+        timeout: float,
+    ):
+        self.target = target
+        self.endpoints = endpoints
+        self.log_dir = log_dir
+        self.flash_options = flash_options
+        self.timeout = timeout
+        self.console = Console(target.name, target.port, log_dir / "console.log")
+        self.hub: HubLink | None = None
+        self.state = State.OFF
+        self.build: BuildOutput | None = None  # what the strategy flashed
+        self.version: str | None = None  # what the board last said it runs
+        self.device_id: str | None = None
+
+    # -- what tests use ---------------------------------------------------------------------
+
+    def expect(self, pattern: str, timeout: float | None = None) -> re.Match[str]:
+        return self.console.expect(pattern, self.timeout if timeout is None else timeout)
+
+    def console_command(
+        self, line: str, answer: str, timeout: float | None = None
+    ) -> re.Match[str]:
+        return self.console.command(line, answer, self.timeout if timeout is None else timeout)
+
+    def answer(self, line: str, timeout: float | None = None) -> dict[str, object]:
+        """Run a console line that answers `ans:<json>`; return the decoded answer."""
+        match = self.console_command(line, r"ans:(\{.*\})\n", timeout)
+        return json.loads(match.group(1))
+
+    def set_log_dir(self, log_dir: Path) -> None:
+        """Send the console log of the next steps to `log_dir` (one folder per test)."""
+        reopen = self.console.is_open
+        self.console.close()
+        self.log_dir = log_dir
+        self.console = Console(self.target.name, self.target.port, log_dir / "console.log")
+        if reopen:
+            self.console.open()
+
+    # -- controls ---------------------------------------------------------------------------
+
+    def flash(self, build: BuildOutput) -> FlashResult:
+        """Flash `build` (console released meanwhile) and wait for it to boot."""
+        self.close_hub()
+        self.console.close()
+        options = FlashOptions(**{**self.flash_options.__dict__, "log_dir": self.log_dir})
+        result = flash_one(
+            self.target, build.image, options, check_image=check_image, extra=build.extra
+        )
+        if not result.ok:
+            self.state = State.OFF
+            raise DutError(result.line())
+        self.build, self.state = build, State.FLASHED
+        self.console.open()
+        self.wait_boot()
+        return result
+
+    def wait_boot(self, timeout: float | None = None) -> re.Match[str]:
+        """The next boot line; remembers version and device id."""
+        match = self.expect(BOOT_LINE, timeout)
+        self.version, self.device_id = match["version"], match["id"]
+        return match
+
+    def reboot(self) -> re.Match[str]:
+        """Reset through the console (works on USB and emulated boards alike)."""
+        self.console_command("reboot", r"rebooting")
+        return self.wait_boot()
+
+    def configure(self) -> None:
+        """Point the device at the bench's hub and CDN (kept across reboots)."""
+        config = {"wifi_ssid": "grouploop-bench", **self.urls()}
+        self.console_command(f"config set {json.dumps(config)}", r"config:(ok|error:\S+)")
+        result = self.console_command("config", r"config:(\{.*\})\n")
+        saved = json.loads(result.group(1))
+        if saved.get("hub_url") != self.endpoints.hub_url:
+            raise DutError(f"{self.target}: configuration not applied, it says {saved}")
+
+    def urls(self) -> dict[str, str]:
+        return {"hub_url": self.endpoints.hub_url, "cdn_url": self.endpoints.cdn_url}
+
+    def open_hub(self) -> HubLink:
+        if self.hub is None:
+            self.hub = HubLink(self.endpoints.hub_url, self.log_dir / "hub.log", self.timeout)
+        return self.hub
+
+    def close_hub(self) -> None:
+        if self.hub is not None:
+            self.hub.close()
+            self.hub = None
+
+    def wait_streaming(self, timeout: float | None = None) -> None:
+        """Until the hub forwards a frame from this device."""
+        assert self.device_id, "boot first"
+        hub = self.open_hub()
+        hub.skip()
+        hub.expect(
+            rf"^{self.device_id}[0-9a-f]{{16}}$", self.timeout if timeout is None else timeout
+        )
+
+    # -- the strategy -----------------------------------------------------------------------
+
+    def transition(self, wanted: State, build: BuildOutput) -> None:
+        """Do the missing steps to reach `wanted` with `build` on the board."""
+        if self.build is not None and self.build.image != build.image:
+            self.state = State.OFF
+        if self.state is State.OFF:
+            self.flash(build)
+        if wanted is State.FLASHED:
+            return
+        if not self.console.is_open:
+            self.console.open()
+        if self.state is not State.RUNNING:
+            if self.version is None:
+                self.reboot()
+            if self.version != build.version:
+                raise DutError(f"{self.target}: boots {self.version}, expected {build.version}")
+            self.configure()
+            self.wait_streaming()
+            self.state = State.RUNNING
+
+    def assume_flashed(self, build: BuildOutput) -> None:
+        """The bench flashed `build` before the suites started: skip flashing it again."""
+        self.build, self.state = build, State.FLASHED
+
+    def close(self) -> None:
+        self.close_hub()
+        with contextlib.suppress(serial.SerialException):
+            self.console.close()

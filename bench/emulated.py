@@ -1,0 +1,37 @@
+"""Emulated ESP32-C3 boards for a bench without hardware: one `grouploop board` per target.
+
+Each board is its own process (as each real board is its own chip), listening on
+`socket://127.0.0.1:<port>`; esptool flashes it and the console driver talks to it exactly
+as to a USB port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.resources import Target
+from grouploop.services import Service, grouploop_argv, start
+
+
+def start_board(name: str, work_dir: Path, timeout: float = 30.0) -> Service:
+    """Start one emulated board with its virtual flash under `work_dir`."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    argv = grouploop_argv(
+        "board", "--serial", "socket://127.0.0.1:0", "--flash-file", str(work_dir / f"{name}.flash")
+    )
+    return start(name, argv, log_path=work_dir / f"{name}.log", timeout=timeout)
+
+
+@contextmanager
+def emulated_boards(count: int, work_dir: Path, prefix: str = "emu") -> Iterator[list[Target]]:
+    """`count` emulated boards as targets; stopped when the block ends."""
+    services: list[Service] = []
+    try:
+        for index in range(1, count + 1):
+            services.append(start_board(f"{prefix}-{index}", work_dir))
+        yield [Target(s.name, s.url, emulated=True) for s in services]
+    finally:
+        for service in services:
+            service.stop()
