@@ -1,0 +1,1 @@
+"""The GroupLoop web apps: static pages served by one process, one port per app."""

@@ -1,0 +1,171 @@
+/*
+ * Device emulator: this browser (or phone) becomes one GroupLoop device. Dragging the dot
+ * moves it in the room (beacon distances) and its quick moves are acceleration; the Tap
+ * button taps; a phone's motion sensors replace the drag when the user allows them. The
+ * LED ring shows what the hub's commands set, and `vibrate` uses the Vibration API.
+ */
+"use strict";
+
+(async () => {
+  const G = window.GroupLoop;
+  const { Device, room, displayColour, NUM_PIXELS } = window.BrowserDevice;
+  const $ = (id) => document.getElementById(id);
+  const hubUrl = G.config().hubUrl;
+
+  try {
+    await G.boot("device-emulator", ["HitloopDevice.js", "HitloopDeviceManager.js"]);
+  } catch (_error) {
+    return; // boot() has said what is wrong
+  }
+  let commands;
+  try {
+    commands = await G.fetchCommands();
+  } catch (error) {
+    G.banner("error", `Cannot read the command table from the CDN: ${error.message}`);
+    return;
+  }
+
+  /* ---- the device id: kept across reloads, ?id=abcd to choose one ---- */
+  const wanted = new URLSearchParams(location.search).get("id");
+  const remembered = localStorage.getItem("grouploop.deviceId");
+  const isId = (text) => /^[0-9a-f]{4}$/.test(text || "");
+  const id = isId(wanted) ? wanted : isId(remembered) ? remembered : window.BrowserDevice.randomId();
+  localStorage.setItem("grouploop.deviceId", id);
+  $("device-id").textContent = id;
+
+  /* ---- sensors: position from the drag, acceleration from its changes or the phone ---- */
+  const motion = { x: room.width / 2, y: room.height / 2, vx: 0, vy: 0, ax: 0, ay: 0, at: 0 };
+  let phone = null; // the latest DeviceMotion reading in g, once the user enabled it
+
+  function sensors() {
+    const now = performance.now();
+    const dt = Math.max(0.01, (now - (motion.at || now - 50)) / 1000);
+    const vx = (motion.x - (motion.lastX ?? motion.x)) / dt;
+    const vy = (motion.y - (motion.lastY ?? motion.y)) / dt;
+    // Low-passed so one jumpy pointer event is not a spike; scaled so a brisk drag is ~1 g.
+    motion.ax = 0.6 * motion.ax + 0.4 * (((vx - motion.vx) / dt) * 0.03);
+    motion.ay = 0.6 * motion.ay + 0.4 * (((vy - motion.vy) / dt) * 0.03);
+    Object.assign(motion, { vx, vy, lastX: motion.x, lastY: motion.y, at: now });
+    const accel = phone || { ax: motion.ax, ay: motion.ay, az: 1 };
+    return { ...accel, rssi: room.rssiAt(motion.x, motion.y) };
+  }
+
+  /* ---- the device ---- */
+  const device = new Device({
+    id,
+    hubUrl,
+    commands,
+    sensors,
+    onFrame: (_device, frame, values) => showFrame(frame, values),
+    vibrate: (ms) => {
+      if (navigator.vibrate) navigator.vibrate(ms);
+    },
+    onChange: (_device, what) => {
+      if (what === "connection") showConnection();
+      else showLedState();
+    },
+  });
+
+  function showConnection() {
+    const text = { connected: "connected", connecting: "connecting…" }[device.state];
+    G.showConnection(device.state, text || "hub unreachable");
+    if (device.state === "connected") G.banner("ok", "");
+    else if (device.state === "disconnected") G.hubUnreachable(hubUrl);
+  }
+
+  function showLedState() {
+    const leds = device.leds;
+    const colours = [...new Set(leds.leds)].map((hex) => `#${hex}`).join(" ");
+    $("led-state").textContent =
+      `LEDs: ${leds.pattern}, colours ${colours}, brightness ${leds.brightness}`;
+  }
+
+  /* What the hub receives, read back through the CDN's frame decoder. */
+  function showFrame(frame, values) {
+    const decoded = window.HitloopDevice.decodeFrame(frame);
+    $("frame").textContent = decoded ? `${decoded.frame}${decoded.tap ? "  (tap)" : ""}` : "—";
+    $("accel").textContent = [values.ax, values.ay, values.az].map((g) => g.toFixed(2)).join("  ");
+    $("rssi").textContent = values.rssi.map((dbm, i) => `${room.beacons[i]} ${dbm.toFixed(0)}`)
+      .join("  ");
+    $("frames").textContent = device.framesSent;
+  }
+
+  /* ---- the LED ring, redrawn every animation frame ---- */
+  const svg = "http://www.w3.org/2000/svg";
+  const ring = $("ring");
+  const body = document.createElementNS(svg, "circle");
+  body.setAttribute("r", "56");
+  body.setAttribute("class", "body");
+  ring.append(body);
+  const leds = Array.from({ length: NUM_PIXELS }, (_unused, i) => {
+    const led = document.createElementNS(svg, "circle");
+    const angle = (i / NUM_PIXELS) * 2 * Math.PI - Math.PI / 2;
+    led.setAttribute("cx", (38 * Math.cos(angle)).toFixed(1));
+    led.setAttribute("cy", (38 * Math.sin(angle)).toFixed(1));
+    led.setAttribute("r", "12");
+    led.setAttribute("class", "led");
+    ring.append(led);
+    return led;
+  });
+
+  function draw() {
+    device.pixels().forEach((colour, i) => {
+      leds[i].setAttribute("fill", displayColour(colour));
+      leds[i].dataset.color = colour.map((c) => c.toString(16).padStart(2, "0")).join("");
+    });
+    const on = device.motorOn;
+    $("motor").textContent = on ? "motor on (vibrating)" : "motor off";
+    document.querySelector(".device").classList.toggle("vibrating", on);
+    const me = $("me");
+    me.style.left = `${(motion.x / room.width) * 100}%`;
+    me.style.top = `${(motion.y / room.height) * 100}%`;
+    requestAnimationFrame(draw);
+  }
+
+  /* ---- input: drag in the room, tap button, motion sensors ---- */
+  const roomNode = $("room");
+  function moveTo(event) {
+    const box = roomNode.getBoundingClientRect();
+    const fx = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+    const fy = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
+    motion.x = fx * room.width;
+    motion.y = fy * room.height;
+  }
+  roomNode.addEventListener("pointerdown", (event) => {
+    roomNode.setPointerCapture(event.pointerId);
+    moveTo(event);
+  });
+  roomNode.addEventListener("pointermove", (event) => {
+    if (roomNode.hasPointerCapture(event.pointerId)) moveTo(event);
+  });
+  $("tap").addEventListener("click", () => device.tap());
+
+  if (window.DeviceMotionEvent) {
+    const button = $("motion");
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      // iOS asks the user first; other browsers deliver events right away.
+      if (typeof DeviceMotionEvent.requestPermission === "function") {
+        const answer = await DeviceMotionEvent.requestPermission().catch(() => "denied");
+        if (answer !== "granted") {
+          $("source").textContent = "touch (motion sensors were not allowed)";
+          return;
+        }
+      }
+      window.addEventListener("devicemotion", (event) => {
+        const a = event.accelerationIncludingGravity;
+        if (!a || a.x === null) return;
+        phone = { ax: a.x / 9.81, ay: a.y / 9.81, az: a.z / 9.81 };
+        if (Math.hypot(phone.ax, phone.ay, phone.az) > 3) device.tap(); // a hard knock
+        $("source").textContent = "motion sensors";
+      });
+      button.disabled = true;
+      $("source").textContent = "waiting for motion sensor readings (touch meanwhile)";
+    });
+  }
+
+  showConnection();
+  showLedState();
+  requestAnimationFrame(draw);
+  device.start();
+})();

@@ -1,0 +1,399 @@
+/*
+ * A GroupLoop device that lives in the browser: the simulator runs many, the device
+ * emulator runs one. It is a real WebSocket device of the hub (docs/protocol.md): it sends
+ * `id:<id>`, then a 20-hex sensor frame 20 times a second, executes the commands the hub
+ * forwards and answers each with one `ans:{json}` line.
+ *
+ * The browser cannot load the firmware's C++ core, so this is a small JavaScript stand-in:
+ * commands are checked against the CDN's commands.json (with HitloopDeviceManager.js's
+ * validator, so load it and grouploop.js first) and the LED patterns are simple functions of time. The page
+ * supplies the sensors (position in the room, acceleration).
+ */
+"use strict";
+
+window.BrowserDevice = (() => {
+  const NUM_PIXELS = 6;
+  const FRAME_INTERVAL_MS = 50; // 20 Hz
+  const RECONNECT_MS = { first: 500, cap: 5000 };
+  const HUB_MESSAGES = new Set(["id:ok", "id:error", "pong", "stream:on"]);
+  const GREETING = /^Connected to GroupLoop/;
+
+  /* ---- the room: four beacons at the corners, RSSI from distance ---- */
+
+  const room = {
+    width: 8, // metres
+    height: 6,
+    beacons: ["NW", "NE", "SE", "SW"],
+    beaconPosition(index) {
+      return [
+        [0, 0],
+        [this.width, 0],
+        [this.width, this.height],
+        [0, this.height],
+      ][index];
+    },
+    /* Log-distance path loss: -45 dBm at 1 m, exponent 2.2, clamped to the frame's range. */
+    rssiAt(x, y) {
+      return this.beacons.map((_name, index) => {
+        const [bx, by] = this.beaconPosition(index);
+        const metres = Math.max(0.1, Math.hypot(x - bx, y - by));
+        return Math.max(-100, Math.min(-40, -45 - 22 * Math.log10(metres)));
+      });
+    },
+  };
+
+  /* ---- frames ---- */
+
+  const byte = (value) => Math.max(0, Math.min(255, Math.round(value)));
+  const hex2 = (value) => byte(value).toString(16).padStart(2, "0");
+  const accelByte = (g) => byte(((g + 2) * 255) / 4);
+  const rssiByte = (dbm) => byte(((dbm + 100) * 255) / 60);
+
+  function encodeFrame(id, sensors, tapped) {
+    const { ax, ay, az, rssi } = sensors;
+    return (
+      id +
+      [accelByte(ax), accelByte(ay), accelByte(az), ...rssi.map(rssiByte)].map(hex2).join("") +
+      (tapped ? "ff" : "00")
+    );
+  }
+
+  function randomId() {
+    return Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0");
+  }
+
+  /* ---- commands, checked against commands.json by the CDN library's validator ---- */
+
+  /*
+   * "name:p1:p2" → {name, params} or {name, error} with the reason codes of
+   * docs/protocol.md.
+   */
+  function parseCommand(table, line) {
+    const { name, params } = window.GroupLoop.splitCommand(table, line);
+    if (!Object.hasOwn(table.commands, name)) return { name, error: "unknown_command" };
+    const wanted = table.commands[name].parameters.length;
+    if (params.length < wanted || params.includes("")) return { name, error: "missing_parameters" };
+    try {
+      window.HitloopDeviceManager.formatCommand(table, name, params);
+    } catch (_error) {
+      return { name, error: "invalid_parameters" };
+    }
+    return { name, params };
+  }
+
+  /* ---- LEDs: state, and the colours a pattern gives at a time ---- */
+
+  /* As the firmware starts: blue breathing at brightness 64 (firmware/core/gl_leds.cpp). */
+  function defaultLeds(nowMs) {
+    return {
+      pattern: "breathing",
+      since: nowMs, // patterns run from the moment they were chosen
+      brightness: 64,
+      leds: Array(NUM_PIXELS).fill("0000ff"), // the colours the patterns modulate
+      spring: { k: 0x10, damping: 0x05, mass: 0x0a },
+      springX: 0, // the spring pattern's level grows in from dark towards 1
+      springV: 0,
+    };
+  }
+
+  const rgb = (hex) => [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const toHex = (colour) => colour.map(hex2).join("");
+
+  function hue(degrees) {
+    const f = (n) => {
+      const k = (n + degrees / 60) % 6;
+      return 255 * (1 - Math.max(0, Math.min(k, 4 - k, 1)));
+    };
+    return [f(5), f(3), f(1)];
+  }
+
+  function setPattern(leds, pattern, nowMs) {
+    Object.assign(leds, { pattern, since: nowMs, springX: 0, springV: 0 });
+  }
+
+  /* The spring pattern: m·x'' = −k·(x − 1) − c·x' (k, damping/10, mass/100 as in firmware). */
+  function stepSpring(leds, seconds) {
+    const { k, damping, mass } = leds.spring;
+    const steps = Math.ceil(seconds / 0.002); // small steps keep the integration stable
+    const dt = seconds / steps;
+    for (let i = 0; i < steps; i += 1) {
+      const force = -k * (leds.springX - 1) - (damping / 10) * leds.springV;
+      leds.springV += (force / (Math.max(1, mass) / 100)) * dt;
+      leds.springX += leds.springV * dt;
+    }
+  }
+
+  /* Pixel colours [r, g, b] (0..255) after pattern and brightness at `nowMs`. */
+  function pixelsAt(leds, nowMs) {
+    const t = nowMs - leds.since;
+    const scale = leds.brightness / 255;
+    const bump = (at) => Math.exp(-((((t % 1200) - at) / 60) ** 2));
+    let level = 1;
+    switch (leds.pattern) {
+      case "off":
+        level = 0;
+        break;
+      case "breathing":
+        level = 0.5 - 0.5 * Math.cos((2 * Math.PI * t) / 4000);
+        break;
+      case "heartbeat":
+        level = Math.max(bump(100), 0.7 * bump(350));
+        break;
+      case "spring":
+        level = Math.max(0, Math.min(1, leds.springX));
+        break;
+      case "cycle":
+        return leds.leds.map((_c, i) =>
+          hue(((t / 3000) * 360 + i * 60) % 360).map((c) => Math.round(c * scale)));
+      default: // solid
+        break;
+    }
+    return leds.leds.map((hex) => rgb(hex).map((c) => Math.round(c * level * scale)));
+  }
+
+  /*
+   * The colour to draw for an LED value. The eye sees LED light roughly with a gamma of 2.2
+   * (a pixel at 64/255 looks far brighter than 25 % grey on a screen), and a lit LED's
+   * centre looks whitish: blend towards white as it gets brighter.
+   */
+  function displayColour(colour) {
+    const seen = colour.map((c) => 255 * (c / 255) ** (1 / 2.2));
+    const white = 0.3 * (Math.max(...seen) / 255);
+    return `rgb(${seen.map((c) => Math.round(c + (255 - c) * white)).join(",")})`;
+  }
+
+  /* ---- the device ---- */
+
+  class Device {
+    /*
+     * options: id (4 hex; random when absent), hubUrl, commands (commands.json as loaded),
+     * sensors() → {ax, ay, az (g), rssi: [nw, ne, se, sw] (dBm)}, onChange(device, what)
+     * called on "connection", "command" and "vibrate", onFrame(device, frame, sensors)
+     * after each frame sent, and vibrate(ms) for a real motor.
+     */
+    constructor(options) {
+      this.id = options.id || randomId();
+      this.hubUrl = options.hubUrl;
+      this.commands = options.commands;
+      this.sensors = options.sensors;
+      this.onChange = options.onChange || (() => {});
+      this.onFrame = options.onFrame || (() => {});
+      this.vibrateHook = options.vibrate || (() => {});
+      this.leds = defaultLeds(performance.now());
+      this.motorUntil = 0;
+      this.tapPending = false;
+      this.reconnects = 0;
+      this.everConnected = false;
+      this.framesSent = 0;
+      this.commandsReceived = 0;
+      this.state = "disconnected";
+      this.startedAt = performance.now();
+      this.socket = null;
+      this.timer = null;
+      this.retry = null;
+      this.retryMs = RECONNECT_MS.first;
+      this.stopped = true;
+    }
+
+    start() {
+      this.stopped = false;
+      this.connect();
+    }
+
+    stop() {
+      this.stopped = true;
+      clearTimeout(this.retry);
+      if (this.socket) this.socket.close();
+    }
+
+    connect() {
+      let socket;
+      try {
+        socket = new WebSocket(this.hubUrl);
+      } catch (_error) {
+        this.setState("disconnected"); // a malformed URL: the page says so; keep trying
+        this.scheduleReconnect();
+        return;
+      }
+      this.socket = socket;
+      this.setState("connecting");
+      socket.onopen = () => {
+        if (this.everConnected) this.reconnects += 1;
+        this.everConnected = true;
+        this.retryMs = RECONNECT_MS.first;
+        socket.send(`id:${this.id}`);
+        this.timer = setInterval(() => this.sendFrame(), FRAME_INTERVAL_MS);
+        this.setState("connected");
+      };
+      socket.onmessage = (event) => {
+        if (typeof event.data === "string") this.receive(event.data);
+      };
+      socket.onclose = () => {
+        clearInterval(this.timer);
+        this.setState("disconnected");
+        if (!this.stopped) this.scheduleReconnect();
+      };
+    }
+
+    /* "connecting", "connected" or "disconnected"; the page is told of every change. */
+    setState(state) {
+      if (this.state === state) return;
+      this.state = state;
+      this.onChange(this, "connection");
+    }
+
+    get connected() {
+      return this.state === "connected";
+    }
+
+    scheduleReconnect() {
+      clearTimeout(this.retry);
+      this.retry = setTimeout(() => this.connect(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MS.cap);
+    }
+
+    /* A tap: flagged in the next frame, and it kicks the spring as on the device. */
+    tap() {
+      this.tapPending = true;
+      this.leds.springV -= 4;
+    }
+
+    sendFrame() {
+      if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+      const sensors = this.sensors();
+      this.lastSensors = sensors;
+      stepSpring(this.leds, FRAME_INTERVAL_MS / 1000);
+      const frame = encodeFrame(this.id, sensors, this.tapPending);
+      this.socket.send(frame);
+      this.tapPending = false;
+      this.framesSent += 1;
+      this.onFrame(this, frame, sensors);
+    }
+
+    receive(text) {
+      for (const line of text.split("\n")) {
+        if (!line || HUB_MESSAGES.has(line) || GREETING.test(line)) continue;
+        this.answer(this.execute(line));
+      }
+    }
+
+    answer(result) {
+      if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+        this.socket.send(`ans:${JSON.stringify(result)}`);
+      }
+    }
+
+    /* Runs one command line; returns the answer object of docs/protocol.md. */
+    execute(line) {
+      this.commandsReceived += 1;
+      const parsed = parseCommand(this.commands, line);
+      if (parsed.error) return { cmd: parsed.name, ok: false, error: parsed.error };
+      const { name, params } = parsed;
+      const leds = this.leds;
+      const now = performance.now();
+      let data;
+      switch (name) {
+        case "led":
+          leds.leds.fill(params[0].toLowerCase());
+          setPattern(leds, "solid", now);
+          break;
+        case "pattern":
+          setPattern(leds, params[0], now);
+          break;
+        case "brightness":
+          leds.brightness = Number(params[0]);
+          break;
+        case "spring_param": {
+          const [k, damping, mass] = rgb(params[0]);
+          if (k === 0 || mass === 0) return { cmd: name, ok: false, error: "invalid_parameters" };
+          leds.spring = { k, damping, mass };
+          break;
+        }
+        case "vibrate": {
+          const ms = Number(params[0]);
+          this.motorUntil = now + ms;
+          this.vibrateHook(ms);
+          this.onChange(this, "vibrate");
+          break;
+        }
+        case "led_set":
+        case "led_off":
+        case "led_all_off": {
+          // Per-LED commands show the LEDs as set: the pattern becomes solid, as on the device.
+          const colour = name === "led_set" ? params[1].toLowerCase() : "000000";
+          if (name === "led_all_off") leds.leds.fill(colour);
+          else leds.leds[Number(params[0])] = colour;
+          if (leds.pattern !== "solid") setPattern(leds, "solid", now);
+          break;
+        }
+        case "led_get_state":
+          data = this.ledState();
+          break;
+        case "status":
+          data = this.status();
+          break;
+        case "reset":
+          // Answer first, then come back as a fresh device, like a reboot.
+          setTimeout(() => this.reboot(), 0);
+          break;
+        case "ota":
+          return { cmd: name, ok: false, error: "ota_not_supported_in_browser" };
+        default:
+          return { cmd: name, ok: false, error: "unknown_command" };
+      }
+      this.onChange(this, "command");
+      return data === undefined ? { cmd: name, ok: true } : { cmd: name, ok: true, data };
+    }
+
+    reboot() {
+      this.leds = defaultLeds(performance.now());
+      this.motorUntil = 0;
+      this.startedAt = performance.now();
+      if (this.socket) this.socket.close(); // onclose reconnects
+      this.onChange(this, "command");
+    }
+
+    get motorOn() {
+      return performance.now() < this.motorUntil;
+    }
+
+    /* Colours to draw now, as [r, g, b] per pixel. */
+    pixels(nowMs = performance.now()) {
+      return pixelsAt(this.leds, nowMs);
+    }
+
+    /* The led_get_state answer, shaped as the firmware's (firmware/core/gl_commands.cpp). */
+    ledState() {
+      const { k, damping, mass } = this.leds.spring;
+      return {
+        pattern: this.leds.pattern,
+        brightness: this.leds.brightness,
+        spring: toHex([k, damping, mass]),
+        leds: [...this.leds.leds],
+        pixels: this.pixels().map(toHex),
+      };
+    }
+
+    /* The status answer, shaped as the firmware's (firmware/core/gl_device.cpp). */
+    status() {
+      return {
+        id: this.id,
+        version: "browser",
+        board: "browser",
+        uptime_ms: Math.round(performance.now() - this.startedAt),
+        link: this.connected ? "online" : "offline",
+        hub_url: this.hubUrl,
+        pattern: this.leds.pattern,
+        brightness: this.leds.brightness,
+        motor: this.motorOn,
+        frames_sent: this.framesSent,
+        reconnects: this.reconnects,
+        ota: { state: "idle" },
+        rssi: (this.lastSensors ? this.lastSensors.rssi : [-100, -100, -100, -100])
+          .map(Math.round),
+      };
+    }
+  }
+
+  return { Device, room, encodeFrame, parseCommand, pixelsAt, displayColour, randomId, NUM_PIXELS };
+})();

@@ -1,0 +1,215 @@
+/*
+ * What every GroupLoop page shares: its configuration (hub and CDN URLs), loading the
+ * CDN's libraries, the configuration panel, the navigation bar and the status banner.
+ *
+ * The configuration comes, strongest first, from the page's query string (?hub=…&cdn=…),
+ * from what the user saved in the configuration panel (localStorage), and from /config.js,
+ * which the server writes from WS_DEFAULT_URL and CDN_BASE_URL.
+ */
+"use strict";
+
+window.GroupLoop = (() => {
+  const STORAGE_KEY = "grouploop.config";
+  const fromServer = window.GROUPLOOP_CONFIG || {};
+
+  function saved() {
+    try {
+      return JSON.parse(localStorage.getItem(STORAGE_KEY) || "{}");
+    } catch (_error) {
+      return {}; // a hand-edited or corrupt entry must not stop the page
+    }
+  }
+
+  function config() {
+    const query = new URLSearchParams(location.search);
+    const mine = saved();
+    return {
+      hubUrl: query.get("hub") || mine.hubUrl || fromServer.hubUrl || "ws://localhost:5003",
+      cdnUrl: (query.get("cdn") || mine.cdnUrl || fromServer.cdnUrl || "http://localhost:5008")
+        .replace(/\/+$/, ""),
+    };
+  }
+
+  function save(values) {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(values));
+  }
+
+  function loadScript(url) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => resolve(url);
+      script.onerror = () => reject(new Error(`could not load ${url}`));
+      document.head.appendChild(script);
+    });
+  }
+
+  /* Loads the named files from the CDN's /js/ route, in order (later ones may use earlier). */
+  async function loadLibraries(names) {
+    const base = config().cdnUrl;
+    for (const name of names) await loadScript(`${base}/js/${name}`);
+  }
+
+  async function fetchJson(url) {
+    const response = await fetch(url, { cache: "no-cache" });
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    return response.json();
+  }
+
+  /* commands.json from the CDN, whole: the one source of commands and their limits. */
+  function fetchCommands() {
+    return fetchJson(`${config().cdnUrl}/static/commands.json`);
+  }
+
+  /*
+   * "name:p1:p2" → {name, params}, split as the table says: the last parameter keeps its
+   * colons (an OTA URL has some). Unknown names keep every part as a parameter.
+   */
+  function splitCommand(table, text) {
+    const [name, ...rest] = text.split(":");
+    const spec = table && Object.hasOwn(table.commands, name) ? table.commands[name] : null;
+    const wanted = spec ? spec.parameters.length : rest.length;
+    const params = wanted === 0 || rest.length <= wanted
+      ? rest : [...rest.slice(0, wanted - 1), rest.slice(wanted - 1).join(":")];
+    return { name, params };
+  }
+
+  /* A connection indicator in #connection: state is connected, connecting or disconnected. */
+  function showConnection(state, text) {
+    const node = document.getElementById("connection");
+    if (!node) return;
+    node.className = `connection ${state}`;
+    node.textContent = text;
+  }
+
+  function hubUnreachable(hubUrl) {
+    banner("error", `The hub at ${hubUrl} is unreachable; reconnecting automatically. ` +
+      "Check that it runs (grouploop hub) or fix the hub URL in the configuration panel.");
+  }
+
+  /*
+   * A HitloopDeviceManager (from the CDN) subscribed to the configured hub, its state shown
+   * in the header and the banner. It reconnects by itself; `table` is commands.json.
+   */
+  function connectHub(table, options = {}) {
+    const { hubUrl, cdnUrl } = config();
+    const manager = new window.HitloopDeviceManager(hubUrl, {
+      commands: table,
+      commandsUrl: `${cdnUrl}/static/commands.json`,
+      ...options,
+    });
+    manager.on("open", () => {
+      showConnection("connected", "connected");
+      banner("ok", "");
+    });
+    manager.on("close", () => {
+      showConnection("disconnected", "hub unreachable");
+      hubUnreachable(hubUrl);
+    });
+    showConnection("connecting", "connecting…");
+    try {
+      manager.connect();
+    } catch (error) {
+      showConnection("disconnected", "bad hub URL");
+      banner("error", `Cannot connect to the hub at ${hubUrl}: ${error.message}`);
+    }
+    return manager;
+  }
+
+  /* Appends a line to a log element, oldest dropped past `keep` lines. */
+  function logLine(node, text, kind = "", keep = 300) {
+    const line = element("div", { class: kind }, `${new Date().toLocaleTimeString()}  ${text}`);
+    node.append(line);
+    while (node.childElementCount > keep) node.firstElementChild.remove();
+    node.scrollTop = node.scrollHeight;
+  }
+
+  function element(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes)) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) node.append(child);
+    return node;
+  }
+
+  /* A banner at the top of the page: kind is "ok", "warn" or "error". */
+  function banner(kind, text) {
+    const node = document.getElementById("banner");
+    if (!node) return;
+    node.className = `banner ${kind}`;
+    node.textContent = text;
+    node.hidden = !text;
+  }
+
+  /* Links to the four apps, from the server's /apps.json (ports may differ from defaults). */
+  async function renderNav(current) {
+    const nav = document.getElementById("nav");
+    if (!nav) return;
+    const titles = {
+      "socket-client": "Socket client",
+      "device-control": "Device control",
+      simulator: "Simulator",
+      "device-emulator": "Device emulator",
+    };
+    let urls = {};
+    try {
+      urls = await fetchJson("/apps.json");
+    } catch (_error) {
+      return; // the page works without its navigation bar
+    }
+    nav.replaceChildren(
+      ...Object.entries(titles).map(([app, title]) =>
+        element("a", { href: urls[app] || "#", class: app === current ? "current" : "" }, title),
+      ),
+    );
+  }
+
+  /* The configuration panel: edit the hub and CDN URLs, apply (reloads the page), reset. */
+  function renderConfigPanel(container) {
+    const current = config();
+    const hub = element("input", { id: "config-hub", type: "url", value: current.hubUrl });
+    const cdn = element("input", { id: "config-cdn", type: "url", value: current.cdnUrl });
+    const apply = element("button", { type: "submit" }, "Apply");
+    const reset = element("button", { type: "button" }, "Reset to server defaults");
+    reset.addEventListener("click", () => {
+      localStorage.removeItem(STORAGE_KEY);
+      location.search = "";
+    });
+    const form = element(
+      "form",
+      { class: "config" },
+      element("label", {}, "Hub ", hub),
+      element("label", {}, "CDN ", cdn),
+      apply,
+      reset,
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      save({ hubUrl: hub.value.trim(), cdnUrl: cdn.value.trim() });
+      location.search = ""; // a query string would override what was just saved
+    });
+    container.replaceChildren(form);
+  }
+
+  /* Starts a page: navigation, configuration panel, libraries; reports what failed. */
+  async function boot(app, libraries) {
+    renderNav(app);
+    const panel = document.getElementById("config");
+    if (panel) renderConfigPanel(panel);
+    try {
+      await loadLibraries(libraries);
+    } catch (error) {
+      banner("error", `The CDN at ${config().cdnUrl} is unreachable (${error.message}). ` +
+        "Start it with `grouploop cdn` or fix the CDN URL in the configuration panel.");
+      throw error;
+    }
+  }
+
+  return {
+    config, save, loadLibraries, fetchJson, fetchCommands, splitCommand, connectHub,
+    showConnection, hubUnreachable, logLine, element, banner, boot,
+  };
+})();

@@ -1,0 +1,84 @@
+"""`grouploop web`: serve the four web apps, each on its own port, from one process.
+
+Prints `[READY] <socket client URL>` once every app listens, then one `[APP] <name> <url>`
+line per app. Each app also answers `/apps.json` with the URL of every app, which is how a
+caller that asked for port 0 learns the other ports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+from grouploop import settings
+from grouploop.services import announce_ready
+from web.server import PageConfig, WebApps, app_urls
+
+
+def _flag(app: str) -> str:
+    return f"--{app}-port"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    config = settings.load()
+    parser.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="address to listen on (default 0.0.0.0, so a phone on the network can open the apps)",
+    )
+    for app, port in settings.WEB_APP_PORTS.items():
+        parser.add_argument(
+            _flag(app), type=int, default=port, metavar="PORT", help=f"{app} port (default {port})"
+        )
+    parser.add_argument(
+        "--any-ports", action="store_true", help="let the OS choose every port (for tests)"
+    )
+    parser.add_argument(
+        "--hub-url",
+        default=config.ws_default_url,
+        help=f"hub the pages connect to (WS_DEFAULT_URL, default {config.ws_default_url})",
+    )
+    parser.add_argument(
+        "--cdn-url",
+        default=config.cdn_base_url,
+        help=f"CDN the pages load libraries from (CDN_BASE_URL, default {config.cdn_base_url})",
+    )
+
+
+def _ports(args: argparse.Namespace) -> dict[str, int]:
+    ports = {}
+    for app in settings.WEB_APP_PORTS:
+        port = 0 if args.any_ports else getattr(args, _flag(app)[2:].replace("-", "_"))
+        if not 0 <= port <= 65535:
+            raise SystemExit(f"grouploop web: {_flag(app)} {port} is out of the range 0..65535")
+        ports[app] = port
+    return ports
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    apps = WebApps(args.host, _ports(args), PageConfig(args.hub_url, args.cdn_url))
+    try:
+        ports = await apps.start()
+    except OSError as error:
+        print(f"grouploop web: cannot listen on {args.host}: {error}", flush=True)
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    urls = app_urls(ports, shown_host)
+    announce_ready(urls["socket-client"])
+    for app, url in urls.items():
+        print(f"[APP] {app} {url}", flush=True)
+    print(f"hub {args.hub_url}, CDN {args.cdn_url}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await apps.stop()
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_serve(args))

@@ -1,0 +1,125 @@
+"""Serve the four web apps from one asyncio process, each on its own port.
+
+Every app is a folder of static files under `web/apps/<app>/`; all of them also get
+`/shared/` (the browser code they have in common), `/config.js` (the hub and CDN URLs the
+page starts with) and `/apps.json` (where every app listens, for the navigation bar and for
+tests that started the server with port 0).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from aiohttp import web
+
+APPS_DIR = Path(__file__).parent / "apps"
+SHARED_DIR = APPS_DIR / "shared"
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""}
+
+
+@dataclass(frozen=True)
+class PageConfig:
+    """What a page starts with; the page lets the user override both URLs."""
+
+    hub_url: str
+    cdn_url: str
+
+
+def _reachable_from(url: str, request_host: str | None) -> str:
+    """`url` with a loopback host replaced by the host the page was loaded from.
+
+    A phone that opens the device emulator at http://<laptop>:5007 cannot reach the hub at
+    ws://localhost:5003: localhost is the phone itself. The laptop's name is what it used.
+    """
+    if not request_host:
+        return url
+    page_host = urlsplit(f"//{request_host}").hostname or ""
+    parts = urlsplit(url)
+    if page_host in LOOPBACK_NAMES or (parts.hostname or "") not in LOOPBACK_NAMES:
+        return url
+    netloc = f"[{page_host}]" if ":" in page_host else page_host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def page_config(config: PageConfig, request_host: str | None) -> dict[str, str]:
+    """The configuration one page receives, as seen from the host it was loaded from."""
+    return {
+        "hubUrl": _reachable_from(config.hub_url, request_host),
+        "cdnUrl": _reachable_from(config.cdn_url, request_host).rstrip("/"),
+    }
+
+
+def config_script(values: Mapping[str, str]) -> str:
+    """The body of /config.js: one global the shared boot code reads."""
+    return f"window.GROUPLOOP_CONFIG = {json.dumps(dict(values), sort_keys=True)};\n"
+
+
+def app_urls(ports: Mapping[str, int], host: str) -> dict[str, str]:
+    """Every app's URL on `host` (a name or an IP address)."""
+    name = f"[{host}]" if ":" in host else host
+    return {app: f"http://{name}:{port}/" for app, port in ports.items()}
+
+
+def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> web.Application:
+    """The aiohttp application of one web app; `bound_ports` is filled once all listen."""
+    folder = APPS_DIR / app
+    if not (folder / "index.html").is_file():
+        raise ValueError(f"no web app named {app!r} in {APPS_DIR}")
+
+    async def index(_request: web.Request) -> web.FileResponse:
+        return web.FileResponse(folder / "index.html")
+
+    async def config_js(request: web.Request) -> web.Response:
+        body = config_script(page_config(config, request.host))
+        return web.Response(text=body, content_type="application/javascript")
+
+    async def apps_json(request: web.Request) -> web.Response:
+        host = urlsplit(f"//{request.host}").hostname or "127.0.0.1"
+        return web.json_response(app_urls(bound_ports, host))
+
+    async def no_cache(_request: web.Request, response: web.StreamResponse) -> None:
+        # The pages are edited while they run; a stale cached script is a confusing bug.
+        response.headers["Cache-Control"] = "no-cache"
+
+    application = web.Application()
+    application.on_response_prepare.append(no_cache)
+    application.router.add_get("/", index)
+    application.router.add_get("/config.js", config_js)
+    application.router.add_get("/apps.json", apps_json)
+    application.router.add_static("/shared/", SHARED_DIR)
+    application.router.add_static("/", folder)
+    return application
+
+
+class WebApps:
+    """The running apps: `start()` listens on every port, `stop()` closes them all."""
+
+    def __init__(self, host: str, ports: Mapping[str, int], config: PageConfig) -> None:
+        self.host = host
+        self.requested = dict(ports)
+        self.config = config
+        self.ports: dict[str, int] = {}  # app → the port it got; filled by start()
+        self._runners: list[web.AppRunner] = []
+
+    async def start(self) -> dict[str, int]:
+        try:
+            for app, port in self.requested.items():
+                runner = web.AppRunner(make_app(app, self.config, self.ports), access_log=None)
+                await runner.setup()
+                self._runners.append(runner)
+                await web.TCPSite(runner, self.host, port).start()
+                self.ports[app] = runner.addresses[0][1]
+        except BaseException:
+            await self.stop()
+            raise
+        return self.ports
+
+    async def stop(self) -> None:
+        while self._runners:
+            await self._runners.pop().cleanup()
