@@ -1,0 +1,6 @@
+"""Load generator for `make perf`: simulated devices and subscribers over real WebSockets.
+
+`codec` puts a send timestamp and a sequence number into a valid sensor frame, `stats` turns
+what the subscribers saw into loss and latency figures, `worker` runs a slice of the
+simulated clients in one process (picows on uvloop), and `hub.perf` drives the sweep.
+"""

@@ -1,0 +1,186 @@
+"""One load-generator process: connects its devices and subscribers, runs one step, reports.
+
+The coordinator (`hub.perf`) talks to each worker over a multiprocessing pipe:
+
+    worker → ("ready", errors)      every client connected (subscribers streaming)
+    coordinator → Go(...)           the shared schedule, in CLOCK_MONOTONIC microseconds
+    worker → WorkerResult           after the drain period
+
+Devices send on a fixed schedule: device i of n sends at phase i/n of every 50 ms period,
+so the whole fleet offers an even load instead of 20 bursts a second. Frames carry the
+moment they actually left, so the generator's own lateness is not counted as hub latency;
+it is recorded separately (send lag) to tell whether the generator kept up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import resource
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+import uvloop
+from picows import ws_connect
+
+from hub.loadgen import codec
+from hub.loadgen.clients import Device, Subscriber
+from hub.loadgen.stats import WorkerResult
+
+PERIOD_US = 50_000  # 20 Hz
+# Event-loop timers have millisecond resolution: a wake-up sends everything due within the
+# next slot rather than sleeping for fractions of a millisecond (which would spin).
+SLOT_US = 1_000
+CONNECT_CONCURRENCY = 50
+CONNECT_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    url: str
+    device_ids: list[int] = field(default_factory=list)
+    total_devices: int = 0  # phases spread over the whole fleet, not just this worker's share
+    first_device: int = 0
+    subscribers: int = 0
+    command_rate: float = 0.0  # commands per second from this worker's first subscriber
+    connect_timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class Go:
+    start_us: int  # devices begin sending
+    window_start_us: int  # measurement window [window_start_us, window_end_us)
+    window_end_us: int  # devices stop sending
+    drain_end_us: int  # subscribers stop counting
+
+
+def raise_fd_limit() -> int:
+    """Lift the soft open-files limit to the hard one (each connection is a descriptor)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def main(conn: Connection, config: WorkerConfig) -> None:
+    """Process entry point."""
+    raise_fd_limit()
+    uvloop.run(_run(conn, config))
+
+
+async def _sleep_until(us: int) -> None:
+    delay = us - codec.now_us()
+    if delay > 0:
+        await asyncio.sleep(delay / 1e6)
+
+
+async def _connect(url: str, factory, gate: asyncio.Semaphore):  # type: ignore[no-untyped-def]
+    async with gate:
+        for attempt in range(CONNECT_ATTEMPTS):
+            try:
+                _, listener = await ws_connect(factory, url, websocket_handshake_timeout=10)
+                return listener
+            except (TimeoutError, OSError):
+                if attempt == CONNECT_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+async def _run(conn: Connection, config: WorkerConfig) -> None:
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    result = WorkerResult()
+    devices: list[Device] = []
+    subscribers: list[Subscriber] = []
+    try:
+        async with asyncio.timeout(config.connect_timeout):
+            devices = list(
+                await asyncio.gather(
+                    *(_connect(config.url, lambda i=i: Device(i), gate) for i in config.device_ids)
+                )
+            )
+            subscribers = list(
+                await asyncio.gather(
+                    *(_connect(config.url, Subscriber, gate) for _ in range(config.subscribers))
+                )
+            )
+            for s in subscribers:
+                s.subscribe()
+            await asyncio.gather(*(s.streaming for s in subscribers))
+    except (OSError, TimeoutError) as exc:
+        result.errors.append(f"connect: {exc!r}")
+    conn.send(("ready", result.errors))
+    go: Go = await loop.run_in_executor(None, conn.recv)
+    if not result.errors:
+        for s in subscribers:
+            s.window_start = go.window_start_us
+            s.window_span = go.window_end_us - go.window_start_us
+        tasks = [_send_frames(devices, config, go, result), _measure_cpu(go, result)]
+        if subscribers and config.command_rate > 0:
+            tasks.append(_send_commands(subscribers[0], config, go, result))
+        await asyncio.gather(*tasks)
+        await _sleep_until(go.drain_end_us)
+        result.subscribers = [s.result for s in subscribers]
+        if subscribers:
+            result.command_rtt = subscribers[0].command_rtt
+        result.errors += [f"device {d.hex_id} disconnected" for d in devices if d.closed.done()]
+    conn.send(result)
+    for client in [*devices, *subscribers]:
+        if client.transport is not None:
+            client.transport.disconnect()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(5):
+            await asyncio.gather(*(c.closed for c in [*devices, *subscribers]))
+
+
+async def _send_frames(devices: list[Device], config: WorkerConfig, go: Go, result: WorkerResult):  # type: ignore[no-untyped-def]
+    """Send every device's frame at its phase of each period until the window closes."""
+    if not devices:
+        return
+    total = max(config.total_devices, 1)
+    schedule = sorted(
+        ((d.device_id - config.first_device) * PERIOD_US // total, d) for d in devices
+    )
+    lag_counts, start, end = result.send_lag, go.window_start_us, go.window_end_us
+    base, i, n = go.start_us, 0, len(schedule)
+    while True:
+        due = base + schedule[i][0]
+        if due >= end:
+            return
+        await _sleep_until(due)
+        now = codec.now_us()
+        # Send everything that is due; a late wake-up catches up instead of drifting.
+        while due < now + SLOT_US:
+            schedule[i][1].send_frame(now)
+            if start <= now < end:
+                result.sent += 1
+                lag_counts.add(max(0, now - due))
+            i += 1
+            if i == n:
+                i, base = 0, base + PERIOD_US
+            due = base + schedule[i][0]
+
+
+async def _send_commands(
+    subscriber: Subscriber, config: WorkerConfig, go: Go, result: WorkerResult
+):  # type: ignore[no-untyped-def]
+    """`cmd:<id>:status` to one device after another, one outstanding per device."""
+    interval = int(1e6 / config.command_rate)
+    due, k = go.window_start_us, 0
+    while due < go.window_end_us:
+        await _sleep_until(due)
+        hex_id = f"{config.first_device + k % config.total_devices:04x}"
+        k += 1
+        if hex_id not in subscriber.pending:
+            subscriber.send_command(hex_id, codec.now_us())
+            result.commands_sent += 1
+        due += interval
+
+
+async def _measure_cpu(go: Go, result: WorkerResult) -> None:
+    await _sleep_until(go.window_start_us)
+    before = time.process_time()
+    await _sleep_until(go.window_end_us)
+    result.cpu_seconds = time.process_time() - before

@@ -1,0 +1,73 @@
+"""The operators' HTTP endpoints on the hub's port, without I/O: path in, reply out.
+
+- `/healthz`: `ok`;
+- `/devices`: JSON list of registered devices (id, label, remote address, connected since,
+  last frame time and decoded values, frame count);
+- `/metrics`: Prometheus text format (`hub.metrics`).
+
+Any transport shell answers plain HTTP GETs with `OperatorHttp.respond(path)`; a `None`
+reply means "not an operator path" (the shell goes on with the WebSocket handshake).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from grouploop import frame
+from hub import metrics
+from hub.core import Device, HubCore
+
+JSON = "application/json"
+TEXT = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    content_type: str
+    body: bytes
+
+
+class OperatorHttp:
+    def __init__(self, core: HubCore) -> None:
+        self.core = core
+        self.metrics = metrics.registry_for(core)
+        # Wall-clock time of a monotonic instant, for the operators' JSON.
+        self._wall_offset = time.time() - time.monotonic()
+
+    def respond(self, path: str) -> Reply | None:
+        path = path.partition("?")[0]
+        if path == "/healthz":
+            return Reply(200, TEXT, b"ok\n")
+        if path == "/devices":
+            devices = [self.device_json(d) for d in self.core.devices.values()]
+            return Reply(200, JSON, (json.dumps({"devices": devices}) + "\n").encode())
+        if path == "/metrics":
+            return Reply(200, metrics.CONTENT_TYPE, metrics.render(self.metrics))
+        return None
+
+    def device_json(self, device: Device) -> dict[str, Any]:
+        conn = device.conn
+        values = None
+        if device.last_frame is not None:
+            values = {**frame.decode(device.last_frame).physical(), "raw": device.last_frame}
+        return {
+            "id": device.device_id,
+            "label": conn.label,
+            "remote": conn.remote,
+            "connected_since": self._iso(conn.connected_at),
+            "registered_at": self._iso(device.registered_at),
+            "last_frame_at": self._iso(device.last_frame_at),
+            "last_values": values,
+            "frames": device.frames,
+        }
+
+    def _iso(self, monotonic: float | None) -> str | None:
+        if monotonic is None:
+            return None
+        wall = monotonic + self._wall_offset
+        millis = int(wall % 1 * 1000)
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(wall)) + f".{millis:03d}Z"

@@ -1,0 +1,246 @@
+"""`make perf` / `python -m hub.perf`: load benchmark of the hub over real sockets.
+
+Starts a real hub (`grouploop hub --port 0`), then for each device count and subscriber
+count runs one step: simulated devices (one WebSocket each, one frame per message, 20 Hz,
+sends spread evenly) and stream subscribers, spread over several load-generator processes
+(`hub.loadgen.worker`), with one subscriber also sending `cmd:<id>:status` and timing the
+device's `ans:` coming back. Prints one table row per step.
+
+Loss and latency are exact: every frame carries its send time and sequence number
+(`hub.loadgen.codec`), and only frames sent inside the measurement window are counted, by
+their own timestamp, after a drain period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+import psutil
+
+from grouploop import services
+from hub.loadgen import codec, worker
+from hub.loadgen.stats import StepResult, WorkerResult, merge
+from hub.perf_report import format_row, header
+
+FIRST_DEVICE = 0x1000  # ids 1000, 1001, … (4 hex digits up to 61 439 devices)
+START_DELAY_US = 300_000
+DRAIN_US = 1_000_000
+TRANSPORTS = ("websockets", "picows")
+OTHER_CPU_WARNING = 15  # % of a core used by processes outside the benchmark: a noisy run
+# The hub's start-up fetch of commands.json must fail fast: nothing listens on port 9.
+UNREACHABLE_CDN = "http://127.0.0.1:9"
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m hub.perf", description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--devices",
+        type=_ints,
+        default=[100, 500, 1000, 2000],
+        help="comma-separated device counts (default 100,500,1000,2000)",
+    )
+    p.add_argument(
+        "--subscribers",
+        type=_ints,
+        default=[1, 5],
+        help="comma-separated subscriber counts (default 1,5)",
+    )
+    p.add_argument(
+        "--duration", type=float, default=8.0, help="seconds measured per step (default 8)"
+    )
+    p.add_argument(
+        "--warmup", type=float, default=1.0, help="seconds of load before measuring (default 1)"
+    )
+    p.add_argument(
+        "--transport",
+        choices=[*TRANSPORTS, "all"],
+        default="all",
+        help="hub transport to measure (default: both, one after the other)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="processes that run the devices; subscribers get one more",
+    )
+    p.add_argument(
+        "--command-rate",
+        type=float,
+        default=10.0,
+        help="status commands per second during the window (default 10)",
+    )
+    p.add_argument("--url", help="measure an already running hub at this ws:// URL instead")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        help="record the hub with py-spy during the largest step (flame graph if *.svg, "
+        "else collapsed stacks)",
+    )
+    return p.parse_args(argv)
+
+
+def _start_workers(
+    url: str, devices: int, subscribers: int, args: argparse.Namespace
+) -> list[tuple[BaseProcess, Connection]]:
+    """Devices round-robin over `args.workers` processes; all subscribers in one more."""
+    ctx = multiprocessing.get_context("spawn")
+    ids = [FIRST_DEVICE + i for i in range(devices)]
+    n = max(1, min(args.workers, devices))
+    configs = [worker.WorkerConfig(url, ids[k::n], devices, FIRST_DEVICE) for k in range(n)]
+    configs.append(
+        worker.WorkerConfig(url, [], devices, FIRST_DEVICE, subscribers, args.command_rate)
+    )
+    started: list[tuple[BaseProcess, Connection]] = []
+    for config in configs:
+        parent, child = ctx.Pipe()
+        process = ctx.Process(target=worker.main, args=(child, config), daemon=True)
+        process.start()
+        child.close()
+        started.append((process, parent))
+    return started
+
+
+def _receive_all(conns: list[Connection], timeout: float) -> list[object]:
+    """One message from every worker; a worker that dies or stays silent is an error."""
+    answers: dict[int, object] = {}
+    deadline = time.monotonic() + timeout
+    while len(answers) < len(conns):
+        waiting = {id(c): i for i, c in enumerate(conns) if i not in answers}
+        remaining = max(deadline - time.monotonic(), 0)
+        ready = wait([conns[i] for i in waiting.values()], remaining)
+        if not ready:
+            raise RuntimeError(f"{len(waiting)} load workers did not answer")
+        for c in ready:
+            i = waiting[id(c)]
+            try:
+                answers[i] = conns[i].recv()
+            except EOFError:
+                raise RuntimeError("a load worker died") from None
+    return [answers[i] for i in range(len(conns))]
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds every process on the machine used so far (all cores)."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+def _sleep_until_us(us: int) -> None:
+    time.sleep(max(0.0, (us - codec.now_us()) / 1e6))
+
+
+def _profile(pid: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
+    """py-spy sampling the hub for the measurement window, without pausing it (--nonblocking)."""
+    out: Path = args.profile
+    fmt = "flamegraph" if out.suffix == ".svg" else "raw"
+    py_spy = str(Path(sys.executable).with_name("py-spy"))
+    argv = [py_spy, "record", "--pid", str(pid), "--duration", str(int(args.duration))]
+    argv += ["--format", fmt, "--output", str(out), "--nonblocking"]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run_step(
+    url: str,
+    hub: psutil.Process | None,
+    devices: int,
+    subscribers: int,
+    args: argparse.Namespace,
+    profile: bool = False,
+) -> StepResult:
+    started = _start_workers(url, devices, subscribers, args)
+    conns = [c for _, c in started]
+    try:
+        ready = _receive_all(conns, timeout=90)
+        errors: list[str] = [e for answer in ready for e in answer[1]]  # type: ignore[index]
+        start = codec.now_us() + START_DELAY_US
+        window_start = start + int(args.warmup * 1e6)
+        window_end = window_start + int(args.duration * 1e6)
+        go = worker.Go(start, window_start, window_end, window_end + DRAIN_US)
+        for c in conns:
+            c.send(go)
+        _sleep_until_us(window_start)
+        hub_before = _cpu_seconds(hub) if hub else 0.0
+        machine_before = _machine_busy_seconds()
+        profiler = _profile(hub.pid, args) if hub and profile else None
+        _sleep_until_us(window_end)
+        hub_cpu = 100 * (_cpu_seconds(hub) - hub_before) / args.duration if hub else 0.0
+        machine_cpu = 100 * (_machine_busy_seconds() - machine_before) / args.duration
+        if profiler is not None:
+            profiler.wait(30)
+        results = _receive_all(conns, timeout=args.duration + 60)
+    finally:
+        for process, conn in started:
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+            conn.close()
+    shares = [r for r in results if isinstance(r, WorkerResult)]
+    step = merge(devices, args.duration, shares, hub_cpu, machine_cpu)
+    step.errors[:0] = errors
+    return step
+
+
+def _start_hub(transport: str, log_dir: Path) -> services.Service:
+    flags = ["--host", "127.0.0.1", "--port", "0", "--transport", transport]
+    flags += ["--cdn-url", UNREACHABLE_CDN, "--cdn-attempts", "1"]
+    return services.start(
+        f"hub-{transport}",
+        services.grouploop_argv("hub", *flags),
+        log_path=log_dir / f"hub-{transport}.log",
+        timeout=60,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    limit = worker.raise_fd_limit()  # inherited by the hub and the workers
+    needed = max(args.devices) + max(args.subscribers) + 100
+    if limit < needed:
+        print(f"open-files limit {limit} < {needed}: raise it (ulimit -n)", file=sys.stderr)
+        return 2
+    transports = TRANSPORTS if args.transport == "all" else (args.transport,)
+    log_dir = Path(tempfile.mkdtemp(prefix="grouploop-perf-"))
+    print(f"{psutil.cpu_count()} CPUs; hub logs in {log_dir}", flush=True)
+    ok = True
+    for transport in [None] if args.url else transports:
+        hub_service = None if transport is None else _start_hub(transport, log_dir)
+        url = args.url or hub_service.url  # type: ignore[union-attr]
+        hub = psutil.Process(hub_service.process.pid) if hub_service else None
+        print(f"\nhub transport: {transport or url}\n{header()}", flush=True)
+        try:
+            for n in args.devices:
+                for s in args.subscribers:
+                    largest = n == max(args.devices) and s == max(args.subscribers)
+                    step = run_step(url, hub, n, s, args, profile=largest and bool(args.profile))
+                    print(format_row(step), flush=True)
+                    if step.other_cpu > OTHER_CPU_WARNING:
+                        print(f"    ! other processes used {step.other_cpu:.0f} % CPU", flush=True)
+                    for e in step.errors[:5]:
+                        print(f"    ! {e}", flush=True)
+                    ok = ok and not step.errors
+        finally:
+            if hub_service:
+                hub_service.stop()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
