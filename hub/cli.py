@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import signal
 import sys
+from typing import Any
 
 from grouploop import services, settings
 from hub import commands
 from hub.core import HubCore
 from hub.limits import Limits
-from hub.server import HubServer
 
 log = logging.getLogger("hub")
+
+#: Transport shells around the one core (module, class); only the chosen one is imported.
+TRANSPORTS = {
+    "websockets": ("hub.server", "HubServer"),
+    "picows": ("hub.transport_picows", "PicowsHubServer"),
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=limits.subscriber_buffer_lines,
         help="stream lines held per congested subscriber before the oldest are dropped",
     )
+    add(
+        "--transport",
+        choices=sorted(TRANSPORTS),
+        default="websockets",
+        help="WebSocket shell around the same core (docs/hub.md; %(default)s)",
+    )
     add("--flush-interval", type=float, default=0.01, help="seconds between stream batches")
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
@@ -66,19 +79,23 @@ def run(args: argparse.Namespace) -> int:
         subscriber_buffer_lines=args.subscriber_buffer,
         silence_timeout_s=args.silence_timeout,
     )
-    server = HubServer(
+    module_name, class_name = TRANSPORTS[args.transport]
+    server_class = getattr(importlib.import_module(module_name), class_name)
+    server = server_class(
         HubCore(registry, limits),
         host=args.host,
         port=args.port,
         ping_interval=args.ping_interval or None,
         ping_timeout=args.ping_timeout or None,
         flush_interval=args.flush_interval,
+        # Check often enough that a device leaves within 1.25 times the timeout.
+        expire_interval=min(1.0, args.silence_timeout / 4),
     )
     _event_loop_runner()(_serve(server))
     return 0
 
 
-async def _serve(server: HubServer) -> None:
+async def _serve(server: Any) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -2,11 +2,8 @@
 
 Everything the protocol decides is in `HubCore`; this module only moves text between sockets
 and the core, runs the flush (every `flush_interval`, ~10 ms) and expiry (every second)
-timers, and answers the operators' HTTP requests on the same port:
-
-- `/healthz`: `ok`;
-- `/devices`: JSON list of registered devices;
-- `/metrics`: Prometheus text format.
+timers, and answers the operators' HTTP requests on the same port (`hub.operator_http`:
+`/healthz`, `/devices`, `/metrics`).
 
 Each connection gets an `Outbox`: a sender task that writes its queued messages in order, so a
 slow socket only ever delays itself. Stream batches are handed only to subscribers that are not
@@ -16,26 +13,25 @@ congested; the core keeps a bounded backlog for the others.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import deque
 from collections.abc import Hashable, Sequence
-from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from grouploop import frame
-from hub import metrics
-from hub.core import Device, HubCore
+from hub.core import HubCore
+from hub.operator_http import OperatorHttp
 
 log = logging.getLogger("hub")
 
 #: Transport write buffer above which a subscriber counts as congested.
 WRITE_HIGH_WATER = 256 * 1024
+#: Seconds a peer gets to answer the closing handshake.
+CLOSE_TIMEOUT = 2.0
 #: Queued messages after which a connection that does not read is closed.
 OUTBOX_LIMIT = 1000
 
@@ -103,9 +99,7 @@ class HubServer:
         self.flush_interval = flush_interval
         self.expire_interval = expire_interval
         self.outboxes: dict[Hashable, Outbox] = {}
-        self.metrics = metrics.registry_for(core)
-        # Wall-clock time of a monotonic instant, for the operators' JSON.
-        self._wall_offset = time.time() - time.monotonic()
+        self.http = OperatorHttp(core)
 
     async def run(self, stop: asyncio.Event, on_ready: Any = None) -> None:
         """Serve until `stop` is set, then close every connection (code 1001)."""
@@ -117,6 +111,8 @@ class HubServer:
             ping_interval=self.ping_interval,
             ping_timeout=self.ping_timeout,
             max_size=self.core.limits.max_message_bytes,
+            # Bounds how long a peer that ignores the closing handshake delays shutdown.
+            close_timeout=CLOSE_TIMEOUT,
             write_limit=WRITE_HIGH_WATER,
             logger=logging.getLogger("websockets.server"),
         ) as server:
@@ -188,48 +184,13 @@ class HubServer:
     # -- HTTP -------------------------------------------------------------------------------
 
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
-        path = request.path.partition("?")[0]
-        if path == "/healthz":
-            return connection.respond(HTTPStatus.OK, "ok\n")
-        if path == "/devices":
-            body = json.dumps(
-                {"devices": [self._device_json(d) for d in self.core.devices.values()]}
-            )
-            return _typed(connection.respond(HTTPStatus.OK, body + "\n"), "application/json")
-        if path == "/metrics":
-            text = metrics.render(self.metrics).decode("utf-8")
-            return _typed(connection.respond(HTTPStatus.OK, text), metrics.CONTENT_TYPE)
-        return None  # a WebSocket handshake (or websockets' own 426 for plain HTTP)
-
-    def _device_json(self, device: Device) -> dict[str, Any]:
-        conn = device.conn
-        values = None
-        if device.last_frame is not None:
-            decoded = frame.decode(device.last_frame)
-            values = {**decoded.physical(), "raw": device.last_frame}
-        return {
-            "id": device.device_id,
-            "label": conn.label,
-            "remote": conn.remote,
-            "connected_since": self._iso(conn.connected_at),
-            "registered_at": self._iso(device.registered_at),
-            "last_frame_at": self._iso(device.last_frame_at),
-            "last_values": values,
-            "frames": device.frames,
-        }
-
-    def _iso(self, monotonic: float | None) -> str | None:
-        if monotonic is None:
-            return None
-        wall = time.gmtime(monotonic + self._wall_offset)
-        millis = int((monotonic + self._wall_offset) % 1 * 1000)
-        return time.strftime("%Y-%m-%dT%H:%M:%S", wall) + f".{millis:03d}Z"
-
-
-def _typed(response: Response, content_type: str) -> Response:
-    del response.headers["Content-Type"]
-    response.headers["Content-Type"] = content_type
-    return response
+        reply = self.http.respond(request.path)
+        if reply is None:
+            return None  # a WebSocket handshake (or websockets' own 426 for plain HTTP)
+        response = connection.respond(reply.status, reply.body.decode("utf-8"))
+        del response.headers["Content-Type"]
+        response.headers["Content-Type"] = reply.content_type
+        return response
 
 
 def _remote(ws: ServerConnection) -> str:
