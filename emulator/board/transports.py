@@ -1,0 +1,193 @@
+"""How a host reaches a board's serial port: a TCP server (`socket://`) or a pty.
+
+Both behave like a USB serial adapter that stays plugged in:
+
+- one host at a time. A second TCP client is refused (closed at once) while one is
+  connected, so a flashing tool cannot barge into a test's console, as a busy port would;
+- output written while no host has the port open is held (up to `BACKLOG_LIMIT` bytes) and
+  delivered when one opens it, so a test that connects after a reset still reads the boot;
+- the host closing the port is reported to the board (`Board.host_closed`).
+
+A pty's slave end is not held open here: reading the master then fails with EIO while no
+host has it open, which is how its closing is noticed; a short timer notices the reopening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import tty
+
+from emulator.board.board import Board
+
+BACKLOG_LIMIT = 64 * 1024
+PTY_POLL_S = 0.02
+READ_SIZE = 64 * 1024
+
+
+class _Backlog:
+    """Output held while no host is connected; the oldest bytes go first when it is full."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def add(self, data: bytes) -> None:
+        self.data += data
+        del self.data[:-BACKLOG_LIMIT]
+
+    def take(self) -> bytes:
+        data, self.data = bytes(self.data), bytearray()
+        return data
+
+
+class SocketPort:
+    """`socket://host:port` for one board."""
+
+    def __init__(self, board: Board) -> None:
+        self.board = board
+        self.url = ""
+        self._server: asyncio.Server | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._backlog = _Backlog()
+        board.write = self._write
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._server = await asyncio.start_server(self._client, host, port)
+        bound_host, bound_port = self._server.sockets[0].getsockname()[:2]
+        self.url = f"socket://{bound_host}:{bound_port}"
+        return self.url
+
+    def _write(self, data: bytes) -> None:
+        if not data:
+            return
+        if self._writer is None or self._writer.is_closing():
+            self._backlog.add(data)
+        else:
+            self._writer.write(data)
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._writer is not None:
+            print(f"[{self.board.name}] refused a second client: the port is busy", flush=True)
+            writer.close()
+            return
+        self._writer = writer
+        writer.write(self._backlog.take())
+        try:
+            while data := await reader.read(READ_SIZE):
+                self.board.receive(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            self._writer = None
+            writer.close()
+            self.board.host_closed()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        if self._writer is not None:
+            self._writer.close()
+        if self._server is not None:
+            await self._server.wait_closed()
+
+
+class PtyPort:
+    """A pseudo-terminal; hosts open `path` like /dev/ttyUSB0."""
+
+    def __init__(self, board: Board) -> None:
+        self.board = board
+        self._master, slave = os.openpty()
+        self.path = os.ttyname(slave)
+        tty.setraw(slave)  # no echo, no line editing, no CR/LF translation
+        os.close(slave)
+        os.set_blocking(self._master, False)
+        self._open = False  # a host has the slave open
+        self._pending = bytearray()  # output the master could not take yet
+        self._loop = asyncio.get_running_loop()
+        self._poll: asyncio.TimerHandle | None = None
+        self._writing = False
+        board.write = self._write
+        self._check()
+
+    @property
+    def url(self) -> str:
+        return self.path
+
+    def _check(self) -> None:
+        """Poll for a host while nobody has the port open."""
+        self._poll = None
+        try:
+            data = os.read(self._master, READ_SIZE)
+        except BlockingIOError:
+            data = b""
+        except OSError as exc:
+            if exc.errno != errno.EIO:
+                raise
+            self._poll = self._loop.call_later(PTY_POLL_S, self._check)
+            return
+        self._open = True
+        self._loop.add_reader(self._master, self._readable)
+        self._flush()
+        if data:
+            self.board.receive(data)
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self._master, READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            if exc.errno != errno.EIO:
+                raise
+            self._closed()
+            return
+        self.board.receive(data)
+
+    def _closed(self) -> None:
+        self._open = False
+        self._loop.remove_reader(self._master)
+        self._stop_writing()
+        self.board.host_closed()
+        if self._poll is None:
+            self._poll = self._loop.call_later(PTY_POLL_S, self._check)
+
+    def _write(self, data: bytes) -> None:
+        self._pending += data
+        if len(self._pending) > BACKLOG_LIMIT and not self._open:
+            del self._pending[:-BACKLOG_LIMIT]
+        self._flush()
+
+    def _flush(self) -> None:
+        while self._pending:
+            try:
+                sent = os.write(self._master, self._pending)
+            except BlockingIOError:
+                sent = 0
+            except OSError as exc:
+                if exc.errno != errno.EIO:
+                    raise
+                sent = 0
+            del self._pending[:sent]
+            if not sent:
+                break
+        if self._pending and self._open and not self._writing:
+            self._loop.add_writer(self._master, self._flush)
+            self._writing = True
+        elif not self._pending:
+            self._stop_writing()
+
+    def _stop_writing(self) -> None:
+        if self._writing:
+            self._loop.remove_writer(self._master)
+            self._writing = False
+
+    async def close(self) -> None:
+        if self._poll is not None:
+            self._poll.cancel()
+        with contextlib.suppress(ValueError, OSError):
+            self._loop.remove_reader(self._master)
+            self._stop_writing()
+        os.close(self._master)

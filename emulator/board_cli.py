@@ -1,0 +1,128 @@
+"""`grouploop board`: emulated ESP32-C3 boards that the unmodified esptool can flash.
+
+    grouploop board                                  # one board on socket://127.0.0.1:<free>
+    grouploop board --serial socket://127.0.0.1:4000 --count 4    # ports 4000..4003
+    grouploop board --pty --count 2                  # two ptys (/dev/pts/N)
+    grouploop board --flash-file boards/b{n}.bin --count 4        # flash kept in files
+
+Prints one `[BOARD] <n> <url> mac=<mac> flash=<file>` line per board, then
+`[READY] <url>[,<url>...]` (all boards' ports, comma-separated) once every board listens.
+Each board powers on and boots what its flash holds; see docs/emulated-board.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from emulator.board.board import Board
+from emulator.board.chip import Chip
+from emulator.board.flash import Flash
+from emulator.board.transports import PtyPort, SocketPort
+from emulator.firmware_core import DEFAULT_BOARD
+from emulator.swarm import device_config, mac_for
+from grouploop import settings
+from grouploop.services import announce_ready
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--serial",
+        default="socket://127.0.0.1:0",
+        help="socket://HOST:PORT to listen on (port 0: any free port; with --count N, "
+        "a non-zero PORT gives ports PORT..PORT+N-1)",
+    )
+    where.add_argument("--pty", action="store_true", help="serve each board on a pty instead")
+    parser.add_argument("--count", type=int, default=1, help="boards in this process")
+    parser.add_argument(
+        "--flash-file",
+        help="keep each board's 4 MB flash in this file ({n} is the board number; required "
+        "in the name with --count > 1); without it the flash lives in memory, erased",
+    )
+    parser.add_argument("--board", default=DEFAULT_BOARD, help="board name in the boot line")
+    parser.add_argument(
+        "--hub", help="hub URL the app starts configured with (default: WS_DEFAULT_URL)"
+    )
+    parser.add_argument(
+        "--seed", default=None, help="MAC seed (default: random); board n gets MAC n of it"
+    )
+
+
+def _socket_address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if parts.scheme != "socket" or not parts.hostname or parts.port is None:
+        raise ValueError(f"--serial {url!r}: expected socket://HOST:PORT")
+    return parts.hostname, parts.port
+
+
+def _flash_path(template: str | None, n: int, count: int) -> Path | None:
+    if template is None:
+        return None
+    if count > 1 and "{n}" not in template:
+        raise ValueError("--flash-file needs {n} in its name when --count > 1")
+    return Path(template.replace("{n}", str(n)))
+
+
+async def serve(args: argparse.Namespace) -> int:
+    if args.count < 1:
+        raise ValueError("--count must be at least 1")
+    host, first_port = ("", 0) if args.pty else _socket_address(args.serial)
+    seed = args.seed if args.seed is not None else os.urandom(6).hex()
+    hub = args.hub or settings.load().ws_default_url
+    config = json.dumps(device_config(hub))
+    boards: list[Board] = []
+    ports: list[SocketPort | PtyPort] = []
+    try:
+        for n in range(args.count):
+            mac = mac_for(seed, n)
+            flash_path = _flash_path(args.flash_file, n, args.count)
+            board = Board(
+                f"board{n}",
+                Chip(mac),
+                Flash(flash_path),
+                board=args.board,
+                config=config,
+            )
+            boards.append(board)
+            if args.pty:
+                port: SocketPort | PtyPort = PtyPort(board)
+            else:
+                port = SocketPort(board)
+                await port.start(host, first_port + n if first_port else 0)
+            ports.append(port)
+            print(
+                f"[BOARD] {n} {port.url} mac={mac.hex(':')} flash={flash_path or 'memory'}",
+                flush=True,
+            )
+        for board in boards:
+            board.power_on()
+        announce_ready(",".join(port.url for port in ports))
+        await _until_stopped()
+    finally:
+        for port in ports:
+            await port.close()
+        for board in boards:
+            await board.close()
+    return 0
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(serve(args))
+    except ValueError as exc:
+        print(f"grouploop board: {exc}", flush=True)
+        return 2
