@@ -7,9 +7,9 @@
 - a pty (Linux): any program opens the slave path like /dev/ttyUSB0.
 
 Lines typed (ended by CR, LF or both) go to the core's console; what the core prints goes to
-every open connection. Output printed while no TCP client is connected is held (up to
-`BACKLOG_LIMIT` bytes) for the next one, the way a host buffers a USB serial port, so a test
-that connects after boot still reads the boot line.
+every open connection. Like a real port, a connection sees what is printed from the moment it
+opens (pyserial purges its input on open anyway): to read the boot line, type `reboot`
+(or read `VirtualDevice.serial_log`, which holds everything printed).
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ import serial
 from serial import rfc2217
 
 from emulator.device import VirtualDevice
-
-BACKLOG_LIMIT = 64 * 1024
 
 
 class _VirtualPort:
@@ -73,14 +71,11 @@ class Console:
         self.urls: list[str] = []
         self.pty_path: str | None = None
         self._writers: dict[asyncio.StreamWriter, Callable[[bytes], bytes]] = {}
-        self._backlog = bytearray()
         self._servers: list[asyncio.Server] = []
         self._pty: tuple[int, int] | None = None
         self._pty_lines = _LineSplitter(device.serial_line)
         self._handlers: set[asyncio.Task[None]] = set()
         device.serial_listeners.append(self._output)
-        # What the device printed before the console existed (its boot line) is held too.
-        self._backlog += device.serial_log.encode()[-BACKLOG_LIMIT:]
 
     async def serve_socket(self, port: int = 0, host: str = "127.0.0.1") -> str:
         server = await asyncio.start_server(self._raw_client, host, port)
@@ -138,9 +133,6 @@ class Console:
         self._handlers.add(task)
         lines = _LineSplitter(self.device.serial_line)
         self._writers[writer] = outgoing
-        if self._backlog:
-            writer.write(outgoing(bytes(self._backlog)))
-            self._backlog.clear()
         try:
             while data := await reader.read(4096):
                 lines.feed(incoming(data))
@@ -153,13 +145,9 @@ class Console:
 
     def _output(self, text: str) -> None:
         data = text.encode()
-        if self._writers:
-            for writer, outgoing in list(self._writers.items()):
-                if not writer.is_closing():
-                    writer.write(outgoing(data))
-        else:
-            self._backlog += data
-            del self._backlog[:-BACKLOG_LIMIT]
+        for writer, outgoing in list(self._writers.items()):
+            if not writer.is_closing():
+                writer.write(outgoing(data))
         if self._pty is not None:
             # A full pty buffer (nobody reading the slave) loses output, like a UART overrun.
             with contextlib.suppress(BlockingIOError):
