@@ -69,6 +69,8 @@ class Connection:
     subscribed: bool = False
     #: When this connection was last told `error:rate_limited`.
     limited_notice_at: float = float("-inf")
+    #: When an error of this connection was last logged.
+    error_logged_at: float = float("-inf")
 
 
 class HubCore:
@@ -106,7 +108,7 @@ class HubCore:
             self._frame(c, text, now)
             return NOTHING
         if len(text) > self.limits.max_message_bytes:
-            return self._error(c, "message_too_large")
+            return self._error(c, "message_too_large", now)
         lines = text.split("\n")
         if c.bucket is not None and not c.bucket.take(len(lines), now):
             return self._limited(c, len(lines), now)
@@ -122,7 +124,7 @@ class HubCore:
 
     def receive_binary(self, conn: Hashable, now: float) -> Sequence[Send]:
         c = self.connections.get(conn)
-        return NOTHING if c is None else self._error(c, "binary_not_supported")
+        return NOTHING if c is None else self._error(c, "binary_not_supported", now)
 
     def disconnect(self, conn: Hashable, now: float) -> None:
         c = self.connections.pop(conn, None)
@@ -275,9 +277,11 @@ class HubCore:
 
     # -- errors ---------------------------------------------------------------------------
 
-    def _error(self, c: Connection, reason: str) -> Sequence[Send]:
+    def _error(self, c: Connection, reason: str, now: float) -> Sequence[Send]:
         self.stats.errors[reason] += 1
-        log.warning("[ERROR] %s from %s", reason, c.remote or c.key)
+        if now - c.error_logged_at >= 1.0:  # an abusive client must not flood the log
+            c.error_logged_at = now
+            log.warning("[ERROR] %s from %s", reason, c.remote or c.key)
         return [(c.key, f"error:{reason}")]
 
     def _limited(self, c: Connection, lines: int, now: float) -> Sequence[Send]:
@@ -286,4 +290,4 @@ class HubCore:
         if now - c.limited_notice_at < 1.0:
             return NOTHING
         c.limited_notice_at = now
-        return self._error(c, "rate_limited")
+        return self._error(c, "rate_limited", now)

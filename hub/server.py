@@ -21,6 +21,7 @@ from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from hub.core import HubCore
@@ -149,12 +150,11 @@ class HubServer:
                     sends = core.receive_binary(ws, now)
                 if sends:
                     self._send(sends)
-        except ConnectionClosed:
-            pass
-        finally:
-            if ws.close_code == 1009:
+        except ConnectionClosed as exc:
+            if exc.sent is not None and exc.sent.code == CloseCode.MESSAGE_TOO_BIG:
                 core.stats.errors["message_too_large"] += 1
                 log.warning("[ERROR] message too large from %s: closed (1009)", _remote(ws))
+        finally:
             core.disconnect(ws, time.monotonic())
             self.outboxes.pop(ws).close()
 
