@@ -42,12 +42,15 @@
     const dt = Math.max(0.01, (now - (motion.at || now - 50)) / 1000);
     const vx = (motion.x - (motion.lastX ?? motion.x)) / dt;
     const vy = (motion.y - (motion.lastY ?? motion.y)) / dt;
-    // Low-passed so one jumpy pointer event is not a spike; scaled so a brisk drag is ~1 g.
-    motion.ax = 0.6 * motion.ax + 0.4 * (((vx - motion.vx) / dt) * 0.03);
-    motion.ay = 0.6 * motion.ay + 0.4 * (((vy - motion.vy) / dt) * 0.03);
+    // Low-passed so one jumpy pointer event is not a spike; scaled so that a swipe across
+    // the room (8 m in a third of a second on a phone) is about 1 g, and clamped to the
+    // frame's ±2 g so the page shows what the hub receives.
+    const accel = (dv) => Math.max(-2, Math.min(2, (dv / dt) * 0.005));
+    motion.ax = 0.6 * motion.ax + 0.4 * accel(vx - motion.vx);
+    motion.ay = 0.6 * motion.ay + 0.4 * accel(vy - motion.vy);
     Object.assign(motion, { vx, vy, lastX: motion.x, lastY: motion.y, at: now });
-    const accel = phone || { ax: motion.ax, ay: motion.ay, az: 1 };
-    return { ...accel, rssi: room.rssiAt(motion.x, motion.y) };
+    const measured = phone || { ax: motion.ax, ay: motion.ay, az: 1 };
+    return { ...measured, rssi: room.rssiAt(motion.x, motion.y) };
   }
 
   /* ---- the device ---- */
