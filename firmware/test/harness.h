@@ -44,8 +44,8 @@ std::string show(const T& v) {
 
 #define CHECK_EQ(a, b)                                                               \
   do {                                                                               \
-    const auto& a_ = (a);                                                            \
-    const auto& b_ = (b);                                                            \
+    const auto a_ = (a); /* copies: (a) may refer into a temporary */             \
+    const auto b_ = (b);                                                             \
     if (!(a_ == b_)) {                                                               \
       t::fail(__FILE__, __LINE__, #a " == " #b ": " + t::show(a_) + " vs " + t::show(b_)); \
     }                                                                                \

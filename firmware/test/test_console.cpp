@@ -1,0 +1,99 @@
+// The serial console: boot line, help, status, config / config set, cmd, reboot, errors.
+#include <string>
+
+#include "harness.h"
+#include "rig.h"
+
+namespace {
+const char kSecret[] = "correct-horse-battery";
+}
+
+TEST(console_boot_line_names_version_board_and_id) {
+  t::Rig rig("", "esp32-c3-devkitm-1");
+  const std::string out = rig.serial();
+  CHECK_EQ(out.substr(0, out.find('\n')),
+           std::string("GroupLoop 1.2.3 board=esp32-c3-devkitm-1 id=a1b2"));
+}
+
+TEST(console_lines_and_their_answers) {
+  const struct {
+    const char* line;
+    const char* answer_prefix;
+  } rows[] = {
+      {"help", "commands: help | status | config | config set <json> | cmd <command>"},
+      {"status", R"(ans:{"cmd":"status","ok":true,"data":{"id":"a1b2",)"},
+      {"  status\r", R"(ans:{"cmd":"status","ok":true,)"},
+      {"config", R"(config:{"wifi_ssid":"","wifi_password":"","hub_url":"ws://localhost:5003",)"},
+      {"cmd led:ff0000", R"(ans:{"cmd":"led","ok":true})"},
+      {"cmd led:zz", R"(ans:{"cmd":"led","ok":false,"error":"invalid_parameters"})"},
+      {"cmd frobnicate", R"(ans:{"cmd":"frobnicate","ok":false,"error":"unknown_command"})"},
+      {"cmd", "error:unknown console command (try help)"},
+      {"config get", "config:error:usage"},
+      {"config setx {}", "config:error:usage"},
+      {"config set", "config:error:invalid_json:unexpected end"},
+      {"config set {\"wifi_ssid\":", "config:error:invalid_json:"},
+      {"config set {\"pins\":{\"led\":99}}", "config:error:out_of_range:led"},
+      {"config set {}", "config:ok"},
+      {"dance", "error:unknown console command (try help)"},
+      {"reboot", "rebooting"},
+  };
+  for (const auto& r : rows) {
+    ROW(r.line);
+    t::Rig rig;
+    rig.drain();
+    rig->serial_line(r.line, rig.now);
+    const std::string out = rig.serial();
+    CHECK_EQ(out.substr(0, std::string(r.answer_prefix).size()), std::string(r.answer_prefix));
+    CHECK(rig.ws().empty());  // console answers stay on the console
+  }
+}
+
+TEST(console_empty_line_prints_nothing) {
+  t::Rig rig;
+  rig.drain();
+  rig->serial_line("   ", rig.now);
+  CHECK_EQ(rig.serial(), std::string());
+}
+
+TEST(console_reboot_and_reset_ask_the_shell) {
+  t::Rig rig;
+  rig.drain();
+  rig->serial_line("reboot", rig.now);
+  CHECK_EQ(rig.actions().at(0), std::string("reboot"));
+  rig->serial_line("cmd reset", rig.now);
+  CHECK_EQ(rig.actions().at(0), std::string("reboot"));
+}
+
+TEST(console_config_set_saves_whole_and_never_prints_the_password) {
+  t::Rig rig;
+  rig.drain();
+  const std::string set = std::string(R"(config set {"wifi_ssid":"lab","wifi_password":")") +
+                          kSecret + R"("})";
+  rig->serial_line(set, rig.now);
+  std::string printed = rig.serial();
+  CHECK(printed.find("config:ok") != std::string::npos);
+  const auto acts = rig.actions();
+  CHECK_EQ(acts.at(0).substr(0, 12), std::string("save_config "));
+  CHECK(acts.at(0).find(kSecret) != std::string::npos);  // to NVS, not to a screen
+  rig->serial_line("config", rig.now);
+  rig->serial_line("status", rig.now);
+  rig->serial_line("cmd status", rig.now);
+  printed += rig.serial();
+  CHECK(printed.find(R"("wifi_password":"********")") != std::string::npos);
+  CHECK(printed.find(kSecret) == std::string::npos);
+  // A refused update saves nothing and keeps the old configuration whole.
+  rig->serial_line(R"(config set {"wifi_ssid":"other","hub_url":"bad"})", rig.now);
+  CHECK_EQ(rig.serial(), std::string("config:error:bad_url:hub_url\n"));
+  CHECK(rig.actions().empty());
+  CHECK_EQ(std::string(rig->config().wifi_ssid), std::string("lab"));
+  CHECK_EQ(std::string(rig->config().wifi_password), std::string(kSecret));
+}
+
+TEST(console_invalid_boot_config_falls_back_to_defaults_with_a_reason) {
+  t::Rig rig(R"({"hub_url":"ftp://nope"})");
+  const std::string out = rig.serial();
+  CHECK(out.find("log: config refused, using defaults: bad_url:hub_url") != std::string::npos);
+  CHECK_EQ(std::string(rig->config().hub_url), std::string("ws://localhost:5003"));
+  t::Rig good(R"({"wifi_ssid":"net","hub_url":"ws://10.1.1.1:5003"})");
+  CHECK_EQ(good.actions().at(0), std::string("wifi_connect net"));
+}
