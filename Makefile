@@ -40,7 +40,7 @@ up: setup ## start hub (5003), CDN (5008), docs (5006), web apps and a few emula
 test: setup browser ## build and test everything: firmware core (ASan/UBSan), Python, browser, HIL on emulated boards
 	$(MAKE) -C firmware/host test
 	$(BIN)/ruff check .
-	node --test tests/js/
+	node --test tests/js/ tests/browser/
 	$(BIN)/pytest
 
 lint: setup ## ruff and mypy

@@ -1,0 +1,111 @@
+// The browser devices' shared code (web/apps/shared/browser-device.js) against
+// docs/protocol.md and the firmware core's behaviour (node --test tests/browser).
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+
+// The page scripts expect a browser's `window`; the CDN libraries also work as modules.
+globalThis.window = globalThis;
+globalThis.WebSocket = { OPEN: 1 };
+const { HitloopDevice } = require('../../cdn/js/HitloopDevice.js');
+const { HitloopDeviceManager } = require('../../cdn/js/HitloopDeviceManager.js');
+window.HitloopDeviceManager = HitloopDeviceManager;
+require('../../web/apps/shared/grouploop.js');
+require('../../web/apps/shared/browser-device.js');
+const { Device, encodeFrame, parseCommand, room } = window.BrowserDevice;
+
+const table = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '../../cdn/static/commands.json'), 'utf8'));
+
+/* A device with a fake open socket; returns it and the lines it sent. */
+function connectedDevice() {
+  const sent = [];
+  const device = new Device({
+    id: 'b0b0',
+    hubUrl: 'ws://127.0.0.1:1',
+    commands: table,
+    sensors: () => ({ ax: 0, ay: 0, az: 1, rssi: [-60, -60, -60, -60] }),
+  });
+  device.socket = { readyState: 1, send: (text) => sent.push(text), close() {} };
+  device.state = 'connected';
+  return { device, sent };
+}
+
+const answers = (sent) => sent.filter((l) => l.startsWith('ans:')).map((l) => JSON.parse(l.slice(4)));
+
+test('frames decode back through the CDN decoder to what was measured', () => {
+  const frame = encodeFrame('a1b2', { ax: 1, ay: -2, az: 0, rssi: [-40, -100, -70, -55] }, true);
+  assert.match(frame, /^[0-9a-f]{20}$/);
+  const decoded = HitloopDevice.decodeFrame(frame);
+  assert.equal(decoded.id, 'a1b2');
+  assert.ok(Math.abs(decoded.acceleration.x - 1) < 0.02);
+  assert.equal(decoded.acceleration.y, -2);
+  assert.deepEqual([decoded.raw.dNW, decoded.raw.dNE], [255, 0]);
+  assert.ok(Math.abs(decoded.rssi.SE + 70) < 0.3);
+  assert.equal(decoded.tap, true);
+  // Out of range values are clamped, never wrapped.
+  assert.equal(encodeFrame('a1b2', { ax: 9, ay: -9, az: 0, rssi: [0, -200, -70, -70] }, false)
+    .slice(4, 8), 'ff00');
+});
+
+test('commands get the protocol reasons from commands.json', () => {
+  assert.deepEqual(parseCommand(table, 'bogus'), { name: 'bogus', error: 'unknown_command' });
+  assert.deepEqual(parseCommand(table, 'led'), { name: 'led', error: 'missing_parameters' });
+  assert.deepEqual(parseCommand(table, 'led_set:3'), { name: 'led_set', error: 'missing_parameters' });
+  assert.deepEqual(parseCommand(table, 'led:zz0000'), { name: 'led', error: 'invalid_parameters' });
+  assert.deepEqual(parseCommand(table, 'brightness:256'), { name: 'brightness', error: 'invalid_parameters' });
+  assert.deepEqual(parseCommand(table, 'led_all_off:1'), { name: 'led_all_off', error: 'invalid_parameters' });
+  assert.deepEqual(parseCommand(table, 'led_set:3:ff0000'), { name: 'led_set', params: ['3', 'ff0000'] });
+  assert.deepEqual(parseCommand(table, 'ota:http://h:5008/f.bin'),
+    { name: 'ota', params: ['http://h:5008/f.bin'] });
+});
+
+test('LED commands give the pixels the firmware gives', () => {
+  const { device, sent } = connectedDevice();
+  device.receive('led:ff8000\nled_get_state');
+  const [led, state] = answers(sent);
+  assert.deepEqual(led, { cmd: 'led', ok: true });
+  // brightness 64 by default: round(255·64/255) = 0x40, round(128·64/255) = 0x20.
+  assert.deepEqual(state.data.pixels, Array(6).fill('402000'));
+  assert.deepEqual(state.data.leds, Array(6).fill('ff8000'));
+  assert.equal(state.data.pattern, 'solid');
+  assert.equal(state.data.spring, '10050a');
+
+  device.receive('pattern:breathing\nled_set:2:00ff00\nbrightness:255');
+  assert.equal(device.leds.pattern, 'solid'); // per-LED commands show the LEDs as set
+  assert.deepEqual(device.pixels()[2], [0, 255, 0]);
+  device.receive('pattern:off');
+  assert.ok(device.pixels().every((c) => c.every((v) => v === 0)));
+  device.receive('led_off:0\nled_all_off');
+  assert.deepEqual(device.leds.leds, Array(6).fill('000000'));
+  assert.ok(answers(sent).every((a) => a.ok), JSON.stringify(answers(sent)));
+});
+
+test('every command gets exactly one answer; hub messages get none', () => {
+  const { device, sent } = connectedDevice();
+  device.receive('Connected to GroupLoop WebSocket server\nid:ok\npong\nstream:on');
+  assert.deepEqual(sent, []);
+  device.receive('status\nvibrate:200\nspring_param:000000\nota:http://h/f.bin\nnope:1');
+  const got = answers(sent);
+  assert.equal(got.length, 5);
+  assert.deepEqual(Object.keys(got[0].data).sort(), [
+    'board', 'brightness', 'frames_sent', 'hub_url', 'id', 'link', 'motor', 'ota', 'pattern',
+    'reconnects', 'rssi', 'uptime_ms', 'version']);
+  assert.equal(got[0].data.id, 'b0b0');
+  assert.deepEqual(got[1], { cmd: 'vibrate', ok: true });
+  assert.equal(device.motorOn, true);
+  assert.deepEqual(got[2], { cmd: 'spring_param', ok: false, error: 'invalid_parameters' });
+  assert.equal(got[3].ok, false);
+  assert.deepEqual(got[4], { cmd: 'nope', ok: false, error: 'unknown_command' });
+});
+
+test('beacon RSSI falls with distance and stays in the frame range', () => {
+  const nearNw = room.rssiAt(0.5, 0.5);
+  assert.ok(nearNw[0] > nearNw[1] && nearNw[0] > nearNw[2] && nearNw[0] > nearNw[3]);
+  for (const dbm of [...room.rssiAt(0, 0), ...room.rssiAt(room.width / 2, room.height / 2)]) {
+    assert.ok(dbm >= -100 && dbm <= -40, `${dbm}`);
+  }
+});
