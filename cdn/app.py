@@ -76,7 +76,7 @@ def create_app(
     """The CDN app serving firmware from `firmware_dir` (created when missing)."""
     firmware_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, static_folder=None)
-    CORS(app, origins="*", expose_headers=["x-MD5", "ETag", "Content-Length"])
+    CORS(app, origins="*", send_wildcard=True, expose_headers=["x-MD5", "ETag", "Content-Length"])
     md5_cache = _Md5Cache()
 
     def js_files() -> list[str]:
@@ -93,11 +93,16 @@ def create_app(
     @app.get("/")
     def status() -> Any:
         commands = json.loads(commands_path.read_text(encoding="utf-8"))
+        # The status page stays up when the manifest is broken, and says so.
+        try:
+            firmware: dict[str, Any] = {"firmware_builds": len(manifest.load(firmware_dir))}
+        except manifest.ManifestError as exc:
+            firmware = {"firmware_builds": None, "manifest_error": str(exc)}
         return jsonify(
             service="grouploop-cdn",
             version=__version__,
             js_files=len(js_files()),
-            firmware_builds=len(builds()),
+            **firmware,
             commands_version=commands.get("version"),
             commands=len(commands.get("commands", {})),
             routes=[
