@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from websockets.exceptions import ConnectionClosed
 
 from grouploop.frame import Frame, decode, encode
@@ -20,6 +21,12 @@ from tests.support.timing import scaled
 
 FRAMES = 150
 HZ = 50
+
+
+@pytest.fixture(params=["websockets", "picows"])
+def hub(request: pytest.FixtureRequest, start_hub: Callable[..., HubProcess]) -> HubProcess:
+    """Both transport shells (the one core) must behave the same here."""
+    return start_hub("--transport", request.param)
 
 
 def numbered(i: int) -> str:

@@ -1,4 +1,7 @@
-"""Every row of the protocol table (docs/protocol.md) against a real hub over real sockets."""
+"""Every row of the protocol table (docs/protocol.md) against a real hub over real sockets.
+
+Run against both transport shells: the protocol lives in the core, so both must pass the same.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,18 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from grouploop.frame import Frame, encode
-from tests.fixtures.hub import HubClient
+from tests.fixtures.hub import HubClient, HubProcess
 
 A1B2 = encode(Frame("a1b2", 128, 128, 191, 10, 20, 30, 40, 0))
 C3D4 = encode(Frame("c3d4", 1, 2, 3, 4, 5, 6, 7, 255))
+
+
+@pytest.fixture(params=["websockets", "picows"])
+def hub(request: pytest.FixtureRequest, start_hub: Callable[..., HubProcess]) -> HubProcess:
+    return start_hub("--transport", request.param)
 
 
 async def device(hub_client: Callable[..., Any], frame: str) -> HubClient:
