@@ -8,10 +8,13 @@ from collections.abc import Callable
 
 from playwright.sync_api import expect
 
+from bench.image import write_stand_in_image
+from cdn import manifest
 from tests.fixtures.browser import HubWatch, OpenPage, WebStack
 from tests.support.timing import scaled
 
 VALUE_FIELDS = ["ax", "ay", "az", "NW", "NE", "SE", "SW"]
+BOARD = "seeed_xiao_esp32c3"
 
 
 def test_socket_client_shows_an_emulated_device_and_its_changing_values(
@@ -158,4 +161,40 @@ def test_simulator_devices_are_devices_of_the_hub_and_follow_commands(
     expect(page.locator("#connected")).to_have_text("2")
     expect(page.locator("#streaming")).to_have_text("2", timeout=scaled(10) * 1000)
     opened.screenshot("simulator")
+    assert opened.errors == []
+
+
+def test_device_control_updates_a_device_to_a_build_the_cdn_publishes(
+    open_page: Callable[..., OpenPage],
+    web_stack: WebStack,
+    emulated: Callable[[int, str], list[str]],
+    hub_watch: Callable[[], HubWatch],
+) -> None:
+    image = write_stand_in_image(web_stack.tmp / "ota" / "app.bin", "9.8.7", BOARD)
+    assert image is not None
+    name = f"grouploop-{BOARD}-9.8.7.bin"
+    manifest.publish(
+        web_stack.tmp / "ota" / "app.bin",
+        web_stack.cdn.firmware_dir,
+        board=BOARD,
+        version="9.8.7",
+        stand_in=True,
+        name=name,
+    )
+    (device,) = emulated(1, "device-control-ota")
+    watch = hub_watch()
+    opened = open_page("device-control")
+    page = opened.page
+    expect(page.locator("#ota option")).to_contain_text([f"9.8.7 · {BOARD} (stand-in)"])
+    page.locator(f'tr[data-device="{device}"] input[type="checkbox"]').check()
+    start = len(watch.lines)
+    page.click("#send-ota")
+    expect(page.locator("#log")).to_contain_text(
+        f"sent cmd:{device}:ota:{web_stack.cdn.url}/firmware/{name}"
+    )
+    # The device fetched the image from the CDN and reported the update as done.
+    prefix = f'ans:{device}:{{"cmd":"ota_result"'
+    result = watch.wait_line(lambda line: line.startswith(prefix), start, timeout=15)
+    opened.screenshot("device-control-ota")
+    assert '"ok":true' in result, result
     assert opened.errors == []

@@ -115,7 +115,7 @@
       const manifest = await G.fetchJson(`${cdnUrl}/firmware/manifest.json`);
       const builds = manifest.builds || [];
       select.replaceChildren(...builds.map((b) => G.element("option", { value: b.file },
-        `${b.board} ${b.version}${b.stand_in ? " (stand-in)" : ""}`)));
+        `${b.version} · ${b.board}${b.stand_in ? " (stand-in)" : ""}`)));
       if (!builds.length) select.append(G.element("option", { value: "" }, "no published build"));
     } catch (error) {
       select.replaceChildren(G.element("option", { value: "" }, "manifest unavailable"));
@@ -202,7 +202,7 @@
         const ids = fresh.filter((id) => manager.getDevice(id));
         fresh = [];
         if (ids.length) askState(ids);
-      }, 300);
+      }, 100);
     }
     showTarget();
   });
