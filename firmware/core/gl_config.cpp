@@ -56,7 +56,7 @@ bool fail(Text& reason, std::string_view what, std::string_view key) {
 
 bool read_text(const JsonDoc& doc, int tok, std::string_view key, char* dst, size_t cap,
                Text& reason) {
-  if (doc.at(static_cast<size_t>(tok)).type != JsonType::String) {
+  if (doc.at(static_cast<size_t>(tok)).type != JsonType::Str) {
     return fail(reason, "wrong_type", key);
   }
   if (!doc.get_string(static_cast<size_t>(tok), dst, cap)) return fail(reason, "too_long", key);
@@ -92,7 +92,7 @@ bool merge_beacons(const JsonDoc& doc, size_t arr, Config& c, Text& reason) {
   size_t tok = arr + 1;
   for (size_t i = 0; i < kNumBeacons; ++i, tok = doc.at(tok).next) {
     char raw[20];
-    if (doc.at(tok).type != JsonType::String) return fail(reason, "wrong_type", "beacons");
+    if (doc.at(tok).type != JsonType::Str) return fail(reason, "wrong_type", "beacons");
     if (!doc.get_string(tok, raw, sizeof raw)) return fail(reason, "bad_mac", "beacons");
     if (raw[0] == '\0') {
       c.beacons[i][0] = '\0';

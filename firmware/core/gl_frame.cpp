@@ -7,20 +7,20 @@
 
 namespace gl {
 
-uint8_t accel_byte(float g) {
-  if (std::isnan(g)) g = 0.0f;
-  const float v = std::floor((g + 2.0f) * (255.0f / 4.0f) + 0.5f);
-  if (v <= 0.0f) return 0;
-  if (v >= 255.0f) return 255;
+namespace {
+// Linear map of [low, high] onto 0..255, rounded half to even in double precision: exactly
+// what the Python codec (grouploop/frame.py, built-in round()) computes.
+uint8_t to_byte(double value, double low, double high) {
+  const double v = std::nearbyint((value - low) * 255.0 / (high - low));
+  if (!(v > 0.0)) return 0;  // also NaN
+  if (v >= 255.0) return 255;
   return static_cast<uint8_t>(v);
 }
+}  // namespace
 
-uint8_t rssi_byte(int dbm) {
-  if (dbm <= -100) return 0;
-  if (dbm >= -40) return 255;
-  // Integer rounding to nearest: (dbm + 100) * 255 / 60.
-  return static_cast<uint8_t>(((dbm + 100) * 255 * 2 + 60) / 120);
-}
+uint8_t accel_byte(float g) { return to_byte(std::isnan(g) ? 0.0 : g, -2.0, 2.0); }
+
+uint8_t rssi_byte(int dbm) { return to_byte(dbm, -100.0, -40.0); }
 
 void encode_frame(const char id[5], const SensorSample& s, bool tap, char* out) {
   Text t(out, kFrameChars + 1);

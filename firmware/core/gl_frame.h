@@ -15,9 +15,9 @@ struct SensorSample {
   int rssi_dbm[kNumBeacons] = {kRssiMissing, kRssiMissing, kRssiMissing, kRssiMissing};
 };
 
-// −2 g..+2 g → 0..255, clamped, rounded to nearest; NaN reads as 0 g.
+// −2 g..+2 g → 0..255, clamped, rounded half to even; NaN reads as 0 g.
 uint8_t accel_byte(float g);
-// −100 dBm..−40 dBm → 0..255, clamped, rounded to nearest.
+// −100 dBm..−40 dBm → 0..255, clamped, rounded half to even.
 uint8_t rssi_byte(int dbm);
 // Writes kFrameChars lowercase hex characters plus a NUL into out (kFrameChars + 1 bytes).
 void encode_frame(const char id[5], const SensorSample& s, bool tap, char* out);

@@ -97,7 +97,7 @@ bool JsonDoc::value(size_t depth) {
 }
 
 bool JsonDoc::string_token() {
-  const int self = push(JsonType::String, pos_ + 1);
+  const int self = push(JsonType::Str, pos_ + 1);
   if (self < 0) return fail("too many values");
   ++pos_;
   while (pos_ < src_.size()) {
@@ -191,7 +191,7 @@ uint32_t hex4(std::string_view s) {
 }  // namespace
 
 bool JsonDoc::get_string(size_t i, char* out, size_t cap, size_t* out_len) const {
-  if (i >= n_ || tok_[i].type != JsonType::String || cap == 0) return false;
+  if (i >= n_ || tok_[i].type != JsonType::Str || cap == 0) return false;
   const std::string_view s = raw(i);
   Text t(out, cap);
   for (size_t p = 0; p < s.size(); ++p) {

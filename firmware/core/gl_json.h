@@ -10,7 +10,7 @@
 
 namespace gl {
 
-enum class JsonType : uint8_t { Object, Array, String, Number, True, False, Null };
+enum class JsonType : uint8_t { Object, Array, Str, Number, True, False, Null };
 
 struct JsonToken {
   JsonType type;

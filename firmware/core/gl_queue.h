@@ -12,7 +12,7 @@ template <size_t N>
 class ByteRing {
  public:
   size_t size() const { return len_; }
-  size_t free() const { return N - len_; }
+  size_t space() const { return N - len_; }
   void clear() { head_ = len_ = 0; }
   void push(char c) {
     buf_[(head_ + len_) % N] = c;
@@ -38,7 +38,7 @@ class MessageQueue {
   // False (and nothing queued) only for a message longer than kMaxMessage.
   bool push(std::string_view msg) {
     if (msg.size() > kMaxMessage) return false;
-    while (ring_.free() < msg.size() + 2) drop_oldest();
+    while (ring_.space() < msg.size() + 2) drop_oldest();
     ring_.push(static_cast<char>(msg.size() & 0xff));
     ring_.push(static_cast<char>(msg.size() >> 8));
     for (char c : msg) ring_.push(c);
@@ -84,7 +84,7 @@ class TextStream {
   // Appends; when full the oldest characters go (a UART that nobody reads loses them too).
   void write(std::string_view s) {
     for (char c : s) {
-      if (ring_.free() == 0) ring_.drop(1);
+      if (ring_.space() == 0) ring_.drop(1);
       ring_.push(c);
     }
   }

@@ -25,7 +25,7 @@ TEST(frame_rssi_mapping) {
     int byte;
   };
   const Row rows[] = {{-100, 0}, {-40, 255}, {-70, 128}, {-101, 0}, {-200, 0},
-                      {-39, 255}, {0, 255},   {-99, 4},   {-41, 251}};
+                      {-39, 255}, {0, 255},   {-99, 4},   {-41, 251}, {-98, 8}, {-94, 26}};
   for (const Row& r : rows) {
     ROW(std::to_string(r.dbm));
     CHECK_EQ(static_cast<int>(gl::rssi_byte(r.dbm)), r.byte);
