@@ -6,4 +6,5 @@ pytest_plugins: list[str] = [
     "tests.fixtures.hub",
     "tests.fixtures.browser",
     "tests.fixtures.boards",
+    "tests.fixtures.firmware",
 ]
