@@ -40,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", default="0", help="seed of MACs, walks and taps")
     parser.add_argument("--processes", type=int, default=1, help="worker processes (default 1)")
-    parser.add_argument("--tick-ms", type=float, default=5.0, help="core tick period in ms")
+    parser.add_argument(
+        "--tick-ms", type=float, help="core tick period in ms (default 5, or 10 above 10 devices)"
+    )
     parser.add_argument("--tap-rate", type=float, default=0.0, help="random taps per second")
     parser.add_argument(
         "--console-port",

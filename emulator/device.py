@@ -256,7 +256,8 @@ class VirtualDevice:
 
     async def _run_link(self, url: str, generation: int) -> None:
         try:
-            ws = await websockets.connect(url, open_timeout=CONNECT_TIMEOUT_S)
+            # No permessage-deflate: the ESP32's WebSocket client does not offer it.
+            ws = await websockets.connect(url, open_timeout=CONNECT_TIMEOUT_S, compression=None)
         except (OSError, TimeoutError, websockets.InvalidHandshake, websockets.InvalidURI) as exc:
             if generation == self._generation:
                 self._print(f"[emulator] ws connect {url} failed: {exc}\n")
