@@ -115,6 +115,9 @@ class HubServer:
             # Bounds how long a peer that ignores the closing handshake delays shutdown.
             close_timeout=CLOSE_TIMEOUT,
             write_limit=WRITE_HIGH_WATER,
+            # Browsers offer permessage-deflate; compressing every batch for every subscriber
+            # costs more CPU than the hex frames would save on a LAN.
+            compression=None,
             logger=logging.getLogger("websockets.server"),
         ) as server:
             timers = [
