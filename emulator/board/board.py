@@ -34,7 +34,10 @@ from emulator.board.flash import Flash
 from emulator.board.loader import Exit, Loader, Op
 from emulator.board.slip import Decoder
 
-WATCHDOG_DELAY_S = 0.02  # esptool's RTC watchdog timeout: 2000 slow-clock cycles ≈ 13 ms
+# esptool arms the RTC watchdog for 2000 slow-clock cycles (about 15 ms), then locks its
+# registers with one more WRITE_REG and waits 0.5 s. Firing within that wait, but not so soon
+# that a busy host's last WRITE_REG is still unanswered, keeps the exchange intact.
+WATCHDOG_DELAY_S = 0.25
 
 
 class Mode(enum.Enum):

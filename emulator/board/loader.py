@@ -162,8 +162,8 @@ class Loader:
 
     def receive_data(self, data: bytes) -> None:
         for frame in self._decoder.feed(data):
-            if self.exit is not None:
-                return  # the chip has left the loader; the board takes over
+            if self.exit is Exit.RUN_APP:
+                return  # the app runs now; the board takes over (a watchdog still ticks)
             if self._read is not None:
                 self._acknowledged(frame)
             else:

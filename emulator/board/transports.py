@@ -5,7 +5,10 @@ Both behave like a USB serial adapter that stays plugged in:
 - one host at a time. A second TCP client is refused (closed at once) while one is
   connected, so a flashing tool cannot barge into a test's console, as a busy port would;
 - output written while no host has the port open is held (up to `BACKLOG_LIMIT` bytes) and
-  delivered when one opens it, so a test that connects after a reset still reads the boot;
+  delivered `RELEASE_DELAY_S` after one opens it, so a test that connects after a reset still
+  reads the boot. The delay matters: pyserial flushes its input right after opening a port,
+  which would swallow output sent at once. A host that starts talking to the ROM loader
+  within the delay (esptool's SYNC) never sees the old console output;
 - the host closing the port is reported to the board (`Board.host_closed`).
 
 A pty's slave end is not held open here: reading the master then fails with EIO while no
@@ -19,27 +22,53 @@ import contextlib
 import errno
 import os
 import tty
+from collections.abc import Callable
 
-from emulator.board.board import Board
+from emulator.board.board import Board, Mode
 
 BACKLOG_LIMIT = 64 * 1024
+RELEASE_DELAY_S = 0.1
 PTY_POLL_S = 0.02
 READ_SIZE = 64 * 1024
 
 
-class _Backlog:
-    """Output held while no host is connected; the oldest bytes go first when it is full."""
+class _HeldOutput:
+    """The board's output on its way to a host that may not be there (see module docstring)."""
 
-    def __init__(self) -> None:
-        self.data = bytearray()
+    def __init__(self, board: Board, send: Callable[[bytes], None]) -> None:
+        self._board = board
+        self._send = send
+        self._held = bytearray()
+        self._connected = False
+        self._release: asyncio.TimerHandle | None = None
+        board.write = self.write
 
-    def add(self, data: bytes) -> None:
-        self.data += data
-        del self.data[:-BACKLOG_LIMIT]
+    def write(self, data: bytes) -> None:
+        if self._release is not None and self._board.mode is Mode.DOWNLOAD:
+            self._release.cancel()  # the host talks to the loader: old console output is moot
+            self._release = None
+            self._held.clear()
+        if self._connected and self._release is None:
+            self._send(data)
+            return
+        self._held += data
+        del self._held[:-BACKLOG_LIMIT]  # the oldest output goes first
 
-    def take(self) -> bytes:
-        data, self.data = bytes(self.data), bytearray()
-        return data
+    def host_opened(self) -> None:
+        self._connected = True
+        self._release = asyncio.get_running_loop().call_later(RELEASE_DELAY_S, self._released)
+
+    def _released(self) -> None:
+        self._release = None
+        held, self._held = bytes(self._held), bytearray()
+        if held and self._board.mode is not Mode.DOWNLOAD:
+            self._send(held)
+
+    def host_left(self) -> None:
+        self._connected = False
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
 
 
 class SocketPort:
@@ -50,8 +79,7 @@ class SocketPort:
         self.url = ""
         self._server: asyncio.Server | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._backlog = _Backlog()
-        board.write = self._write
+        self._output = _HeldOutput(board, self._send)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         self._server = await asyncio.start_server(self._client, host, port)
@@ -59,12 +87,8 @@ class SocketPort:
         self.url = f"socket://{bound_host}:{bound_port}"
         return self.url
 
-    def _write(self, data: bytes) -> None:
-        if not data:
-            return
-        if self._writer is None or self._writer.is_closing():
-            self._backlog.add(data)
-        else:
+    def _send(self, data: bytes) -> None:
+        if self._writer is not None and not self._writer.is_closing():
             self._writer.write(data)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -73,7 +97,7 @@ class SocketPort:
             writer.close()
             return
         self._writer = writer
-        writer.write(self._backlog.take())
+        self._output.host_opened()
         try:
             while data := await reader.read(READ_SIZE):
                 self.board.receive(data)
@@ -82,6 +106,7 @@ class SocketPort:
             pass
         finally:
             self._writer = None
+            self._output.host_left()
             writer.close()
             self.board.host_closed()
 
@@ -109,7 +134,7 @@ class PtyPort:
         self._loop = asyncio.get_running_loop()
         self._poll: asyncio.TimerHandle | None = None
         self._writing = False
-        board.write = self._write
+        self._output = _HeldOutput(board, self._send)
         self._check()
 
     @property
@@ -130,7 +155,7 @@ class PtyPort:
             return
         self._open = True
         self._loop.add_reader(self._master, self._readable)
-        self._flush()
+        self._output.host_opened()
         if data:
             self.board.receive(data)
 
@@ -149,15 +174,15 @@ class PtyPort:
     def _closed(self) -> None:
         self._open = False
         self._loop.remove_reader(self._master)
+        self._pending.clear()  # what the host did not read is gone with it
         self._stop_writing()
+        self._output.host_left()
         self.board.host_closed()
         if self._poll is None:
             self._poll = self._loop.call_later(PTY_POLL_S, self._check)
 
-    def _write(self, data: bytes) -> None:
+    def _send(self, data: bytes) -> None:
         self._pending += data
-        if len(self._pending) > BACKLOG_LIMIT and not self._open:
-            del self._pending[:-BACKLOG_LIMIT]
         self._flush()
 
     def _flush(self) -> None:
