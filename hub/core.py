@@ -110,9 +110,10 @@ class HubCore:
         if len(text) > self.limits.max_message_bytes:
             return self._error(c, "message_too_large", now)
         lines = text.split("\n")
-        if c.bucket is not None and not c.bucket.take(len(lines), now):
-            return self._limited(c, len(lines), now)
-        stats.lines_received += len(lines)
+        cost = len(lines) - (lines[-1] == "")  # a trailing newline is no extra line
+        if c.bucket is not None and not c.bucket.take(cost, now):
+            return self._limited(c, cost, now)
+        stats.lines_received += cost
         if c.device is not None:
             c.device.last_seen = now
         out: list[Send] = []

@@ -223,3 +223,10 @@ def test_stats_count_traffic(core: HubCore) -> None:
     assert (stats.frames_received, stats.lines_delivered, stats.batches_sent) == (3, 1, 1)
     assert stats.errors["unknown_command"] == 1
     assert stats.connections_total == 3
+
+
+def test_trailing_newline_costs_no_extra_line() -> None:
+    core = HubCore(commands.packaged(), Limits(rate_lines_per_s=0.001, rate_burst=2))
+    core.connect("x", 0.0)
+    assert [core.receive("x", "ping\n", 0.0) for _ in range(2)] == [[("x", "pong")]] * 2
+    assert core.stats.lines_received == 2
