@@ -50,6 +50,7 @@ lint: setup ## ruff and mypy
 
 perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
 	$(PY) -m hub.perf
+	$(PY) -m emulator.perf
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))
