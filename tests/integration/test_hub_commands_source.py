@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.fixtures.hub import HubProcess
 
 TABLE = Path(__file__).parents[2] / "cdn" / "static" / "commands.json"
@@ -73,11 +71,7 @@ async def test_commands_come_from_the_cdn_when_reachable(
     assert await app.ask("cmd:all:reset") == "cmd:error:unknown_command"
 
 
-def test_commands_from_the_real_cdn(start_hub: Callable[..., HubProcess], request: Any) -> None:
-    try:
-        cdn = request.getfixturevalue("cdn")
-    except pytest.FixtureLookupError:
-        pytest.skip("the cdn fixture (tests/fixtures/cdn.py) is not registered")
+def test_commands_from_the_real_cdn(start_hub: Callable[..., HubProcess], cdn: Any) -> None:
     hub = start_hub(cdn_url=cdn.url)
     assert f"[COMMANDS] loaded 12 commands from {cdn.url}/static/commands.json" in hub.log_text()
 
