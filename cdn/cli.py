@@ -35,8 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=4, help="waitress worker threads")
 
 
+_stopping: list[int] = []
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    # Ctrl-C reaches the whole process group and `grouploop up` then sends SIGTERM: stop once.
+    if not _stopping:
+        _stopping.append(signum)
+        raise KeyboardInterrupt
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     # A wildcard address is not something a client can connect to; loopback is.
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     print(f"[CDN] listening on {host}:{server.effective_port}, firmware in {args.firmware_dir}")
+    signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     announce_ready(f"http://{shown}:{server.effective_port}")
     try:

@@ -109,6 +109,19 @@ def test_firmware_download_has_md5_and_etag_and_honours_if_none_match(
     assert (status, body, headers["x-MD5"]) == (200, b"", md5)
 
 
+def test_interrupted_download_resumes_with_range(cdn: CdnServer, tmp_path: Path) -> None:
+    publish(cdn, IMAGE, "fw.bin", tmp_path)
+    status, headers, body = cdn.get("/firmware/fw.bin", {"Range": "bytes=1000-"})
+    assert (status, body) == (206, IMAGE[1000:])
+    assert headers["Content-Range"] == f"bytes 1000-{len(IMAGE) - 1}/{len(IMAGE)}"
+
+
+def test_js_files_support_conditional_get(cdn: CdnServer) -> None:
+    _, headers, _ = cdn.get("/js/HitloopDevice.js")
+    status, _, body = cdn.get("/js/HitloopDevice.js", {"If-None-Match": headers["ETag"]})
+    assert (status, body) == (304, b"")
+
+
 def test_republished_image_gets_a_new_md5(cdn: CdnServer, tmp_path: Path) -> None:
     publish(cdn, IMAGE, "fw.bin", tmp_path)
     assert cdn.get("/firmware/fw.bin")[1]["x-MD5"] == hashlib.md5(IMAGE).hexdigest()

@@ -1,0 +1,186 @@
+"""`grouploop up` (`make up`): the whole system on one machine, until Ctrl-C.
+
+Starts every entry of `SERVICES` in order as a child process through
+`grouploop.services.start(echo=True)` (so each log line carries the child's name), prints
+a banner of what runs where, then watches them: Ctrl-C or SIGTERM stops all children
+(last started first) and exits 0; a child that dies stops the rest and exits 1.
+
+Adding a component is one entry in `SERVICES`. `argv(args, urls)` builds its command line
+from the parsed flags of `grouploop up` and the URLs of the entries started before it
+(keyed by name), so it can point at the real hub and CDN even when they run on port 0:
+
+    Spec("devices", "3 emulated devices streaming to the hub",
+         lambda a, urls: grouploop_argv("emulate", "--hub", urls["hub"], "--devices", "3")),
+
+A new port gets its flag in `add_arguments` (defaults in grouploop.settings). The child must
+print `[READY] <url>` once it serves (grouploop.services.announce_ready).
+
+`python -m grouploop.up docs <host> <port>` is the docs child: `mkdocs serve` with that
+`[READY]` line (port 0 picks a free port).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+
+from grouploop import settings
+from grouploop.services import Service, ServiceError, announce_ready, grouploop_argv, start
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    what: str
+    argv: Callable[[argparse.Namespace, dict[str, str]], list[str]]
+
+
+SERVICES: list[Spec] = [
+    Spec(
+        "cdn",
+        "CDN: /js/, /firmware/, /static/commands.json",
+        lambda a, urls: grouploop_argv("cdn", "--host", a.host, "--port", str(a.cdn_port)),
+    ),
+    Spec(
+        "hub",
+        "WebSocket hub (HTTP /healthz /devices /metrics on the same port)",
+        lambda a, urls: grouploop_argv(
+            "hub", "--host", a.host, "--port", str(a.hub_port), "--cdn-url", urls["cdn"]
+        ),
+    ),
+    Spec(
+        "docs",
+        "documentation (mkdocs serve, rebuilds on edit)",
+        lambda a, urls: [sys.executable, "-m", "grouploop.up", "docs", a.host, str(a.docs_port)],
+    ),
+    Spec(
+        "devices",
+        "3 emulated devices streaming to the hub (more: grouploop emulate --devices N)",
+        lambda a, urls: grouploop_argv(
+            "emulate", "--hub", urls["hub"], "--devices", "3", "--seed", "up", "--summary", "60"
+        ),
+    ),
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    config = settings.load()
+    parser.add_argument("--host", default=config.ws_host, help="address every service listens on")
+    parser.add_argument("--hub-port", type=int, default=config.ws_port, help="hub (WS_PORT)")
+    parser.add_argument("--cdn-port", type=int, default=config.cdn_port, help="CDN (CDN_PORT)")
+    parser.add_argument("--docs-port", type=int, default=settings.DEFAULT_DOCS_PORT, help="docs")
+    parser.add_argument(
+        "--start-timeout", type=float, default=60.0, help="seconds each service may take to start"
+    )
+
+
+class _Stop(Exception):
+    """Ctrl-C or SIGTERM while services are starting."""
+
+
+def run(args: argparse.Namespace) -> int:
+    wake = threading.Event()
+    requested: list[int] = []
+
+    def on_stop(signum: int, frame: FrameType | None) -> None:
+        requested.append(signum)
+        wake.set()
+
+    def on_child(signum: int, frame: FrameType | None) -> None:
+        wake.set()
+
+    signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGCHLD, on_child)
+    running: list[Service] = []
+    try:
+        urls: dict[str, str] = {}
+        for spec in SERVICES:
+            if requested:
+                raise _Stop
+            service = start(spec.name, spec.argv(args, urls), echo=True, timeout=args.start_timeout)
+            running.append(service)
+            urls[spec.name] = service.url
+        _banner(running)
+        return _watch(running, wake, requested)
+    except ServiceError as exc:
+        if requested:  # a child starting up got the same Ctrl-C
+            return 0
+        print(f"[UP] {exc}; stopping", flush=True)
+        return 1
+    except _Stop:
+        return 0
+    finally:
+        for service in reversed(running):
+            code = service.stop()
+            print(f"[UP] {service.name} stopped ({code})", flush=True)
+
+
+def _banner(running: list[Service]) -> None:
+    what = {spec.name: spec.what for spec in SERVICES}
+    width = max(len(s.name) for s in running)
+    print("[UP] GroupLoop is running:", flush=True)
+    for s in running:
+        print(f"[UP]   {s.name:<{width}}  {s.url:<28}  pid={s.process.pid}  {what[s.name]}")
+    print("[UP] Ctrl-C stops everything.", flush=True)
+
+
+def _watch(running: list[Service], wake: threading.Event, requested: list[int]) -> int:
+    """Wait for a stop request (0) or a child's death (1)."""
+    while True:
+        # The signal handlers set `wake`; the timeout is only a safety net.
+        wake.wait(timeout=5.0)
+        wake.clear()
+        if requested:
+            print(f"[UP] {signal.Signals(requested[0]).name}: stopping", flush=True)
+            return 0
+        for service in running:
+            code = service.process.poll()
+            if code is not None:
+                print(f"[UP] {service.name} exited with {code}; stopping the others", flush=True)
+                return 1
+
+
+def serve_docs(host: str, port: int) -> None:
+    """`mkdocs serve` on host:port that prints `[READY] <url>` once it accepts connections."""
+    from mkdocs.commands.serve import serve
+
+    if port == 0:
+        # mkdocs cannot report an OS-chosen port: pick a free one first.
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+
+    class Ready(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            # The message carries a timestamp prefix: "[12:00:00] Serving on http://…".
+            if "Serving on" in record.getMessage():
+                announce_ready(f"http://{shown}:{port}/")
+
+    stopping: list[int] = []
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # Ctrl-C reaches the whole process group and `up` then sends SIGTERM: stop once.
+        if not stopping:
+            stopping.append(signum)
+            raise KeyboardInterrupt
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    logging.getLogger("mkdocs.livereload").addHandler(Ready())
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    serve(config_file="mkdocs.yml", dev_addr=f"{host}:{port}", livereload=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] != "docs":
+        sys.exit("usage: python -m grouploop.up docs <host> <port>")
+    serve_docs(sys.argv[2], int(sys.argv[3]))

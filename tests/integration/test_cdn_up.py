@@ -1,0 +1,123 @@
+"""`grouploop up` for real: hub, CDN and docs start on free ports, answer, and stop together."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+
+from grouploop.services import grouploop_argv
+from tests.support.timing import scaled
+
+ROW = re.compile(r"^\[UP\]\s+(?P<name>\S+)\s+(?P<url>\S+://\S+)\s+pid=(?P<pid>\d+)")
+
+
+@dataclass
+class Up:
+    process: subprocess.Popen[str]
+    lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
+    output: list[str] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+    pids: dict[str, int] = field(default_factory=dict)
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        while True:
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                pytest.fail(f"no {text!r} within {timeout} s:\n{''.join(self.output[-30:])}")
+            if line is None:
+                pytest.fail(f"grouploop up ended before {text!r}:\n{''.join(self.output[-30:])}")
+            self.output.append(line)
+            row = ROW.match(line)
+            if row:
+                self.urls[row["name"]] = row["url"]
+                self.pids[row["name"]] = int(row["pid"])
+            if text in line:
+                return
+
+
+@pytest.fixture
+def up() -> Iterator[Up]:
+    process = subprocess.Popen(
+        grouploop_argv(
+            "up", "--host", "127.0.0.1", "--hub-port", "0", "--cdn-port", "0", "--docs-port", "0"
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    running = Up(process)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            running.lines.put(line)
+        running.lines.put(None)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        running.wait_for("[UP] Ctrl-C stops everything.", scaled(90))
+        yield running
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(scaled(30))
+        reader.join(scaled(10))
+
+
+def get(url: str, path: str) -> tuple[int, bytes]:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=scaled(10))
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def assert_gone(pid: int) -> None:
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_up_serves_hub_cdn_and_docs_and_sigterm_stops_all(up: Up) -> None:
+    assert set(up.urls) >= {"hub", "cdn", "docs"}
+    assert all(urlsplit(url).port for url in up.urls.values())
+    status, body = get(up.urls["cdn"], "/")
+    assert status == 200 and b'"grouploop-cdn"' in body
+    status, body = get(up.urls["hub"], "/healthz")
+    assert status == 200, body
+    status, body = get(up.urls["docs"], "/")
+    assert status == 200 and b"GroupLoop" in body
+    status, body = get(up.urls["docs"], "/architecture/")
+    assert status == 200 and b"mermaid" in body
+    # The hub took its command table from this CDN, not from the fallback.
+    assert any("[COMMANDS]" in line and up.urls["cdn"] in line for line in up.output)
+
+    up.process.send_signal(signal.SIGTERM)
+    assert up.process.wait(scaled(30)) == 0
+    up.wait_for("[UP] cdn stopped", scaled(10))
+    for pid in up.pids.values():
+        assert_gone(pid)
+
+
+def test_a_dying_child_stops_everything_with_an_error(up: Up) -> None:
+    os.kill(up.pids["cdn"], signal.SIGKILL)
+    up.wait_for("[UP] cdn exited with -9; stopping the others", scaled(30))
+    assert up.process.wait(scaled(30)) == 1
+    for pid in up.pids.values():
+        assert_gone(pid)
