@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.server
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.fixtures.hub import HubProcess
+from tests.fixtures.hub import HubProcess, eventually
+from tests.support.timing import scaled
 
 TABLE = Path(__file__).parents[2] / "cdn" / "static" / "commands.json"
 
 
 @contextlib.contextmanager
-def serve_table(table: dict[str, Any]) -> Iterator[str]:
-    """A real HTTP server on a free port serving `table` at /static/commands.json."""
+def serve_table(table: dict[str, Any], port: int = 0) -> Iterator[str]:
+    """A real HTTP server (on a free port by default) serving `table` at /static/commands.json."""
     body = json.dumps(table).encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -34,7 +37,7 @@ def serve_table(table: dict[str, Any]) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -82,3 +85,22 @@ def test_invalid_table_on_the_cdn_falls_back(start_hub: Callable[..., HubProcess
     log = hub.log_text()
     assert "no 'commands' object" in log
     assert "loaded 12 commands from the packaged fallback" in log
+
+
+async def test_cdn_that_comes_up_late_is_retried(
+    start_hub: Callable[..., HubProcess], tmp_path: Path
+) -> None:
+    with socket.socket() as probe:  # a port that is free now: nothing listens there yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    table = json.loads(TABLE.read_text("utf-8"))
+    starting = asyncio.create_task(asyncio.to_thread(start_hub, "--cdn-attempts", "4", cdn_url=url))
+
+    def first_attempt_failed() -> bool:
+        return any("attempt 1/4" in log.read_text() for log in tmp_path.glob("hub-*.log"))
+
+    await eventually(first_attempt_failed, what="the hub's first attempt")
+    with serve_table(table, port):
+        hub = await asyncio.wait_for(starting, scaled(10))
+    assert f"[COMMANDS] loaded 12 commands from {url}/static/commands.json" in hub.log_text()
