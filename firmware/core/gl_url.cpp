@@ -1,0 +1,43 @@
+// URL splitting for the shells.
+#include "gl_url.h"
+
+#include "gl_text.h"
+
+namespace gl {
+
+bool split_url(std::string_view url, UrlParts& out) {
+  struct Scheme {
+    std::string_view prefix;
+    bool secure;
+    uint16_t port;
+  };
+  constexpr Scheme kSchemes[] = {
+      {"ws://", false, 80}, {"wss://", true, 443}, {"http://", false, 80}, {"https://", true, 443}};
+  const Scheme* scheme = nullptr;
+  for (const Scheme& s : kSchemes) {
+    if (starts_with(url, s.prefix)) scheme = &s;
+  }
+  if (scheme == nullptr) return false;
+  std::string_view rest = url.substr(scheme->prefix.size());
+  const size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  const std::string_view path = slash == std::string_view::npos ? "/" : rest.substr(slash);
+  uint16_t port = scheme->port;
+  const size_t colon = authority.rfind(':');
+  if (colon != std::string_view::npos) {
+    uint32_t p = 0;
+    if (!parse_uint(authority.substr(colon + 1), p) || p == 0 || p > 65535) return false;
+    port = static_cast<uint16_t>(p);
+    authority = authority.substr(0, colon);
+  }
+  if (authority.empty() || !is_plain_token(authority) || !is_plain_token(path)) return false;
+  UrlParts parts{};
+  parts.secure = scheme->secure;
+  parts.port = port;
+  if (!copy_to(parts.host, sizeof parts.host, authority)) return false;
+  if (!copy_to(parts.path, sizeof parts.path, path)) return false;
+  out = parts;
+  return true;
+}
+
+}  // namespace gl
