@@ -1,0 +1,67 @@
+"""Boot decisions: partition table, app image checks, and what the console shows."""
+
+from __future__ import annotations
+
+import hashlib
+
+from bench.image import build_stand_in_image
+from emulator.board.boot import Reset, boot_from_flash
+from emulator.board.flash import Flash
+from emulator.board.partitions import ENTRY
+
+
+def table(*entries: tuple[str, int, int, int, int], md5: bool = True) -> bytes:
+    raw = b"".join(
+        ENTRY.pack(0x50AA, ptype, subtype, offset, size, label.encode(), 0)
+        for label, ptype, subtype, offset, size in entries
+    )
+    if md5:
+        raw += b"\xeb\xeb" + b"\xff" * 14 + hashlib.md5(raw).digest()
+    return raw.ljust(0xC00, b"\xff")
+
+
+def flashed(contents: dict[int, bytes]) -> Flash:
+    flash = Flash()
+    for offset, data in contents.items():
+        flash.program(offset, data)
+    return flash
+
+
+def test_lone_app_at_0x10000_boots_with_the_rom_banner() -> None:
+    result = boot_from_flash(flashed({0x10000: build_stand_in_image("1.0.0", "b")}), Reset.POWER_ON)
+    assert result.image is not None and result.image.version == "1.0.0"
+    assert result.lines[1] == "rst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT)"
+    assert "no partition table" in result.lines[2]
+
+
+def test_partition_table_picks_factory_then_ota_0() -> None:
+    nvs = ("nvs", 1, 2, 0x9000, 0x5000)
+    ota0 = ("app0", 0, 0x10, 0x20000, 0x100000)
+    image = build_stand_in_image("2.0.0", "b")
+    result = boot_from_flash(flashed({0x8000: table(nvs, ota0), 0x20000: image}), Reset.SOFTWARE)
+    assert result.image is not None and result.offset == 0x20000
+    factory = ("factory", 0, 0, 0x30000, 0x100000)
+    result = boot_from_flash(
+        flashed({0x8000: table(nvs, ota0, factory), 0x20000: image}), Reset.SOFTWARE
+    )
+    assert result.image is None and result.offset == 0x30000  # factory is empty
+
+
+def test_corrupt_table_and_missing_app_partition_are_boot_errors() -> None:
+    good = table(("app0", 0, 0x10, 0x10000, 0x100000))
+    bad_md5 = good[:0x30] + bytes([good[0x30] ^ 1]) + good[0x31:]
+    result = boot_from_flash(flashed({0x8000: bad_md5}), Reset.POWER_ON)
+    assert result.error == "partition table MD5 mismatch"
+    result = boot_from_flash(
+        flashed({0x8000: table(("nvs", 1, 2, 0x9000, 0x5000))}), Reset.POWER_ON
+    )
+    assert result.error == "no factory or ota_0 app partition"
+    assert result.lines[-1] == "E boot: no bootable app: no factory or ota_0 app partition"
+
+
+def test_an_image_with_a_bad_checksum_does_not_boot() -> None:
+    image = bytearray(build_stand_in_image("1.0.0", "b"))
+    image[0x40] ^= 1
+    result = boot_from_flash(flashed({0x10000: bytes(image)}), Reset.POWER_ON)
+    assert result.image is None
+    assert result.error is not None and "checksum mismatch" in result.error
