@@ -257,24 +257,35 @@ class HubCore:
     # -- registry -------------------------------------------------------------------------
 
     def _register(self, c: Connection, device_id: str, now: float) -> Device:
+        # A first registration is logged; churn (a connection switching ids, two connections
+        # fighting over one id) is counted and logged at most once a second per connection,
+        # so frames with changing ids cannot flood the log.
+        churn = c.device is not None or device_id in self.devices
+        quiet = churn and now - c.error_logged_at < 1.0
+        if churn:
+            self.stats.errors["device_id_churn"] += 1
+            if not quiet:
+                c.error_logged_at = now
         if c.device is not None:
-            self._drop_device(c.device, f"now {device_id}")
+            self._drop_device(c.device, f"now {device_id}", quiet)
         previous = self.devices.get(device_id)
         if previous is not None:
             # Same id on a new connection (a device that reconnected): the newest wins.
-            self._drop_device(previous, "registered again from another connection")
+            self._drop_device(previous, "registered again from another connection", quiet)
         device = Device(device_id, c, now, now)
         self.devices[device_id] = device
         c.device = device
-        log.info("[CONNECT] device %s registered from %s", device_id, c.remote or c.key)
+        if not quiet:
+            log.info("[CONNECT] device %s registered from %s", device_id, c.remote or c.key)
         return device
 
-    def _drop_device(self, device: Device, why: str) -> None:
+    def _drop_device(self, device: Device, why: str, quiet: bool = False) -> None:
         if self.devices.get(device.device_id) is device:
             del self.devices[device.device_id]
         if device.conn.device is device:
             device.conn.device = None
-        log.info("[DEVICE_DISCONNECT] %s: %s", device.device_id, why)
+        if not quiet:
+            log.info("[DEVICE_DISCONNECT] %s: %s", device.device_id, why)
 
     # -- errors ---------------------------------------------------------------------------
 

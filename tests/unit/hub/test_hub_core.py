@@ -230,3 +230,14 @@ def test_trailing_newline_costs_no_extra_line() -> None:
     core.connect("x", 0.0)
     assert [core.receive("x", "ping\n", 0.0) for _ in range(2)] == [[("x", "pong")]] * 2
     assert core.stats.lines_received == 2
+
+
+def test_changing_ids_are_counted_not_logged_per_frame(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="hub")
+    core = HubCore(commands.packaged(), Limits(rate_lines_per_s=0))
+    core.connect("x", 0.0)
+    core.receive("x", "\n".join(f"{i:04x}" + "00" * 8 for i in range(100)), 0.5)
+    assert list(core.devices) == ["0063"]
+    assert core.stats.errors["device_id_churn"] == 99
+    registrations = [r for r in caplog.messages if "registered from" in r]
+    assert len(registrations) == 2  # the first one, and the first churn of this second
