@@ -64,7 +64,7 @@ def _port(base: int | None, index: int) -> int | None:
 
 
 async def _open_consoles(swarm: Swarm, args: argparse.Namespace, first: int) -> list[Console]:
-    consoles = []
+    consoles: list[Console] = []
     if args.console_port is None and args.rfc2217_port is None and not args.pty:
         return consoles
     for offset, device in enumerate(swarm.devices):

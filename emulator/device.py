@@ -258,7 +258,7 @@ class VirtualDevice:
         try:
             # No permessage-deflate: the ESP32's WebSocket client does not offer it.
             ws = await websockets.connect(url, open_timeout=CONNECT_TIMEOUT_S, compression=None)
-        except (OSError, TimeoutError, websockets.InvalidHandshake, websockets.InvalidURI) as exc:
+        except Exception as exc:  # refused, timed out, bad handshake, bad URL: all a failure
             if generation == self._generation:
                 self._print(f"[emulator] ws connect {url} failed: {exc}\n")
                 self.core.ws_event(False, self.clock.now_ms())
