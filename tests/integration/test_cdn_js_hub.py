@@ -1,0 +1,124 @@
+"""HitloopDeviceManager against a real hub and a real CDN, in node (WebSocket built in).
+
+A device (a WebSocket client speaking the device side of docs/protocol.md) streams frames
+and answers commands; node runs the manager: it loads commands.json from the CDN, sees the
+device, sends a command, receives the hub's result and the device's answer, refuses a bad
+command before sending, and forgets the device once it falls silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.cdn import CdnServer
+from tests.fixtures.hub import HubClient, HubProcess
+from tests.support.timing import scaled
+
+ROOT = Path(__file__).resolve().parents[2]
+FRAME = "a1b2c0408012345678ff"
+
+SCRIPT = r"""
+const { HitloopDeviceManager } = require(process.argv[2]);
+const [hubUrl, commandsUrl] = process.argv.slice(3);
+const say = (event, value) => console.log(JSON.stringify({ event, value }));
+const m = new HitloopDeviceManager(hubUrl, { commandsUrl, inactiveTimeoutMs: 600 });
+m.on('error', (e) => say('error', String(e && e.message || e)));
+m.on('device', (d) => {
+  say('device', d.getSensorData());
+  const send = () => {
+    if (!m.commands) return setTimeout(send, 20);
+    try { m.sendCommand(d.id, 'brightness', 999); } catch (e) { say('refused', e.message); }
+    say('sent', m.sendCommand(d.id, 'led', 'ff0000'));
+  };
+  send();
+});
+m.on('result', (r) => say('result', r));
+m.on('answer', (a) => say('answer', { id: a.id, cmd: a.cmd, ok: a.ok, known: a.device !== null }));
+// After disconnect() nothing may keep node alive: no socket, no timer.
+m.on('remove', (d) => { say('remove', d.id); m.disconnect(); clearTimeout(deadline); });
+const giveUp = () => { say('timeout', null); process.exit(2); };
+const deadline = setTimeout(giveUp, Number(process.argv[5]));
+m.connect();
+"""
+
+
+async def device(hub_url: str, stop: asyncio.Event) -> list[str]:
+    """Stream FRAME at 20 Hz until `stop`; answer every command; return the commands."""
+    client = await HubClient.connect(hub_url)
+    received: list[str] = []
+    try:
+        while not stop.is_set():
+            await client.send(FRAME)
+            # lines[0] is the greeting HubClient.connect already checked.
+            for line in client.lines[1 + len(received) :]:
+                received.append(line)
+                name = line.split(":", 1)[0]
+                await client.send(f'ans:{{"cmd":"{name}","ok":true}}')
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.05)  # the device's 20 Hz frame period
+    finally:
+        await client.close()
+    return received
+
+
+async def test_manager_with_real_hub_and_cdn(
+    cdn: CdnServer, start_hub: Callable[..., HubProcess], tmp_path: Path
+) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed: the JS libraries cannot be tested")
+    hub = start_hub(cdn_url=cdn.url)
+    script = tmp_path / "manager.js"
+    script.write_text(SCRIPT)
+    stop_device = asyncio.Event()
+    device_task = asyncio.create_task(device(hub.url, stop_device))
+    proc = await asyncio.create_subprocess_exec(
+        node,
+        "--experimental-websocket",
+        "--no-warnings",
+        str(script),
+        str(ROOT / "cdn" / "js" / "HitloopDeviceManager.js"),
+        hub.url,
+        f"{cdn.url}/static/commands.json",
+        str(int(scaled(20) * 1000)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    events: list[dict] = []
+    try:
+        async with asyncio.timeout(scaled(25)):
+            while not any(e["event"] == "answer" for e in events):
+                line = await proc.stdout.readline()
+                assert line, f"node ended early: {events}"
+                events.append(json.loads(line))
+            stop_device.set()  # silence: the manager must forget the device
+            commands = await device_task
+            while not any(e["event"] == "remove" for e in events):
+                line = await proc.stdout.readline()
+                assert line, f"node ended early: {events}"
+                events.append(json.loads(line))
+            assert await proc.wait() == 0
+    finally:
+        stop_device.set()
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    by_name = {e["event"]: e["value"] for e in events}
+    assert "error" not in by_name, events
+    assert by_name["device"]["id"] == "a1b2"
+    assert by_name["device"]["tap"] is True
+    assert by_name["device"]["dNW"] == 0x12
+    assert by_name["refused"] == "brightness: parameter level must be <= 255"
+    assert by_name["sent"] == "cmd:a1b2:led:ff0000"
+    assert by_name["result"]["ok"] is True
+    assert by_name["answer"] == {"id": "a1b2", "cmd": "led", "ok": True, "known": True}
+    assert by_name["remove"] == "a1b2"
+    assert commands == ["led:ff0000"]
