@@ -16,8 +16,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Hashable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -102,7 +101,7 @@ class HubServer:
         self.outboxes: dict[Hashable, Outbox] = {}
         self.http = OperatorHttp(core)
 
-    async def run(self, stop: asyncio.Event, on_ready: Any = None) -> None:
+    async def run(self, stop: asyncio.Event, on_ready: Callable[[str], None] | None = None) -> None:
         """Serve until `stop` is set, then close every connection (code 1001)."""
         async with serve(
             self._handle,
