@@ -63,4 +63,7 @@ def run(args: argparse.Namespace) -> int:
         print("[CDN] stopping", flush=True)
     finally:
         server.close()
+    # Done: a late SIGTERM must not kill the interpreter while it finalises (exit code -15).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     return 0

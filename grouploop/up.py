@@ -178,6 +178,9 @@ def serve_docs(host: str, port: int) -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     serve(config_file="mkdocs.yml", dev_addr=f"{host}:{port}", livereload=True)
+    # Done: a late SIGTERM must not kill the interpreter while it finalises (exit code -15).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 if __name__ == "__main__":
