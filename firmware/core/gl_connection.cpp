@@ -110,8 +110,11 @@ uint8_t Connection::restart(bool wifi_changed, uint32_t now_ms) {
     state_ = Link::WifiConnecting;
     return static_cast<uint8_t>(drop | kWifiConnect);
   }
-  state_ = Link::WsConnecting;
-  return static_cast<uint8_t>(drop | kWsConnect);
+  // Reconnect on the next tick, not in the same breath: the close of the old socket, if the
+  // shell reports it, then lands in Backoff where it changes nothing.
+  state_ = Link::Backoff;
+  retry_at_ = now_ms;
+  return drop;
 }
 
 bool Connection::frame_due(uint32_t now_ms) {

@@ -8,6 +8,10 @@
 //   WsConnecting too long       → Backoff, effect WsDisconnect (abandon the attempt)
 //   WifiConnecting too long     → effect WifiConnect again (after the same backoff)
 //   Backoff expired             → WsConnecting, effect WsConnect (or WifiConnect if Wi-Fi down)
+//   restart (new configuration) → WsDisconnect, then WifiConnect (Wi-Fi changed) or Backoff
+//                                 expiring at once (hub changed)
+// A socket close reported while not WsConnecting/Online (e.g. the close of a socket the core
+// asked the shell to drop) changes nothing.
 // Backoff: delay = min(cap, base·2^attempt), waiting delay/2 + uniform(0..delay/2) (the
 // jitter spreads a classroom of devices after a hub restart); attempt resets once online.
 // Frames are due every 50 ms while Online, never otherwise.

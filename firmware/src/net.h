@@ -1,0 +1,27 @@
+// Wi-Fi, the hub WebSocket and HTTP OTA, driven by the core's actions.
+#pragma once
+
+#include <cstdint>
+
+#include "gl_device.h"
+
+namespace shell {
+
+class Net {
+ public:
+  explicit Net(gl::Device& device) : device_(device) {}
+  void begin();
+  void wifi_connect(const char* ssid, const char* password);
+  void ws_connect(const char* url);
+  void ws_disconnect();
+  // Runs the update (blocking) and reports the result to the core; never reboots by itself.
+  void ota(const char* url);
+  // Reports Wi-Fi changes, runs the socket, sends what the core queued.
+  void poll(uint32_t now_ms);
+
+ private:
+  gl::Device& device_;
+  bool wifi_up_ = false;
+};
+
+}  // namespace shell
