@@ -11,6 +11,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -47,7 +48,7 @@ class Up:
 
 
 @pytest.fixture
-def up() -> Iterator[Up]:
+def up(tmp_path: Path) -> Iterator[Up]:
     process = subprocess.Popen(
         grouploop_argv(
             "up", "--host", "127.0.0.1", "--hub-port", "0", "--cdn-port", "0", "--docs-port", "0"
@@ -56,7 +57,7 @@ def up() -> Iterator[Up]:
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "CDN_FIRMWARE_DIR": str(tmp_path / "fw")},
     )
     running = Up(process)
 
@@ -94,8 +95,9 @@ def assert_gone(pid: int) -> None:
         os.kill(pid, 0)
 
 
-def test_up_serves_hub_cdn_and_docs_and_sigterm_stops_all(up: Up) -> None:
+def test_up_serves_hub_cdn_and_docs_and_sigterm_stops_all(up: Up, tmp_path: Path) -> None:
     assert set(up.urls) >= {"hub", "cdn", "docs"}
+    assert (tmp_path / "fw").is_dir(), "CDN_FIRMWARE_DIR reaches the CDN"
     assert all(urlsplit(url).port for url in up.urls.values())
     status, body = get(up.urls["cdn"], "/")
     assert status == 200 and b'"grouploop-cdn"' in body
