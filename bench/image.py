@@ -22,6 +22,7 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 IMAGE_MAGIC = 0xE9
 CHECKSUM_SEED = 0xEF
@@ -173,7 +174,7 @@ def _read_segments(data: bytes, count: int) -> tuple[list[Segment], int]:
     return segments, pos
 
 
-def _app_desc(segments: list[Segment]) -> tuple[object, ...]:
+def _app_desc(segments: list[Segment]) -> tuple[Any, ...]:
     drom = next((s for s in segments if s.region == "DROM"), None)
     if drom is None:
         raise ImageError("no DROM segment, so no app description")

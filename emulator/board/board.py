@@ -14,8 +14,8 @@ itself disables resets on socket:// and gets ENOTTY on a pty):
   enabling the RTC watchdog (`--after watchdog-reset`) resets the chip shortly after;
   and the host closing the port while the board is in download mode stands in for
   `--after hard-reset`'s pulse on EN, which cannot reach a socket or a pty;
-- power-on (start-up) and a reboot requested by the app (console `reboot`, hub `reset`)
-  boot from flash again, so a changed or corrupted flash shows at once.
+- power-on (start-up) and a reboot requested by the app (console `reboot`, hub `reset`,
+  the end of an OTA) boot from flash again, so a changed or corrupted flash shows at once.
 
 The transport hands bytes to `receive` and reports the host closing the port with
 `host_closed`; the board writes through the `write` callable the transport sets.
@@ -32,6 +32,7 @@ from emulator.board.boot import Reset, boot_from_flash, download_banner
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash
 from emulator.board.loader import Exit, Loader, Op
+from emulator.board.ota import fetch_image, install
 from emulator.board.slip import Decoder
 
 # esptool arms the RTC watchdog for 2000 slow-clock cycles (about 15 ms), then locks its
@@ -64,6 +65,7 @@ class Board:
         self.config = config  # the app's saved configuration (NVS on a chip)
         self.mode = Mode.HALTED
         self.version: str | None = None  # of the running app
+        self._app_offset = 0  # where the running app's image is in flash
         self.write: Callable[[bytes], None] = lambda data: None
         self._log = log
         self._app: RunningApp | None = None
@@ -101,6 +103,7 @@ class Board:
             return
         self.mode = Mode.APP
         self.version = result.image.version
+        self._app_offset = result.offset
         self._app = RunningApp(
             mac=self.chip.mac,
             version=result.image.version,
@@ -109,6 +112,7 @@ class Board:
             write=self._print,
             on_reboot=self._app_rebooted,
             on_config=self._config_saved,
+            on_ota=self._ota,
         )
 
     def host_closed(self) -> None:
@@ -122,6 +126,13 @@ class Board:
 
     def _config_saved(self, config: str) -> None:
         self.config = config
+
+    async def _ota(self, url: str) -> tuple[bool, str]:
+        image, reason = await fetch_image(url, self.chip.mac)
+        if image is not None:
+            reason = install(self.flash, self._app_offset, image)
+        self._log(f"[{self.name}] ota {url}: {reason or 'installed'}")
+        return not reason, reason
 
     # -- serial input ---------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 the second-stage bootloader (partition table, app image), as data for the board to act on.
 
 The emulated board plays the second-stage bootloader itself, so whatever sits at 0x0 is not
-run. It reads the partition table at 0x8000 and boots the factory app (else ota_0); with an
-erased table it boots the app at 0x10000, where esptool writes a lone app image. The app
+run. It reads the partition table at 0x8000 and boots the app the OTA data selects, else the
+factory app, else ota_0; with an erased table it boots the app at 0x10000, where esptool
+writes a lone app image. The app
 image must pass `bench.image.parse_app_image` (magic, chip id, segments, checksum, SHA-256,
 app description); anything else is a boot error and no app runs.
 """
@@ -66,7 +67,7 @@ def boot_from_flash(flash: Flash, reset: Reset) -> BootResult:
         offset, size = DEFAULT_APP_OFFSET, flash.size - DEFAULT_APP_OFFSET
         lines.append(f"I boot: no partition table, app at 0x{offset:x}")
     else:
-        app = boot_partition(partitions)
+        app = boot_partition(flash, partitions)
         if app is None:
             return _failed(lines, DEFAULT_APP_OFFSET, "no factory or ota_0 app partition")
         offset, size = app.offset, min(app.size, flash.size - app.offset)

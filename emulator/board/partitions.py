@@ -1,14 +1,21 @@
-"""The ESP-IDF partition table at 0x8000: 32-byte entries, then an MD5 entry, then 0xFF.
+"""The ESP-IDF partition table at 0x8000, and the OTA data that picks the app to boot.
 
-Entry: magic 0x50AA, type, subtype, offset, size, label (16 bytes), flags. The optional
-MD5 entry (magic 0xEBEB, 14 bytes of 0xFF, digest) checks the entries before it.
+Table entry: magic 0x50AA, type, subtype, offset, size, label (16 bytes), flags. The
+optional MD5 entry (magic 0xEBEB, 14 bytes of 0xFF, digest) checks the entries before it.
+
+OTA data (type data, subtype ota: two sectors) holds one `esp_ota_select_entry_t` at the
+start of each sector: sequence number, label, state, and the CRC-32 of the sequence
+number. The valid entry with the highest sequence n selects app ota_((n - 1) mod count).
 """
 
 from __future__ import annotations
 
 import hashlib
 import struct
+import zlib
 from dataclasses import dataclass
+
+from emulator.board.flash import SECTOR, Flash
 
 TABLE_OFFSET = 0x8000
 TABLE_SIZE = 0xC00
@@ -18,6 +25,11 @@ MD5_MAGIC = 0xEBEB
 APP = 0x00
 FACTORY = 0x00
 OTA_0 = 0x10
+OTA_15 = 0x1F
+DATA = 0x01
+OTA_DATA = 0x00
+OTA_SELECT = struct.Struct("<I20sII")  # esp_ota_select_entry_t
+OTA_VALID = 0xFFFFFFFF  # ota_state "undefined": no rollback tracking, bootable
 
 
 class PartitionError(ValueError):
@@ -54,11 +66,55 @@ def parse_table(raw: bytes) -> list[Partition] | None:
     return partitions
 
 
-def boot_partition(partitions: list[Partition]) -> Partition | None:
-    """The app a bootloader without OTA data starts: factory, else ota_0."""
-    apps = [p for p in partitions if p.type == APP]
+def ota_apps(partitions: list[Partition]) -> list[Partition]:
+    return sorted(
+        (p for p in partitions if p.type == APP and OTA_0 <= p.subtype <= OTA_15),
+        key=lambda p: p.subtype,
+    )
+
+
+def ota_data(partitions: list[Partition]) -> Partition | None:
+    return next((p for p in partitions if p.type == DATA and p.subtype == OTA_DATA), None)
+
+
+def _crc(seq: int) -> int:
+    return zlib.crc32(struct.pack("<I", seq), 0xFFFFFFFF)
+
+
+def ota_sequences(flash: Flash, otadata: Partition) -> list[int | None]:
+    """The sequence number of each of the two OTA data sectors (None: erased or invalid)."""
+    sequences: list[int | None] = []
+    for sector in range(2):
+        seq, _label, _state, crc = OTA_SELECT.unpack(
+            flash.read(otadata.offset + sector * SECTOR, OTA_SELECT.size)
+        )
+        valid = seq not in (0, 0xFFFFFFFF) and crc == _crc(seq)
+        sequences.append(seq if valid else None)
+    return sequences
+
+
+def write_ota_select(flash: Flash, otadata: Partition, slot: int, count: int) -> None:
+    """Make ota_`slot` (of `count`) the boot app, as esp_ota_set_boot_partition does."""
+    sequences = ota_sequences(flash, otadata)
+    seq = max((s for s in sequences if s is not None), default=0) + 1
+    while (seq - 1) % count != slot:
+        seq += 1
+    # Overwrite the older (or invalid) sector, so a torn write leaves the other one valid.
+    sector = min(range(2), key=lambda n: sequences[n] or 0)
+    at = otadata.offset + sector * SECTOR
+    flash.erase(at, SECTOR)
+    flash.program(at, OTA_SELECT.pack(seq, b"", OTA_VALID, _crc(seq)))
+
+
+def boot_partition(flash: Flash, partitions: list[Partition]) -> Partition | None:
+    """The app the bootloader starts: per OTA data if valid, else factory, else ota_0."""
+    apps, otadata = ota_apps(partitions), ota_data(partitions)
+    if apps and otadata is not None:
+        valid = [s for s in ota_sequences(flash, otadata) if s is not None]
+        if valid:
+            return apps[(max(valid) - 1) % len(apps)]
     for subtype in (FACTORY, OTA_0):
-        for partition in apps:
-            if partition.subtype == subtype:
+        for partition in partitions:
+            if partition.type == APP and partition.subtype == subtype:
                 return partition
     return None

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from bench.image import build_stand_in_image
 from emulator.board.boot import Reset, boot_from_flash
 from emulator.board.flash import Flash
-from emulator.board.partitions import ENTRY
-
-
-def table(*entries: tuple[str, int, int, int, int], md5: bool = True) -> bytes:
-    raw = b"".join(
-        ENTRY.pack(0x50AA, ptype, subtype, offset, size, label.encode(), 0)
-        for label, ptype, subtype, offset, size in entries
-    )
-    if md5:
-        raw += b"\xeb\xeb" + b"\xff" * 14 + hashlib.md5(raw).digest()
-    return raw.ljust(0xC00, b"\xff")
+from tests.fixtures.boards import partition_table
 
 
 def flashed(contents: dict[int, bytes]) -> Flash:
@@ -38,22 +26,24 @@ def test_partition_table_picks_factory_then_ota_0() -> None:
     nvs = ("nvs", 1, 2, 0x9000, 0x5000)
     ota0 = ("app0", 0, 0x10, 0x20000, 0x100000)
     image = build_stand_in_image("2.0.0", "b")
-    result = boot_from_flash(flashed({0x8000: table(nvs, ota0), 0x20000: image}), Reset.SOFTWARE)
+    result = boot_from_flash(
+        flashed({0x8000: partition_table(nvs, ota0), 0x20000: image}), Reset.SOFTWARE
+    )
     assert result.image is not None and result.offset == 0x20000
     factory = ("factory", 0, 0, 0x30000, 0x100000)
     result = boot_from_flash(
-        flashed({0x8000: table(nvs, ota0, factory), 0x20000: image}), Reset.SOFTWARE
+        flashed({0x8000: partition_table(nvs, ota0, factory), 0x20000: image}), Reset.SOFTWARE
     )
     assert result.image is None and result.offset == 0x30000  # factory is empty
 
 
 def test_corrupt_table_and_missing_app_partition_are_boot_errors() -> None:
-    good = table(("app0", 0, 0x10, 0x10000, 0x100000))
+    good = partition_table(("app0", 0, 0x10, 0x10000, 0x100000))
     bad_md5 = good[:0x30] + bytes([good[0x30] ^ 1]) + good[0x31:]
     result = boot_from_flash(flashed({0x8000: bad_md5}), Reset.POWER_ON)
     assert result.error == "partition table MD5 mismatch"
     result = boot_from_flash(
-        flashed({0x8000: table(("nvs", 1, 2, 0x9000, 0x5000))}), Reset.POWER_ON
+        flashed({0x8000: partition_table(("nvs", 1, 2, 0x9000, 0x5000))}), Reset.POWER_ON
     )
     assert result.error == "no factory or ota_0 app partition"
     assert result.lines[-1] == "E boot: no bootable app: no factory or ota_0 app partition"

@@ -1,0 +1,81 @@
+"""OTA on an emulated board: download, validate as the bootloader would, then write to flash.
+
+The image is fetched as Arduino's HTTPUpdate fetches it (User-Agent `ESP32-http-Update`, the
+MAC in `x-ESP32-STA-MAC`, the `x-MD5` header checked) and validated with
+`bench.image.parse_app_image` before anything is written: a corrupt image never touches the
+flash and the running app keeps going. A valid one is written as esp_ota does: into the next
+ota_N app partition, then the OTA data is pointed at it. Without a partition table the flash
+holds one app at 0x10000, which is replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import aiohttp
+
+from bench.image import ImageError, parse_app_image
+from emulator.board.boot import DEFAULT_APP_OFFSET
+from emulator.board.flash import Flash
+from emulator.board.partitions import (
+    TABLE_OFFSET,
+    TABLE_SIZE,
+    PartitionError,
+    ota_apps,
+    ota_data,
+    parse_table,
+    write_ota_select,
+)
+
+TIMEOUT_S = 30.0
+
+
+async def fetch_image(url: str, mac: bytes) -> tuple[bytes | None, str]:
+    """(image, "") or (None, reason), with the checks HTTPUpdate makes."""
+    headers = {
+        "User-Agent": "ESP32-http-Update",
+        "x-ESP32-STA-MAC": ":".join(f"{b:02X}" for b in mac),
+    }
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as session,
+            session.get(url, headers=headers) as response,
+        ):
+            if response.status != 200:
+                return None, f"http_{response.status}"
+            body = await response.read()
+            expected = response.headers.get("x-MD5")
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return None, f"download_failed: {exc or type(exc).__name__}"
+    if not body:
+        return None, "empty_image"
+    if expected and hashlib.md5(body).hexdigest() != expected.strip().lower():
+        return None, "md5_mismatch"
+    return body, ""
+
+
+def install(flash: Flash, running_offset: int, data: bytes) -> str:
+    """Write a downloaded image for the next boot; "" when done, else why not."""
+    try:
+        image = parse_app_image(data)
+        partitions = parse_table(flash.read(TABLE_OFFSET, TABLE_SIZE))
+    except (ImageError, PartitionError) as exc:
+        return f"invalid_image: {exc}"
+    select = None  # what the OTA data will say: (otadata partition, slot, slot count)
+    if partitions is None:
+        offset, room = DEFAULT_APP_OFFSET, flash.size - DEFAULT_APP_OFFSET
+    else:
+        apps, otadata = ota_apps(partitions), ota_data(partitions)
+        if not apps or otadata is None:
+            return "no_ota_partition"
+        current = next((n for n, p in enumerate(apps) if p.offset == running_offset), -1)
+        slot = (current + 1) % len(apps)
+        offset, room = apps[slot].offset, apps[slot].size
+        select = (otadata, slot, len(apps))
+    if image.size > room:
+        return f"image_too_large: {image.size} bytes for {room}"
+    flash.erase_covering(offset, image.size)
+    flash.program(offset, data[: image.size])
+    if select is not None:
+        write_ota_select(flash, *select)
+    return ""
