@@ -60,6 +60,22 @@ def test_page_says_the_hub_is_unreachable_and_reconnects_when_it_is_back(
         hub.stop()
 
 
+@pytest.mark.parametrize("app", list(settings.WEB_APP_PORTS))
+def test_page_says_which_cdn_is_unreachable(
+    app: str, open_page: Callable[..., OpenPage], web_stack: WebStack
+) -> None:
+    page = open_page(app, "cdn=http://127.0.0.1:1").page
+    expect(page.locator("#banner")).to_contain_text(
+        "The CDN at http://127.0.0.1:1 is unreachable (could not load "
+        "http://127.0.0.1:1/js/HitloopDevice.js)"
+    )
+    # The configuration panel still works, so the URL can be fixed from the page.
+    page.fill("#config-cdn", web_stack.cdn.url)
+    page.click("form.config button[type=submit]")
+    expect(page.locator("#connection")).to_have_text("connected")
+    expect(page.locator("#banner")).to_be_hidden()
+
+
 class OddHub:
     """A WebSocket server that greets, then sends lines no client should choke on."""
 
