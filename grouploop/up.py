@@ -56,6 +56,20 @@ SERVICES: list[Spec] = [
         ),
     ),
     Spec(
+        "web",
+        "web apps: this is the socket client; the other three are on the [APP] lines",
+        lambda a, urls: grouploop_argv(
+            "web",
+            "--host",
+            a.host,
+            "--hub-url",
+            urls["hub"],
+            "--cdn-url",
+            urls["cdn"],
+            *(["--any-ports"] if a.web_any_ports else []),
+        ),
+    ),
+    Spec(
         "docs",
         "documentation (mkdocs serve, rebuilds on edit)",
         lambda a, urls: [sys.executable, "-m", "grouploop.up", "docs", a.host, str(a.docs_port)],
@@ -76,6 +90,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hub-port", type=int, default=config.ws_port, help="hub (WS_PORT)")
     parser.add_argument("--cdn-port", type=int, default=config.cdn_port, help="CDN (CDN_PORT)")
     parser.add_argument("--docs-port", type=int, default=settings.DEFAULT_DOCS_PORT, help="docs")
+    parser.add_argument(
+        "--web-any-ports", action="store_true", help="web apps on OS-chosen ports (for tests)"
+    )
     parser.add_argument(
         "--start-timeout", type=float, default=60.0, help="seconds each service may take to start"
     )

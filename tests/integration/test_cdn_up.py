@@ -51,7 +51,16 @@ class Up:
 def up(tmp_path: Path) -> Iterator[Up]:
     process = subprocess.Popen(
         grouploop_argv(
-            "up", "--host", "127.0.0.1", "--hub-port", "0", "--cdn-port", "0", "--docs-port", "0"
+            "up",
+            "--host",
+            "127.0.0.1",
+            "--hub-port",
+            "0",
+            "--cdn-port",
+            "0",
+            "--docs-port",
+            "0",
+            "--web-any-ports",
         ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -96,7 +105,7 @@ def assert_gone(pid: int) -> None:
 
 
 def test_up_serves_hub_cdn_and_docs_and_sigterm_stops_all(up: Up, tmp_path: Path) -> None:
-    assert set(up.urls) >= {"hub", "cdn", "docs"}
+    assert set(up.urls) >= {"hub", "cdn", "docs", "web"}
     assert (tmp_path / "fw").is_dir(), "CDN_FIRMWARE_DIR reaches the CDN"
     assert all(urlsplit(url).port for url in up.urls.values())
     status, body = get(up.urls["cdn"], "/")
@@ -105,6 +114,8 @@ def test_up_serves_hub_cdn_and_docs_and_sigterm_stops_all(up: Up, tmp_path: Path
     assert status == 200, body
     status, body = get(up.urls["docs"], "/")
     assert status == 200 and b"GroupLoop" in body
+    status, body = get(up.urls["web"], "/config.js")
+    assert status == 200 and up.urls["hub"].encode() in body, body
     status, body = get(up.urls["docs"], "/architecture/")
     assert status == 200 and b"mermaid" in body
     # The hub took its command table from this CDN, not from the fallback.
