@@ -82,12 +82,9 @@ class Dut:
 
     def set_log_dir(self, log_dir: Path) -> None:
         """Send the console log of the next steps to `log_dir` (one folder per test)."""
-        reopen = self.console.is_open
-        self.console.close()
+        self.close_hub()  # reopened on demand, logging to the new folder
         self.log_dir = log_dir
-        self.console = Console(self.target.name, self.target.port, log_dir / "console.log")
-        if reopen:
-            self.console.open()
+        self.console.log_to(log_dir / "console.log")
 
     # -- controls ---------------------------------------------------------------------------
 
@@ -95,6 +92,7 @@ class Dut:
         """Flash `build` (console released meanwhile) and wait for it to boot."""
         self.close_hub()
         self.console.close()
+        self.state = State.OFF  # until the new image answers
         options = FlashOptions(**{**self.flash_options.__dict__, "log_dir": self.log_dir})
         result = flash_one(
             self.target, build.image, options, check_image=check_image, extra=build.extra
@@ -102,10 +100,21 @@ class Dut:
         if not result.ok:
             self.state = State.OFF
             raise DutError(result.line())
-        self.build, self.state = build, State.FLASHED
+        self.build = build
         self.console.open()
-        self.wait_boot()
+        self.learn_running()
+        self.state = State.FLASHED
         return result
+
+    def learn_running(self) -> None:
+        """Version and id of what runs now, from the device's own status.
+
+        The boot line right after a flash may have gone to esptool, which still held the
+        port when the board reset; `status` asks instead of hoping to have caught it.
+        """
+        data = self.answer("status")["data"]
+        assert isinstance(data, dict)
+        self.version, self.device_id = str(data["version"]), str(data["id"])
 
     def wait_boot(self, timeout: float | None = None) -> re.Match[str]:
         """The next boot line; remembers version and device id."""
@@ -163,7 +172,7 @@ class Dut:
             self.console.open()
         if self.state is not State.RUNNING:
             if self.version is None:
-                self.reboot()
+                self.learn_running()
             if self.version != build.version:
                 raise DutError(f"{self.target}: boots {self.version}, expected {build.version}")
             self.configure()

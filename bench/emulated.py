@@ -15,22 +15,25 @@ from bench.resources import Target
 from grouploop.services import Service, grouploop_argv, start
 
 
-def start_board(name: str, work_dir: Path, timeout: float = 30.0) -> Service:
-    """Start one emulated board with its virtual flash under `work_dir`."""
+def start_board(name: str, work_dir: Path, log_dir: Path, timeout: float = 30.0) -> Service:
+    """Start one emulated board, its virtual flash under `work_dir`, its log in `log_dir`."""
     work_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
     argv = grouploop_argv(
         "board", "--serial", "socket://127.0.0.1:0", "--flash-file", str(work_dir / f"{name}.flash")
     )
-    return start(name, argv, log_path=work_dir / f"{name}.log", timeout=timeout)
+    return start(name, argv, log_path=log_dir / f"board-{name}.log", timeout=timeout)
 
 
 @contextmanager
-def emulated_boards(count: int, work_dir: Path, prefix: str = "emu") -> Iterator[list[Target]]:
+def emulated_boards(
+    count: int, work_dir: Path, log_dir: Path, prefix: str = "emu"
+) -> Iterator[list[Target]]:
     """`count` emulated boards as targets; stopped when the block ends."""
     services: list[Service] = []
     try:
         for index in range(1, count + 1):
-            services.append(start_board(f"{prefix}-{index}", work_dir))
+            services.append(start_board(f"{prefix}-{index}", work_dir, log_dir))
         yield [Target(s.name, s.url, emulated=True) for s in services]
     finally:
         for service in services:

@@ -44,12 +44,21 @@ class FlashRow:
     log: str  # path relative to the report folder, or ""
 
 
-def read_junit(xml_text: str) -> list[Case]:
+def _target_of(param: str, targets: list[str]) -> str:
+    """The target in a case's parameter id (pytest joins several parameters with '-')."""
+    for name in sorted(targets, key=len, reverse=True):
+        if f"-{name}-" in f"-{param}-":
+            return name
+    return param
+
+
+def read_junit(xml_text: str, targets: list[str] | None = None) -> list[Case]:
+    """The cases of a JUnit report; `targets` tells target names from other parameters."""
     cases = []
     for node in ET.fromstring(xml_text).iter("testcase"):
         name = node.get("name", "?")
         match = _PARAM.search(name)
-        target = match.group("param") if match else "all"
+        target = _target_of(match.group("param"), targets or []) if match else "all"
         outcome, message = "passed", ""
         for tag in ("failure", "error"):
             problem = node.find(tag)

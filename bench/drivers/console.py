@@ -28,6 +28,7 @@ class Console:
         self.name, self.port, self.baud = name, port, baud
         self._log_path = log_path
         self._log: IO[str] | None = None
+        self._log_lock = threading.Lock()
         self._serial: serial.SerialBase | None = None
         self._buffer = ""
         self._cursor = 0
@@ -68,14 +69,25 @@ class Console:
         self._serial.close()
         self._serial = None
         self._note(f"--- console closed {self.port}")
-        if self._log:
-            self._log.close()
-            self._log = None
+        with self._log_lock:
+            if self._log:
+                self._log.close()
+                self._log = None
 
     def _note(self, text: str) -> None:
-        if self._log:
-            self._log.write(f"{time.strftime('%H:%M:%S')} {text}\n")
-            self._log.flush()
+        with self._log_lock:
+            if self._log:
+                self._log.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+                self._log.flush()
+
+    def log_to(self, path: Path) -> None:
+        """Continue the log in another file (one per test) without closing the port."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._log_lock:
+            self._log_path = path
+            if self._log:
+                self._log.close()
+                self._log = path.open("a", encoding="utf-8")
 
     def _read(self) -> None:
         assert self._serial is not None

@@ -127,6 +127,8 @@ def flash_one(
     started = time.monotonic()
     log_path = options.log_dir / f"flash-{target.name}.log" if options.log_dir else None
     result.log_path = log_path
+    if log_path:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("a", encoding="utf-8") if log_path else None
     try:
         try:

@@ -8,6 +8,7 @@ console driver's blocking `expect`.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -32,7 +33,10 @@ class HubLink:
         self._lines: list[tuple[float, str]] = []
         self._cursor = 0
         self._changed = threading.Condition()
-        self._ws: ClientConnection = connect(url, open_timeout=timeout, max_size=None)
+        self._stack = contextlib.ExitStack()
+        self._ws: ClientConnection = self._stack.enter_context(
+            connect(url, open_timeout=timeout, max_size=None)
+        )
         self._reader = threading.Thread(target=self._read, name="hub-link", daemon=True)
         self._reader.start()
         self.expect(re.escape(GREETING), timeout)
@@ -102,7 +106,7 @@ class HubLink:
         return [(t, line) for t, line in window if _FRAME.match(line) and line[:4] == device_id]
 
     def close(self) -> None:
-        self._ws.close()
+        self._stack.close()
         self._reader.join(5)
         if self._log:
             self._log.close()

@@ -20,7 +20,10 @@ CASES = [
         "A fatal error occurred: This chip is ESP32-S3, not ESP32-C3. Wrong chip argument?",
         Failure.WRONG_CHIP,
     ),
-    ("A fatal error occurred: Failed to connect to ESP32-C3: No serial data received.", Failure.TIMEOUT),
+    (
+        "A fatal error occurred: Failed to connect to ESP32-C3: No serial data received.",
+        Failure.TIMEOUT,
+    ),
     ("A fatal error occurred: MD5 of file does not match data in flash!", Failure.VERIFY_MISMATCH),
     ("A fatal error occurred: something new", Failure.ESPTOOL),
 ]

@@ -5,7 +5,7 @@ from bench.report import FlashRow, read_junit, render_markdown, render_text, tal
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="4">
 <testcase classname="tests.hil.test_boot" name="test_boot_line[emu-1]" time="1.5"/>
-<testcase classname="tests.hil.test_boot" name="test_boot_line[emu-2]" time="1.0"/>
+<testcase classname="tests.hil.test_cmd" name="test_cmd[emu-2-led_set]" time="1.0"/>
 <testcase classname="tests.hil.test_ota" name="test_ota[emu-2]" time="2.0">
   <failure message="emu-2: no 'GroupLoop 1.0.1' on the console">trace</failure></testcase>
 <testcase classname="tests.hil.test_ota" name="test_ota[emu-1]" time="0.0">
@@ -14,7 +14,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def test_tally_per_target() -> None:
-    counts = tally(read_junit(JUNIT))
+    counts = tally(read_junit(JUNIT, ["emu-1", "emu-2"]))
     assert list(counts) == ["emu-1", "emu-2"]
     assert (counts["emu-1"].passed, counts["emu-1"].skipped, counts["emu-1"].failed) == (1, 1, 0)
     assert (counts["emu-2"].passed, counts["emu-2"].failed) == (1, 1)

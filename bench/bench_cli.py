@@ -1,0 +1,160 @@
+"""`grouploop bench`: build, publish, flash every target in parallel, run the HIL suites and
+write a report under bench/reports/<UTC time>/ (JUnit XML, summary.md/.txt, logs).
+
+Targets as for `grouploop flash`; with no board attached the bench starts emulated boards
+itself. Hub and CDN: the running ones at WS_DEFAULT_URL/CDN_BASE_URL, else (or with
+`--own-services`) its own on free ports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench import report
+from bench.build import BuildError, BuildOutput
+from bench.build_cli import build
+from bench.drivers.flasher import FlashResult
+from bench.emulated import emulated_boards
+from bench.flash_cli import add_target_arguments, flash_targets, options_of
+from bench.publish_cli import publish
+from bench.resources import BenchFileError, Target
+from bench.targets import NoTargets, choose
+from cdn import manifest
+from grouploop import settings
+from grouploop.services import grouploop_argv, start
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "bench" / "reports"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser)
+    parser.add_argument(
+        "--emulated", type=int, default=2, help="emulated boards when none is attached (2)"
+    )
+    parser.add_argument("--report-dir", type=Path, help="default: bench/reports/<UTC time>")
+    parser.add_argument("--own-services", action="store_true", help="always start hub and CDN")
+    parser.add_argument("--firmware-dir", type=Path, help="CDN firmware folder to publish into")
+    parser.add_argument("-k", dest="keyword", help="only HIL tests matching this expression")
+    parser.set_defaults(stand_in=True)  # the bench always runs: a stand-in when no toolchain
+
+
+def _listening(url: str) -> bool:
+    parts = urlsplit(url)
+    host = "127.0.0.1" if parts.hostname in (None, "localhost", "0.0.0.0") else parts.hostname
+    with contextlib.suppress(OSError), socket.create_connection((host, parts.port or 80), 0.5):
+        return True
+    return False
+
+
+def _services(
+    args: argparse.Namespace, stack: contextlib.ExitStack, logs: Path
+) -> tuple[str, str, Path]:
+    """(hub URL, CDN URL, firmware folder): running ones when reachable, else started here."""
+    conf = settings.load()
+    firmware_dir = args.firmware_dir or manifest.default_firmware_dir()
+    cdn_url, hub_url = conf.cdn_base_url, conf.ws_default_url
+    if args.own_services or not _listening(cdn_url):
+        argv = ["cdn", "--host", "127.0.0.1", "--port", "0", "--firmware-dir", str(firmware_dir)]
+        cdn = start("cdn", grouploop_argv(*argv), log_path=logs / "cdn.log")
+        stack.callback(cdn.stop)
+        cdn_url = cdn.url
+        print(f"started the CDN at {cdn_url} (firmware in {firmware_dir})")
+    if args.own_services or not _listening(hub_url):
+        argv = ["hub", "--host", "127.0.0.1", "--port", "0", "--cdn-url", cdn_url]
+        hub = start("hub", grouploop_argv(*argv), log_path=logs / "hub.log")
+        stack.callback(hub.stop)
+        hub_url = hub.url
+        print(f"started the hub at {hub_url}")
+    return hub_url, cdn_url, firmware_dir
+
+
+def _pytest_argv(
+    targets: list[Target], output: BuildOutput, urls: tuple[str, str, Path], report_dir: Path
+) -> list[str]:
+    hub_url, cdn_url, firmware_dir = urls
+    argv = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "hil"), "-p", "no:cacheprovider"]
+    argv += ["-q", "-rfE", f"--junitxml={report_dir / 'junit.xml'}", "--already-flashed"]
+    argv += ["--build-image", str(output.image), "--hub-url", hub_url, "--cdn-url", cdn_url]
+    argv += ["--firmware-dir", str(firmware_dir), "--hil-artifacts", str(report_dir / "logs")]
+    for t in targets:
+        argv += ["--board-url" if t.emulated else "--port", f"{t.name}={t.port}"]
+    return argv
+
+
+def _flash_rows(results: list[FlashResult], report_dir: Path) -> list[report.FlashRow]:
+    return [
+        report.FlashRow(
+            r.target.name,
+            r.target.port,
+            r.ok,
+            r.seconds,
+            "" if r.ok else f"{r.failure.value if r.failure else 'failed'}: {r.message}",
+            str(r.log_path.relative_to(report_dir)) if r.log_path else "",
+        )
+        for r in results
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+    report_dir: Path = args.report_dir or REPORTS / stamp
+    logs = report_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    options = options_of(args, logs)
+    try:
+        targets = choose(args.port, args.board, args.bench_file, options)
+    except (NoTargets, BenchFileError) as exc:
+        print(f"bench: no board: {exc}")
+        return 2
+    with contextlib.ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gl-bench-")))
+        if not targets:
+            print(f"no board attached: running on {args.emulated} emulated boards")
+            targets = stack.enter_context(emulated_boards(args.emulated, work, logs))
+        urls = _services(args, stack, logs)
+        try:
+            output = build(args.env, allow_stand_in=args.stand_in)
+        except BuildError as exc:
+            print(f"bench: {exc}")
+            return 1
+        entry = publish(output, urls[2])
+        print(f"published {entry.file} to {urls[1]}/firmware/ (sha256 {entry.sha256[:12]}…)")
+        flashed = flash_targets(targets, output, options)
+        good = [r.target for r in flashed if r.ok]
+        cases: list[report.Case] = []
+        if good:
+            argv = _pytest_argv(good, output, urls, report_dir)
+            if args.keyword:
+                argv += ["-k", args.keyword]
+            print(f"running the HIL suites on {', '.join(t.name for t in good)}", flush=True)
+            with (report_dir / "pytest.log").open("w") as log:
+                subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, check=False, cwd=ROOT)
+            junit = report_dir / "junit.xml"
+            if junit.is_file():
+                names = [t.name for t in good]
+                cases = report.read_junit(junit.read_text(encoding="utf-8"), names)
+        facts = [
+            ("build", output.label),
+            ("published", f"{urls[1]}/firmware/{entry.file} (sha256 {entry.sha256})"),
+            ("hub", urls[0]),
+            ("targets", ", ".join(str(t) for t in targets)),
+            ("wall time", f"{time.monotonic() - started:.1f} s"),
+        ]
+        markdown = report.render_markdown(
+            f"GroupLoop bench {stamp}", facts, _flash_rows(flashed, report_dir), cases
+        )
+    md, _ = report.write(report_dir, markdown)
+    print(report.render_text(markdown))
+    print(f"report: {md}")
+    return 0 if report.passed(_flash_rows(flashed, report_dir), cases) else 1

@@ -1,0 +1,187 @@
+"""HIL fixtures: every test gets a `dut` and runs once per target.
+
+Targets: `--port` (repeatable) picks boards; `--board-url` names emulated boards that are
+already running (the bench passes the ones it flashed); `--emulated N` starts N emulated
+boards; with none of these, every USB board found is used, or one emulated board when none
+is attached. Hub and CDN: `--hub-url`/`--cdn-url`/`--firmware-dir` use running ones (the
+bench's), otherwise the session starts its own on free ports. Per-target serial and hub logs
+of every test go under `--hil-artifacts/<target>/<test>/`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bench.build import BuildOutput, firmware_version, stand_in
+from bench.drivers.flasher import FlashOptions
+from bench.dut import BenchEndpoints, Dut, State
+from bench.emulated import start_board
+from bench.publish_cli import publish
+from bench.resources import DEFAULT_BOARD, Target, usb_ports
+from bench.targets import parse_port, target_name
+from grouploop.services import Service, grouploop_argv, start
+from tests.support.timing import scaled
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("hil", "hardware-in-the-loop targets")
+    group.addoption("--port", action="append", default=[], help="a board's serial port or URL")
+    group.addoption("--board-url", action="append", default=[], help="a running emulated board")
+    group.addoption("--emulated", type=int, default=None, help="start N emulated boards")
+    group.addoption("--hub-url", help="use this running hub (default: start one)")
+    group.addoption("--cdn-url", help="use this running CDN (default: start one)")
+    group.addoption("--firmware-dir", type=Path, help="the CDN's firmware folder (with --cdn-url)")
+    group.addoption("--build-image", type=Path, help="the build under test (default: stand-in)")
+    group.addoption("--already-flashed", action="store_true", help="targets run --build-image")
+    group.addoption(
+        "--hil-artifacts", type=Path, default=ROOT / "test-artifacts" / "hil", help="log folder"
+    )
+
+
+@dataclass
+class TargetSpec:
+    name: str
+    port: str | None  # None: an emulated board this session starts
+    emulated: bool
+
+
+def _specs(config: pytest.Config) -> list[TargetSpec]:
+    ports: list[str] = config.getoption("port")
+    urls: list[str] = config.getoption("board_url")
+    count: int | None = config.getoption("emulated")
+    if ports or urls:
+        real = [TargetSpec(*parse_port(p, i), False) for i, p in enumerate(ports, 1)]
+        emulated = [TargetSpec(*parse_port(u, i), True) for i, u in enumerate(urls, 1)]
+        return real + emulated
+    if count is None:
+        found = usb_ports()
+        if found:
+            return [TargetSpec(target_name(p, i), p, False) for i, (p, _) in enumerate(found, 1)]
+        count = 1
+    return [TargetSpec(f"emu-{i}", None, True) for i in range(1, count + 1)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "dut" in metafunc.fixturenames:
+        names = [spec.name for spec in _specs(metafunc.config)]
+        metafunc.parametrize("target_name", names, scope="session")
+
+
+@dataclass
+class HilBench:
+    endpoints: BenchEndpoints
+    firmware_dir: Path
+    build: BuildOutput
+    artifacts: Path
+    work_dir: Path
+    specs: dict[str, TargetSpec]
+    already_flashed: bool
+    duts: dict[str, Dut] = field(default_factory=dict)
+    boards: list[Service] = field(default_factory=list)
+
+    @property
+    def all_emulated(self) -> bool:
+        return all(spec.emulated for spec in self.specs.values())
+
+
+@pytest.fixture(scope="session")
+def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
+    config = request.config
+    artifacts: Path = config.getoption("hil_artifacts")
+    artifacts.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gl-hil-")))
+        firmware_dir = config.getoption("firmware_dir") or work / "firmware"
+        firmware_dir.mkdir(parents=True, exist_ok=True)
+        cdn_url = config.getoption("cdn_url")
+        if not cdn_url:
+            cdn = start(
+                "cdn",
+                grouploop_argv(
+                    "cdn", "--host", "127.0.0.1", "--port", "0", "--firmware-dir", str(firmware_dir)
+                ),
+                log_path=artifacts / "cdn.log",
+                timeout=scaled(30),
+            )
+            stack.callback(cdn.stop)
+            cdn_url = cdn.url
+        hub_url = config.getoption("hub_url")
+        if not hub_url:
+            hub = start_hub(artifacts / "hub.log", cdn_url)
+            stack.callback(hub.stop)
+            hub_url = hub.url
+        image = config.getoption("build_image")
+        build = (
+            BuildOutput(DEFAULT_BOARD, _image_version(image), image, "stand-in" in image.name)
+            if image
+            else stand_in(DEFAULT_BOARD, firmware_version(), work / "builds")
+        )
+        publish(build, firmware_dir)  # the OTA suite goes back to it through the manifest
+        bench = HilBench(
+            BenchEndpoints(hub_url, cdn_url),
+            firmware_dir,
+            build,
+            artifacts,
+            work,
+            {spec.name: spec for spec in _specs(config)},
+            config.getoption("already_flashed"),
+        )
+        try:
+            yield bench
+        finally:
+            for dut in bench.duts.values():
+                dut.close()
+            for board in bench.boards:
+                board.stop()
+
+
+def start_hub(log_path: Path, cdn_url: str, port: int = 0) -> Service:
+    argv = grouploop_argv("hub", "--host", "127.0.0.1", "--port", str(port), "--cdn-url", cdn_url)
+    return start("hub", argv, log_path=log_path, timeout=scaled(30))
+
+
+def _image_version(image: Path) -> str:
+    from bench.image import parse_app_image
+
+    return parse_app_image(image.read_bytes()).version
+
+
+def _dut_for(hil: HilBench, name: str) -> Dut:
+    if name not in hil.duts:
+        spec = hil.specs[name]
+        port = spec.port
+        if port is None:
+            board = start_board(name, hil.work_dir / "boards", hil.artifacts, timeout=scaled(30))
+            hil.boards.append(board)
+            port = board.url
+        target = Target(name, port, emulated=spec.emulated)
+        options = FlashOptions(timeout=scaled(120))
+        dut = Dut(target, hil.endpoints, hil.artifacts / name, options, scaled(10))
+        if hil.already_flashed:
+            dut.assume_flashed(hil.build)
+        hil.duts[name] = dut
+    return hil.duts[name]
+
+
+@pytest.fixture
+def dut(hil: HilBench, target_name: str, request: pytest.FixtureRequest) -> Iterator[Dut]:
+    """The target, running the session's build, configured for the bench, streaming."""
+    dut = _dut_for(hil, target_name)
+    test = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name).strip("_")
+    dut.set_log_dir(hil.artifacts / target_name / test)
+    dut.transition(State.RUNNING, hil.build)
+    dut.open_hub()
+    yield dut
+    # A test that changed what runs (OTA, a failed flash) leaves the board for a re-flash.
+    if dut.version != hil.build.version or dut.state is not State.RUNNING:
+        dut.state = State.OFF
+        dut.version = None

@@ -1,0 +1,30 @@
+"""A device reconnects by itself when its hub restarts on the same address."""
+
+from bench.drivers.hub import HubLink
+from bench.dut import Dut
+from tests.hil.conftest import start_hub
+from tests.support.timing import scaled
+
+
+def test_device_reconnects_after_a_hub_restart(dut: Dut, hil) -> None:
+    log = dut.log_dir / "private-hub.log"
+    hub = start_hub(log, hil.endpoints.cdn_url)
+    url = hub.url
+    try:
+        dut.console_command(f'config set {{"hub_url": "{url}"}}', r"config:ok")
+        frame = rf"^{dut.device_id}[0-9a-f]{{16}}$"
+        link = HubLink(url, dut.log_dir / "hub.log", dut.timeout)
+        link.expect(frame, dut.timeout)
+        link.close()
+        hub.stop()
+        hub = start_hub(log, hil.endpoints.cdn_url, port=hub.port)
+        link = HubLink(url, dut.log_dir / "hub.log", dut.timeout)
+        try:
+            link.expect(frame, scaled(20))  # the device's reconnect backoff
+        finally:
+            link.close()
+        assert dut.answer("status")["data"]["reconnects"] >= 1
+    finally:
+        hub.stop()
+        dut.configure()
+        dut.wait_streaming()
