@@ -143,7 +143,10 @@
   });
   $("tap").addEventListener("click", () => device.tap());
 
-  if (window.DeviceMotionEvent) {
+  if (window.DeviceMotionEvent && !window.isSecureContext) {
+    // Browsers deliver motion events to secure pages only (https, or localhost).
+    $("source").textContent = "touch (motion sensors need an https or localhost page)";
+  } else if (window.DeviceMotionEvent) {
     const button = $("motion");
     button.hidden = false;
     button.addEventListener("click", async () => {

@@ -62,7 +62,10 @@
       set("tap", now - (device.tappedAt || 0) < TAP_SHOWN_MS ? "TAP" : "");
       set("frames", String(device.frameCount));
       const answer = device.lastAnswer;
-      if (answer) set("answer", `${answer.cmd}: ${answer.ok ? "ok" : answer.error}`);
+      if (answer) {
+        set("answer", `${answer.cmd}: ${answer.ok ? "ok" : answer.error}`);
+        row.querySelector('[data-field="answer"]').title = answer.raw; // the whole answer
+      }
     }
     $("device-count").textContent = `(${manager.getDeviceCount()})`;
     $("no-devices").hidden = manager.getDeviceCount() > 0;
