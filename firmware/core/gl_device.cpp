@@ -170,12 +170,14 @@ void Device::ota_result(bool ok, std::string_view reason, uint32_t now_ms) {
     log("ota result ignored: no update running");
     return;
   }
-  char buf[160];
+  char buf[320];
   Text ans(buf, sizeof buf);
-  ans.add("ans:{\"cmd\":\"ota_result\",\"ok\":");
+  // The verdict is the ota command's second answer (docs/flashing-and-ota.md).
+  ans.add("ans:{\"cmd\":\"ota\",\"ok\":");
   if (ok) {
     ota_ = OtaState::Succeeded;
-    ans.add("true,\"data\":{\"state\":\"succeeded\"}}");
+    ans.add("true,\"data\":{\"state\":\"succeeded\",\"url\":").add_json_string(ota_url_);
+    ans.add("}}");
     log("ota succeeded, rebooting into the new image");
     action("reboot", {});
   } else {
