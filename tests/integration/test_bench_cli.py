@@ -1,0 +1,55 @@
+"""`grouploop bench` end to end on emulated boards: stand-in build, publish, flash, HIL, report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.timing import scaled
+
+
+def _bench(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "grouploop.cli", "bench", "--own-services"]
+    argv += ["--report-dir", str(tmp_path / "report"), "--firmware-dir", str(tmp_path / "fw")]
+    return subprocess.run(
+        [*argv, *args], capture_output=True, text=True, timeout=scaled(300), check=False
+    )
+
+
+def test_bench_runs_end_to_end_on_emulated_boards(tmp_path: Path) -> None:
+    # Fast options: one emulated board, a representative slice of the suites.
+    done = _bench(tmp_path, "--emulated", "1", "-k", "flash or stream or over_hub and led")
+    report = tmp_path / "report"
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "no board attached: running on 1 emulated boards" in done.stdout
+    summary = (report / "summary.md").read_text()
+    assert summary.startswith("# GroupLoop bench") and ": PASS" in summary.splitlines()[0]
+    assert "STAND-IN image (not a firmware build)" in summary
+    assert "| emu-1 | `socket://127.0.0.1:" in summary
+    row = next(
+        line
+        for line in summary.splitlines()
+        if line.startswith("| emu-1 | ") and "logs/emu-1/" in line
+    )
+    passed = int(row.split("|")[2])
+    assert passed >= 4
+    assert "<testcase" in (report / "junit.xml").read_text()
+    assert "Hash of data verified" in (report / "logs" / "flash-emu-1.log").read_text()
+    version = (Path(__file__).resolve().parents[2] / "firmware" / "VERSION").read_text().strip()
+    boot_log = next((report / "logs" / "emu-1").glob("test_flash_then_boot*/console.log"))
+    assert f"< GroupLoop {version} board=" in boot_log.read_text()
+    assert (report / "summary.txt").read_text() in done.stdout + "\n"
+    manifest = json.loads((tmp_path / "fw" / "manifest.json").read_text())
+    assert [b["stand_in"] for b in manifest["builds"]] == [True]
+    assert manifest["builds"][0]["file"].endswith("-stand-in.bin")
+
+
+def test_bench_reports_a_board_that_cannot_be_flashed(tmp_path: Path) -> None:
+    done = _bench(tmp_path, "--port", "left=/dev/ttyGL404", "--connect-attempts", "1")
+    assert done.returncode == 1
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    assert ": FAIL" in summary.splitlines()[0]
+    assert "| left | `/dev/ttyGL404` | no board: nothing answers at this port" in summary
+    assert "No HIL test ran" in summary
