@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import subprocess
 import sys
 import tempfile
@@ -81,6 +82,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=10.0,
         help="status commands per second during the window (default 10)",
+    )
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="scheduling priority for the hub and the generator (negative needs root): "
+        "shields the measurement from other work on a shared machine",
     )
     p.add_argument("--url", help="measure an already running hub at this ws:// URL instead")
     p.add_argument(
@@ -211,6 +219,8 @@ def _start_hub(transport: str, log_dir: Path) -> services.Service:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.nice:
+        os.nice(args.nice)  # inherited by the hub and the load workers
     limit = worker.raise_fd_limit()  # inherited by the hub and the workers
     needed = max(args.devices) + max(args.subscribers) + 100
     if limit < needed:
