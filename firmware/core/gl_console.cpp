@@ -6,6 +6,8 @@
 namespace gl {
 
 namespace {
+// "save_config " plus the JSON must fit one action message.
+constexpr size_t kMaxSavedConfig = MessageQueue<2048>::kMaxMessage - 12;
 constexpr char kHelp[] =
     "commands: help | status | config | config set <json> | cmd <command>[:<params>] | reboot";
 }
@@ -60,13 +62,17 @@ void Device::config_command(std::string_view args, uint32_t now_ms) {
     print_line(out.view());
     return;
   }
+  // The shell persists the whole configuration (with the password: it goes to NVS, not a
+  // screen); the core never prints it. What cannot be saved whole is not applied either.
+  config_to_json(next, /*mask_password=*/false, out);
+  if (out.overflowed() || out.size() > kMaxSavedConfig) {
+    print_line("config:error:too_large:config");
+    return;
+  }
   const bool wifi_changed = std::strcmp(next.wifi_ssid, config_.wifi_ssid) != 0 ||
                             std::strcmp(next.wifi_password, config_.wifi_password) != 0;
   const bool hub_changed = std::strcmp(next.hub_url, config_.hub_url) != 0;
   config_ = next;
-  // The shell persists the whole configuration (with the password: it goes to NVS, not a
-  // screen); the core never prints it.
-  config_to_json(config_, /*mask_password=*/false, out);
   action("save_config", out.view());
   print_line("config:ok");
   if (wifi_changed || hub_changed) apply(conn_.restart(wifi_changed, now_ms));

@@ -97,3 +97,25 @@ TEST(console_invalid_boot_config_falls_back_to_defaults_with_a_reason) {
   t::Rig good(R"({"wifi_ssid":"net","hub_url":"ws://10.1.1.1:5003"})");
   CHECK_EQ(good.actions().at(0), std::string("wifi_connect net"));
 }
+
+TEST(console_config_that_cannot_be_saved_whole_is_not_applied) {
+  t::Rig rig;
+  rig.drain();
+  // Control characters escape to 6 bytes each: with long URLs the saved JSON gets too big
+  // for one save_config action although the input was within bounds.
+  auto escaped = [](size_t n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s += "\\u0001";
+    return s;
+  };
+  const std::string json = "{\"wifi_ssid\":\"" + escaped(32) + "\",\"wifi_password\":\"" +
+                           escaped(63) + "\",\"hub_url\":\"ws://" + std::string(120, 'h') +
+                           "\",\"cdn_url\":\"http://" + std::string(120, 'c') +
+                           "\",\"beacons\":[\"aa:aa:aa:aa:aa:aa\",\"bb:bb:bb:bb:bb:bb\","
+                           "\"cc:cc:cc:cc:cc:cc\",\"dd:dd:dd:dd:dd:dd\"]}";
+  CHECK(json.size() <= gl::kMaxConfigJson);
+  rig->serial_line("config set " + json, rig.now);
+  CHECK_EQ(rig.serial(), std::string("config:error:too_large:config\n"));
+  CHECK(rig.actions().empty());
+  CHECK_EQ(std::string(rig->config().hub_url), std::string("ws://localhost:5003"));
+}
