@@ -55,8 +55,8 @@ perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))
 
-bench: setup ## build, publish, flash, run the HIL suites and write a report (emulated boards when none is attached)
-	$(BIN)/grouploop bench
+bench: setup ## build, publish, flash, run the HIL suites, write a report (PORT=…/BOARD=…; emulated boards when none is attached)
+	$(BIN)/grouploop bench $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))
 
 docs: setup ## build the documentation site (strict)
 	$(BIN)/mkdocs build --strict
