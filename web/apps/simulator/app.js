@@ -70,6 +70,7 @@
 
     p.setup = () => {
       p.createCanvas(800, 600).parent("room");
+      p.frameRate(30); // smooth enough, and leaves the page time to send 20 frames a second
       fit();
     };
     p.windowResized = fit;
