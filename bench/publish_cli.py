@@ -1,6 +1,7 @@
 """`grouploop publish IMAGE --board B --version V`: put a build into the CDN firmware folder.
 
-The image is copied under its release name and listed in manifest.json (board, version,
+The image is checked first (a bootable ESP32-C3 app image carrying the given version), then
+copied under its release name and listed in manifest.json (board, version,
 file, size, sha256, md5, build date, stand-in flag) by cdn.manifest, which rewrites the
 manifest atomically and keeps every older build listed.
 """
@@ -11,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from bench.build import BuildOutput, release_name
+from bench.image import ImageError, parse_app_image
 from cdn import manifest
 
 
@@ -19,7 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--board", required=True, help="PlatformIO env, e.g. seeed_xiao_esp32c3")
     parser.add_argument("--version", required=True, help="firmware version, e.g. 1.0.0")
     parser.add_argument(
-        "--stand-in", action="store_true", help="the image is a stand-in, not a firmware build"
+        "--stand-in",
+        action="store_true",
+        help="mark it a stand-in (automatic for images made by `grouploop build --stand-in`)",
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -53,8 +57,15 @@ def run(args: argparse.Namespace) -> int:
     if not image.is_file():
         print(f"publish: {image} does not exist")
         return 2
-    stand_in = args.stand_in or "stand-in" in image.name
-    build = BuildOutput(args.board, args.version, image, stand_in)
+    try:
+        app = parse_app_image(image.read_bytes())
+    except ImageError as exc:
+        print(f"publish: {image} is not a bootable ESP32-C3 app image: {exc}")
+        return 1
+    if app.version != args.version:
+        print(f"publish: {image} carries version {app.version!r}, not {args.version!r}")
+        return 1
+    build = BuildOutput(args.board, args.version, image, args.stand_in or app.stand_in)
     try:
         entry = publish(build, firmware_dir_of(args))
     except (manifest.ManifestError, OSError) as exc:
