@@ -193,8 +193,11 @@ def test_device_control_updates_a_device_to_a_build_the_cdn_publishes(
         f"sent cmd:{device}:ota:{web_stack.cdn.url}/firmware/{name}"
     )
     # The device fetched the image from the CDN and reported the update as done.
-    prefix = f'ans:{device}:{{"cmd":"ota_result"'
-    result = watch.wait_line(lambda line: line.startswith(prefix), start, timeout=15)
+    result = watch.wait_line(
+        lambda line: line.startswith(f"ans:{device}:") and '"state":"succeeded"' in line,
+        start,
+        timeout=15,
+    )
     opened.screenshot("device-control-ota")
     assert '"ok":true' in result, result
     assert opened.errors == []
