@@ -93,7 +93,7 @@ test('every command gets exactly one answer; hub messages get none', () => {
   assert.equal(got.length, 5);
   assert.deepEqual(Object.keys(got[0].data).sort(), [
     'board', 'brightness', 'frames_sent', 'hub_url', 'id', 'link', 'motor', 'ota', 'pattern',
-    'reconnects', 'rssi', 'uptime_ms', 'version']);
+    'reconnects', 'rssi', 'uptime_ms', 'version', 'wifi']);
   assert.equal(got[0].data.id, 'b0b0');
   assert.deepEqual(got[1], { cmd: 'vibrate', ok: true });
   assert.equal(device.motorOn, true);

@@ -98,7 +98,10 @@ def test_device_control_sets_the_leds_of_the_selected_devices_only(
 
 
 def test_device_emulator_page_is_a_streaming_device_that_shows_its_leds(
-    open_page: Callable[..., OpenPage], web_stack: WebStack, hub_watch: Callable[[], HubWatch]
+    open_page: Callable[..., OpenPage],
+    web_stack: WebStack,
+    hub_watch: Callable[[], HubWatch],
+    emulated: Callable[[int, str], list[str]],
 ) -> None:
     watch = hub_watch()
     opened = open_page("device-emulator", "id=e1e1", mobile=True)
@@ -133,6 +136,13 @@ def test_device_emulator_page_is_a_streaming_device_that_shows_its_leds(
         lambda line: line.startswith("e1e1") and int(line[10:12], 16) > int(line[16:18], 16) + 40,
         start,
     )
+    # The browser device answers as the firmware core does: same fields, same shapes.
+    (firmware,) = emulated(1, "answer-shapes")
+    for command in ("status", "led_get_state"):
+        ours = watch.ask_device("e1e1", command)["data"]
+        theirs = watch.ask_device(firmware, command)["data"]
+        assert set(ours) == set(theirs), command
+        assert {k: type(v) for k, v in ours.items()} == {k: type(v) for k, v in theirs.items()}
     opened.screenshot("device-emulator")
     assert opened.errors == []
 

@@ -382,6 +382,7 @@ window.BrowserDevice = (() => {
         board: "browser",
         uptime_ms: Math.round(performance.now() - this.startedAt),
         link: this.connected ? "online" : "offline",
+        wifi: true, // the browser's network is up if this page loaded
         hub_url: this.hubUrl,
         pattern: this.leds.pattern,
         brightness: this.leds.brightness,
