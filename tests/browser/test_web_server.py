@@ -12,6 +12,7 @@ import pytest
 
 from grouploop import settings
 from grouploop.services import Service, ServiceError, grouploop_argv, start
+from tests.fixtures import browser as browser_fixtures
 from tests.fixtures.browser import app_urls, start_web
 from tests.support.timing import scaled
 from web.server import PageConfig, config_script, page_config
@@ -108,3 +109,16 @@ def test_a_taken_port_is_refused_with_a_clear_error(web: Service, tmp_path: Path
     argv += ["--device-emulator-port", str(taken)]
     with pytest.raises(ServiceError, match="cannot listen"):
         start("web2", argv, log_path=tmp_path / "taken.log", timeout=scaled(30))
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
+def test_without_chromium_browser_tests_skip_locally_and_fail_in_ci(
+    ci: str, outcome: type[BaseException], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(browser_fixtures, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(browser_fixtures.shutil, "which", lambda _name: None)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="chromium is not installed"):
+        browser_fixtures.require_browser()
