@@ -92,10 +92,16 @@ void Device::tick(uint32_t now_ms) {
   now_ = now_ms;
   apply(conn_.tick(now_ms));
   if (conn_.frame_due(now_ms)) {
+    // A shell that stopped draining loses frames, never the "id:" line or an answer: a frame
+    // is the one message that is stale by the next one.
+    if (!ws_out_.fits(kFrameChars)) {
+      ++frames_dropped_;
+      return;
+    }
     char frame[kFrameChars + 1];
     encode_frame(id_, sample_, tap_latched_, frame);
     ws_out_.push(frame);
-    tap_latched_ = false;  // the tap was reported: cleared once sent
+    tap_latched_ = false;  // the tap was reported: cleared once queued for sending
     ++frames_sent_;
   }
 }
@@ -202,6 +208,7 @@ void Device::status_json(Text& out) const {
   out.add(",\"brightness\":").add_uint(leds_.brightness);
   out.add(",\"motor\":").add_json_bool(motor_on());
   out.add(",\"frames_sent\":").add_uint(frames_sent_);
+  out.add(",\"frames_dropped\":").add_uint(frames_dropped_);
   out.add(",\"reconnects\":").add_uint(conn_.reconnects());
   constexpr const char* kOtaNames[] = {"idle", "in_progress", "failed", "succeeded"};
   out.add(",\"ota\":{\"state\":").add_json_string(kOtaNames[static_cast<size_t>(ota_)]);

@@ -45,6 +45,8 @@ class MessageQueue {
     ++count_;
     return true;
   }
+  // True when `n` bytes fit without dropping anything.
+  bool fits(size_t n) const { return ring_.space() >= n + 2; }
   size_t count() const { return count_; }
   size_t dropped() const { return dropped_; }
   size_t front_size() const {

@@ -160,3 +160,18 @@ TEST(device_config_change_reconnects) {
   acts = rig.actions();
   CHECK_EQ(acts.back(), std::string("wifi_connect lab"));
 }
+
+TEST(device_a_stalled_shell_loses_frames_not_the_id_or_answers) {
+  t::Rig rig;
+  rig->wifi_event(true, rig.now);
+  rig->ws_event(true, rig.now);
+  rig->ws_receive("led:ff0000", rig.now);
+  rig.advance(60000);  // nobody drains the queue for a minute
+  const auto out = rig.ws();
+  CHECK_EQ(out.at(0), std::string("id:a1b2"));
+  CHECK_EQ(out.at(1), std::string(R"(ans:{"cmd":"led","ok":true})"));
+  CHECK(out.size() > 100);
+  rig.advance(100);
+  CHECK_EQ(rig.ws().size(), 2u);  // drained: frames flow again
+  CHECK(rig.command("status").find(R"("frames_dropped":)") != std::string::npos);
+}
