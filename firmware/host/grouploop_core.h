@@ -42,9 +42,10 @@ void gl_tick(gl_device *dev, uint32_t now_ms);
  * the accelerometer's click detector (a sample with |a| > 3 g also counts as a tap). */
 void gl_set_accel(gl_device *dev, float ax_g, float ay_g, float az_g);
 void gl_set_rssi(gl_device *dev, int beacon, int rssi_dbm);
-void gl_tap(gl_device *dev);
+void gl_tap(gl_device *dev); /* dated at the last tick or event */
 
-/* Connection events reported by the shell. */
+/* Connection events reported by the shell. Reporting the close of a socket the core asked
+ * to drop ("ws_disconnect") is allowed and changes nothing. */
 void gl_wifi_event(gl_device *dev, int connected, uint32_t now_ms);
 void gl_ws_event(gl_device *dev, int connected, uint32_t now_ms);
 /* A text message received from the hub (may hold several '\n'-separated lines). */
@@ -60,7 +61,10 @@ int gl_next_ws_message(gl_device *dev, char *buf, int cap); /* pops one outgoing
 int gl_read_serial(gl_device *dev, char *buf, int cap);     /* drains serial output text */
 /* Pops one action for the shell, as "<verb>[ <argument>]":
  *   "wifi_connect <ssid>"   "ws_connect <url>"   "ws_disconnect"
- *   "reboot"                "ota <url>"          "save_config <json>"          */
+ *   "reboot"                "ota <url>"          "save_config <json>"
+ * "wifi_connect" has no argument when no SSID is configured; the Wi-Fi password is never in
+ * an action (a shell reads it from the configuration it saved). After "ota" the shell
+ * reports gl_ota_result and does not reboot by itself: the core asks for "reboot". */
 int gl_next_action(gl_device *dev, char *buf, int cap);
 /* Pixel colours after pattern and brightness: GL_NUM_PIXELS * 3 bytes, r g b per pixel. */
 void gl_pixels(const gl_device *dev, uint8_t *rgb_out);
