@@ -62,8 +62,9 @@ int gl_read_serial(gl_device *dev, char *buf, int cap);     /* drains serial out
 /* Pops one action for the shell, as "<verb>[ <argument>]":
  *   "wifi_connect <ssid>"   "ws_connect <url>"   "ws_disconnect"
  *   "reboot"                "ota <url>"          "save_config <json>"
- * "wifi_connect" has no argument when no SSID is configured; the Wi-Fi password is never in
- * an action (a shell reads it from the configuration it saved). After "ota" the shell
+ * "wifi_connect" has no argument when no SSID is configured and never carries the password
+ * (the shell reads it from the configuration); "save_config" carries the whole configuration,
+ * password included, to be persisted, never shown. After "ota" the shell
  * reports gl_ota_result and does not reboot by itself: the core asks for "reboot". */
 int gl_next_action(gl_device *dev, char *buf, int cap);
 /* Pixel colours after pattern and brightness: GL_NUM_PIXELS * 3 bytes, r g b per pixel. */
