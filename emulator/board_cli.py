@@ -2,6 +2,7 @@
 
     grouploop board                                  # one board on socket://127.0.0.1:<free>
     grouploop board --serial socket://127.0.0.1:4000 --count 4    # ports 4000..4003
+    grouploop board --serial rfc2217://127.0.0.1:0   # RFC 2217: DTR/RTS reset it, as USB does
     grouploop board --pty --count 2                  # two ptys (/dev/pts/N)
     grouploop board --flash-file boards/b{n}.bin --count 4        # flash kept in files
 
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 from emulator.board.board import Board
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash
-from emulator.board.transports import PtyPort, SocketPort
+from emulator.board.transports import PtyPort, Rfc2217Port, SocketPort
 from emulator.firmware_core import DEFAULT_BOARD
 from emulator.swarm import device_config, mac_for
 from grouploop import settings
@@ -35,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--serial",
         default="socket://127.0.0.1:0",
-        help="socket://HOST:PORT to listen on (port 0: any free port; with --count N, "
-        "a non-zero PORT gives ports PORT..PORT+N-1)",
+        help="socket://HOST:PORT or rfc2217://HOST:PORT to listen on (port 0: any free "
+        "port; with --count N, a non-zero PORT gives ports PORT..PORT+N-1)",
     )
     where.add_argument("--pty", action="store_true", help="serve each board on a pty instead")
     parser.add_argument("--count", type=int, default=1, help="boards in this process")
@@ -54,11 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _socket_address(url: str) -> tuple[str, int]:
+def _socket_address(url: str) -> tuple[type[SocketPort], str, int]:
     parts = urlsplit(url)
-    if parts.scheme != "socket" or not parts.hostname or parts.port is None:
-        raise ValueError(f"--serial {url!r}: expected socket://HOST:PORT")
-    return parts.hostname, parts.port
+    kinds = {"socket": SocketPort, "rfc2217": Rfc2217Port}
+    if parts.scheme not in kinds or not parts.hostname or parts.port is None:
+        raise ValueError(f"--serial {url!r}: expected socket://HOST:PORT or rfc2217://HOST:PORT")
+    return kinds[parts.scheme], parts.hostname, parts.port
 
 
 def _flash_path(template: str | None, n: int, count: int) -> Path | None:
@@ -72,7 +74,7 @@ def _flash_path(template: str | None, n: int, count: int) -> Path | None:
 async def serve(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise ValueError("--count must be at least 1")
-    host, first_port = ("", 0) if args.pty else _socket_address(args.serial)
+    kind, host, first_port = (SocketPort, "", 0) if args.pty else _socket_address(args.serial)
     seed = args.seed if args.seed is not None else os.urandom(6).hex()
     hub = args.hub or settings.load().ws_default_url
     config = json.dumps(device_config(hub))
@@ -93,7 +95,7 @@ async def serve(args: argparse.Namespace) -> int:
             if args.pty:
                 port: SocketPort | PtyPort = PtyPort(board)
             else:
-                port = SocketPort(board)
+                port = kind(board)
                 await port.start(host, first_port + n if first_port else 0)
             ports.append(port)
             print(

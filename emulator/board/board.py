@@ -4,18 +4,29 @@ Modes: APP (an image booted, the virtual device owns the console), HALTED (the b
 refused the flash; the console is silent) and DOWNLOAD (the ROM loader, later the stub,
 owns the serial line).
 
-Reset and boot mode, without modem lines (socket:// and pty carry no DTR/RTS; esptool
+Reset and boot mode with modem lines (rfc2217://, where RFC 2217 carries DTR and RTS): the
+DevKit's auto-program circuit. EN is held low while RTS is asserted and DTR is not; IO9 is
+pulled low while DTR is asserted and RTS is not; IO9 low when EN comes up means download
+mode. On a board the RC on EN delays its rise, so esptool's two separate line writes still
+find IO9 low; over RFC 2217 each write costs a round trip (pyserial waits at least 50 ms for
+its acknowledgement), so the board counts IO9 as low if it was low at any time within
+`STRAP_WINDOW_S` of EN's release. esptool's own reset sequences (`--before default-reset`,
+`--after hard-reset`) then work as on a USB board, and the ROM's download banner is printed
+for esptool to read.
+
+Reset and boot mode without modem lines (socket:// and pty carry no DTR/RTS; esptool
 itself disables resets on socket:// and gets ENOTTY on a pty):
 
 - entering download mode: a SLIP-framed SYNC arriving in APP or HALTED mode does what the
   DTR/RTS auto-program circuit would have done for it: the board resets into the ROM loader,
   which answers that SYNC. Console text never contains 0xC0, so typing cannot trigger it;
-- leaving it: the ROM's FLASH_END/FLASH_DEFL_END and the stub's RUN_USER_CODE run the app;
-  enabling the RTC watchdog (`--after watchdog-reset`) resets the chip shortly after;
-  and the host closing the port while the board is in download mode stands in for
-  `--after hard-reset`'s pulse on EN, which cannot reach a socket or a pty;
-- power-on (start-up) and a reboot requested by the app (console `reboot`, hub `reset`,
-  the end of an OTA) boot from flash again, so a changed or corrupted flash shows at once.
+- leaving it: the host closing the port while the board is in download mode stands in for
+  `--after hard-reset`'s pulse on EN, which cannot reach a socket or a pty.
+
+With or without: the ROM's FLASH_END/FLASH_DEFL_END and the stub's RUN_USER_CODE run the
+app; enabling the RTC watchdog (`--after watchdog-reset`) resets the chip shortly after;
+power-on (start-up) and a reboot requested by the app (console `reboot`, hub `reset`, the
+end of an OTA) boot from flash again, so a changed or corrupted flash shows at once.
 
 The transport hands bytes to `receive` and reports the host closing the port with
 `host_closed`; the board writes through the `write` callable the transport sets.
@@ -39,12 +50,14 @@ from emulator.board.slip import Decoder
 # registers with one more WRITE_REG and waits 0.5 s. Firing within that wait, but not so soon
 # that a busy host's last WRITE_REG is still unanswered, keeps the exchange intact.
 WATCHDOG_DELAY_S = 0.25
+STRAP_WINDOW_S = 0.15
 
 
 class Mode(enum.Enum):
     APP = "app"
     HALTED = "halted"
     DOWNLOAD = "download"
+    IN_RESET = "held in reset"  # EN low: the chip is off
 
 
 class Board:
@@ -67,6 +80,10 @@ class Board:
         self.version: str | None = None  # of the running app
         self._app_offset = 0  # where the running app's image is in flash
         self.write: Callable[[bytes], None] = lambda data: None
+        self.modem_lines = False  # set by a transport that carries DTR/RTS
+        self._dtr = self._rts = False
+        self._io9_was_low = False  # since EN's release (see STRAP_WINDOW_S)
+        self._strap: asyncio.TimerHandle | None = None
         self._log = log
         self._app: RunningApp | None = None
         self._loader: Loader | None = None
@@ -90,8 +107,12 @@ class Board:
         if download:
             self.mode = Mode.DOWNLOAD
             self._loader = Loader(self.chip, self.flash)
-            # Printing the banner would land between esptool's SYNC and its answer: log only.
-            self._log(f"[{self.name}] {' | '.join(download_banner(reason))}")
+            banner = download_banner(reason)
+            self._log(f"[{self.name}] {' | '.join(banner)}")
+            if self.modem_lines:
+                # esptool reads it after its reset; entered on a SYNC instead, the banner
+                # would land between that SYNC and its answer.
+                self._print("\r\n".join(banner) + "\r\n")
             return
         self._loader = None
         result = boot_from_flash(self.flash, reason)
@@ -116,9 +137,33 @@ class Board:
         )
 
     def host_closed(self) -> None:
-        """The host closed the port: in download mode, the EN pulse of `--after hard-reset`."""
-        if self.mode is Mode.DOWNLOAD:
+        """The host closed the port: its modem lines drop, or without them, in download mode,
+        this stands in for the EN pulse of `--after hard-reset`."""
+        if self.modem_lines:
+            self.set_lines(dtr=False, rts=False)
+        elif self.mode is Mode.DOWNLOAD:
             self.reset(Reset.POWER_ON)
+
+    def set_lines(self, *, dtr: bool, rts: bool) -> None:
+        """DTR and RTS through the auto-program circuit (see the module docstring)."""
+        en_was_low = self._rts and not self._dtr
+        self._dtr, self._rts = dtr, rts
+        en_low = rts and not dtr
+        self._io9_was_low |= dtr and not rts
+        if en_low and not en_was_low:
+            self._stop_app()
+            if self._strap is not None:
+                self._strap.cancel()
+                self._strap = None
+            self.mode, self._loader = Mode.IN_RESET, None
+        elif en_was_low and not en_low:
+            self._io9_was_low = dtr and not rts
+            loop = asyncio.get_running_loop()
+            self._strap = loop.call_later(STRAP_WINDOW_S, self._released)
+
+    def _released(self) -> None:
+        self._strap = None
+        self.reset(Reset.POWER_ON, download=self._io9_was_low)
 
     def _app_rebooted(self) -> None:
         # Called from inside the app's step: reset once that step has returned.
@@ -139,6 +184,10 @@ class Board:
     def receive(self, data: bytes) -> None:
         if self.mode is Mode.DOWNLOAD:
             self._to_loader(data)
+            return
+        if self.mode is Mode.IN_RESET or self.modem_lines:
+            if self._app is not None:
+                self._console(data)
             return
         start = data.find(b"\xc0")
         text, slip = (data, b"") if start < 0 else (data[:start], data[start:])
@@ -189,7 +238,8 @@ class Board:
 
     async def close(self) -> None:
         self._stop_app()
-        if self._watchdog is not None:
-            self._watchdog.cancel()
+        for timer in (self._watchdog, self._strap):
+            if timer is not None:
+                timer.cancel()
         await asyncio.gather(*self._stopping, return_exceptions=True)
         self.flash.close()

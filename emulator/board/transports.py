@@ -1,6 +1,11 @@
-"""How a host reaches a board's serial port: a TCP server (`socket://`) or a pty.
+"""How a host reaches a board's serial port: TCP (`socket://`, `rfc2217://`) or a pty.
 
-Both behave like a USB serial adapter that stays plugged in:
+`rfc2217://` is Telnet with RFC 2217 (pyserial's `PortManager` does the negotiation): it
+carries DTR and RTS, which reach the board's auto-program circuit (`Board.set_lines`), so
+esptool's resets work as on a USB board. Line settings (baud rate, parity) are accepted and
+ignored: a virtual wire has no speed.
+
+All behave like a USB serial adapter that stays plugged in:
 
 - one host at a time. A second TCP client is refused (closed at once) while one is
   connected, so a flashing tool cannot barge into a test's console, as a busy port would;
@@ -23,6 +28,9 @@ import errno
 import os
 import tty
 from collections.abc import Callable
+
+import serial
+from serial import rfc2217
 
 from emulator.board.board import Board, Mode
 
@@ -74,6 +82,8 @@ class _HeldOutput:
 class SocketPort:
     """`socket://host:port` for one board."""
 
+    scheme = "socket"
+
     def __init__(self, board: Board) -> None:
         self.board = board
         self.url = ""
@@ -84,12 +94,22 @@ class SocketPort:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         self._server = await asyncio.start_server(self._client, host, port)
         bound_host, bound_port = self._server.sockets[0].getsockname()[:2]
-        self.url = f"socket://{bound_host}:{bound_port}"
+        self.url = f"{self.scheme}://{bound_host}:{bound_port}"
         return self.url
 
     def _send(self, data: bytes) -> None:
         if self._writer is not None and not self._writer.is_closing():
-            self._writer.write(data)
+            self._writer.write(self._outgoing(data))
+
+    # A raw TCP port passes bytes through; RFC 2217 overrides these three.
+    def _opened(self, writer: asyncio.StreamWriter) -> None:
+        pass
+
+    def _incoming(self, data: bytes) -> bytes:
+        return data
+
+    def _outgoing(self, data: bytes) -> bytes:
+        return data
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._writer is not None:
@@ -97,10 +117,11 @@ class SocketPort:
             writer.close()
             return
         self._writer = writer
+        self._opened(writer)
         self._output.host_opened()
         try:
             while data := await reader.read(READ_SIZE):
-                self.board.receive(data)
+                self.board.receive(self._incoming(data))
                 await writer.drain()
         except ConnectionError:
             pass
@@ -117,6 +138,68 @@ class SocketPort:
             self._writer.close()
         if self._server is not None:
             await self._server.wait_closed()
+
+
+class _ModemLines:
+    """The serial-port attributes `PortManager` reads and sets; DTR/RTS go to the board."""
+
+    baudrate = 115200
+    bytesize = serial.EIGHTBITS
+    parity = serial.PARITY_NONE
+    stopbits = serial.STOPBITS_ONE
+    xonxoff = rtscts = break_condition = False
+    cts = dsr = cd = True
+    ri = False
+
+    def __init__(self, board: Board) -> None:
+        self._board = board
+        self._dtr = self._rts = False
+
+    @property
+    def dtr(self) -> bool:
+        return self._dtr
+
+    @dtr.setter
+    def dtr(self, value: bool) -> None:
+        self._dtr = value
+        self._board.set_lines(dtr=self._dtr, rts=self._rts)
+
+    @property
+    def rts(self) -> bool:
+        return self._rts
+
+    @rts.setter
+    def rts(self, value: bool) -> None:
+        self._rts = value
+        self._board.set_lines(dtr=self._dtr, rts=self._rts)
+
+    def reset_input_buffer(self) -> None:
+        pass
+
+    def reset_output_buffer(self) -> None:
+        pass
+
+
+class Rfc2217Port(SocketPort):
+    """`rfc2217://host:port`: a socket port that also carries DTR and RTS."""
+
+    scheme = "rfc2217"
+
+    def __init__(self, board: Board) -> None:
+        super().__init__(board)
+        board.modem_lines = True
+        self._manager: rfc2217.PortManager | None = None
+
+    def _opened(self, writer: asyncio.StreamWriter) -> None:
+        self._manager = rfc2217.PortManager(_ModemLines(self.board), writer)
+
+    def _incoming(self, data: bytes) -> bytes:
+        assert self._manager is not None
+        return b"".join(self._manager.filter(data))
+
+    def _outgoing(self, data: bytes) -> bytes:
+        assert self._manager is not None
+        return b"".join(self._manager.escape(data))
 
 
 class PtyPort:

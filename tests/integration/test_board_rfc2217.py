@@ -1,0 +1,63 @@
+"""Over rfc2217:// the board has modem lines: esptool's own DTR/RTS reset sequences put it
+into download mode and back, and a console can reset it to read the boot, as on USB.
+
+esptool over pyserial's RFC 2217 client is slow (it renegotiates the line settings, waiting
+for each acknowledgement, whenever esptool changes its read timeout), so only a short esptool
+session runs here; socket:// and pty carry the flashing tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.image import build_stand_in_image
+from emulator.board.flash import SIZE
+from grouploop.services import grouploop_argv, start
+from tests.fixtures.boards import Console, esptool
+from tests.support.timing import scaled
+
+
+@pytest.fixture
+def rfc2217_board(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A board whose flash already holds a stand-in app (version 10.0.0) at 0x10000."""
+    flash = bytearray(b"\xff" * SIZE)
+    app = build_stand_in_image("10.0.0", "seeed_xiao_esp32c3")
+    flash[0x10000 : 0x10000 + len(app)] = app
+    (tmp_path / "flash.bin").write_bytes(flash)
+    log = tmp_path / "board.log"
+    argv = grouploop_argv(
+        "board", "--serial", "rfc2217://127.0.0.1:0", "--flash-file", str(tmp_path / "flash.bin")
+    )
+    service = start("board", argv, log_path=log, timeout=scaled(30))
+    try:
+        yield service.url, log
+    finally:
+        service.stop()
+
+
+def test_esptool_resets_it_into_the_loader_and_back_with_dtr_rts(
+    rfc2217_board: tuple[str, Path],
+) -> None:
+    url, log = rfc2217_board
+    result = esptool(url, "--no-stub", "read-mac", timeout=120)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert "not possible to reset" not in out and "was NOT reset" not in out
+    text = log.read_text()
+    download = text.index("boot:0x4 (DOWNLOAD(USB/UART0)) | waiting for download")
+    assert "version 10.0.0" in text[download:]  # --after hard-reset booted the app again
+
+
+def test_a_console_pulses_en_to_read_the_boot(rfc2217_board: tuple[str, Path]) -> None:
+    url, _ = rfc2217_board
+    con = Console(url)
+    try:
+        con.port.dtr, con.port.rts = False, True  # EN low: the chip is held in reset
+        con.port.rts = False  # EN released with IO9 high: boot from flash
+        con.expect(r"rst:0x1 \(POWERON\),boot:0xc \(SPI_FAST_FLASH_BOOT\)")
+        con.expect(r"GroupLoop 10\.0\.0 board=seeed_xiao_esp32c3 id=[0-9a-f]{4}")
+    finally:
+        con.close()
