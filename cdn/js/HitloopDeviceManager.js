@@ -232,12 +232,22 @@
         this.emit('open', this.websocketUrl);
       };
       ws.onmessage = (event) => this.handleMessage(event.data);
-      ws.onerror = (event) => this.emit('error', event);
-      ws.onclose = (event) => {
-        if (this.ws === ws) this.ws = null;
-        this.emit('close', event);
-        this._scheduleReconnect();
+      ws.onerror = (event) => {
+        this.emit('error', event);
+        // Browsers follow a failed connection with `close`; some implementations (node 20)
+        // do not, so a socket that never opened is given up here as well.
+        if (ws.readyState !== 1) this._lost(ws);
       };
+      ws.onclose = (event) => {
+        this.emit('close', event);
+        this._lost(ws);
+      };
+    }
+
+    _lost(ws) {
+      if (this.ws !== ws) return; // already replaced: its reconnect is scheduled
+      this.ws = null;
+      this._scheduleReconnect();
     }
 
     /** Delay before the next attempt: min, 2x, 4x ... up to max. */

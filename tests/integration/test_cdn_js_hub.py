@@ -122,3 +122,72 @@ async def test_manager_with_real_hub_and_cdn(
     assert by_name["answer"] == {"id": "a1b2", "cmd": "led", "ok": True, "known": True}
     assert by_name["remove"] == "a1b2"
     assert commands == ["led:ff0000"]
+
+
+RECONNECT_SCRIPT = r"""
+const { HitloopDeviceManager } = require(process.argv[2]);
+const say = (event, value) => console.log(JSON.stringify({ event, value }));
+const m = new HitloopDeviceManager(process.argv[3], { reconnectMinMs: 100, reconnectMaxMs: 400 });
+let opens = 0;
+m.on('open', () => say('open', ++opens));
+m.on('close', () => say('close', null));
+m.on('device', (d) => { say('device', d.id); m.disconnect(); clearTimeout(deadline); });
+const giveUp = () => { say('timeout', null); process.exit(2); };
+const deadline = setTimeout(giveUp, Number(process.argv[4]));
+m.connect();
+"""
+
+
+async def next_event(proc: asyncio.subprocess.Process, events: list[dict], name: str) -> None:
+    """Read node's events until one called `name` arrives."""
+    assert proc.stdout is not None
+    while True:
+        line = await proc.stdout.readline()
+        assert line, f"node ended before {name!r}: {events}"
+        events.append(json.loads(line))
+        if events[-1]["event"] == name:
+            return
+
+
+async def test_manager_reconnects_when_the_hub_comes_back(
+    start_hub: Callable[..., HubProcess], tmp_path: Path
+) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed: the JS libraries cannot be tested")
+    first = start_hub()
+    script = tmp_path / "reconnect.js"
+    script.write_text(RECONNECT_SCRIPT)
+    proc = await asyncio.create_subprocess_exec(
+        node,
+        "--experimental-websocket",
+        "--no-warnings",
+        str(script),
+        str(ROOT / "cdn" / "js" / "HitloopDeviceManager.js"),
+        first.url,
+        str(int(scaled(20) * 1000)),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    events: list[dict] = []
+    stop_device = asyncio.Event()
+    try:
+        async with asyncio.timeout(scaled(25)):
+            await next_event(proc, events, "open")
+            first.stop()
+            await next_event(proc, events, "close")
+            # The same port again: the manager keeps retrying it with backoff.
+            second = start_hub("--port", str(first.service.port))
+            await next_event(proc, events, "open")
+            streaming = asyncio.create_task(device(second.url, stop_device))
+            await next_event(proc, events, "device")
+            assert await proc.wait() == 0
+            stop_device.set()
+            await streaming
+    finally:
+        stop_device.set()
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    opens = [e["value"] for e in events if e["event"] == "open"]
+    assert opens == [1, 2], events
+    assert events[-1] == {"event": "device", "value": "a1b2"}

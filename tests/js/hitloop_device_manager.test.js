@@ -26,6 +26,7 @@ class FakeSocket {
   close() { this.readyState = 3; this.onclose?.({ code: 1000 }); }
   open() { this.readyState = 1; this.onopen?.(); }
   drop() { this.readyState = 3; this.onclose?.({ code: 1006 }); }
+  refuse() { this.onerror?.({ type: 'error' }); } // a failed connect without a close event
   receive(data) { this.onmessage?.({ data }); }
 }
 
@@ -157,6 +158,24 @@ test('reconnects with exponential backoff, capped, reset after a successful open
   m.disconnect();
   assert.equal(timers.pending.length, 0);
   assert.equal(timers.intervals.length, 0);
+});
+
+test('a refused connection is retried, once, with or without a close event', () => {
+  FakeSocket.instances = [];
+  const timers = fakeTimers();
+  const m = new HitloopDeviceManager('ws://x', { WebSocket: FakeSocket, ...timers });
+  m.on('error', () => {});
+  m.connect();
+  FakeSocket.instances[0].refuse(); // node 20: error only
+  assert.equal(timers.pending.length, 1);
+  timers.fire();
+  const second = FakeSocket.instances[1];
+  second.refuse(); // browsers: error, then close
+  second.drop();
+  assert.equal(timers.pending.length, 1);
+  timers.fire();
+  assert.equal(FakeSocket.instances.length, 3);
+  m.disconnect();
 });
 
 test('disconnect() does not reconnect', () => {
