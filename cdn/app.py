@@ -31,10 +31,6 @@ NPM_FILES = {"p5.min.js": Path("p5/lib/p5.min.js")}
 log = logging.getLogger("cdn")
 
 
-class _ManifestBroken(Exception):
-    """The manifest on disk is invalid: answered with a 500 naming the problem."""
-
-
 class _Md5Cache:
     """MD5 of firmware images, recomputed only when a file's size or mtime changes."""
 
@@ -83,13 +79,6 @@ def create_app(
         own = sorted(p.name for p in js_dir.glob("*.js") if p.is_file())
         return own + [n for n, rel in NPM_FILES.items() if (node_modules / rel).is_file()]
 
-    def builds() -> list[manifest.Build]:
-        try:
-            return manifest.load(firmware_dir)
-        except manifest.ManifestError as exc:
-            log.error("[ERROR] %s", exc)
-            raise _ManifestBroken(str(exc)) from exc
-
     @app.get("/")
     def status() -> Any:
         commands = json.loads(commands_path.read_text(encoding="utf-8"))
@@ -129,7 +118,12 @@ def create_app(
 
     @app.get("/firmware/manifest.json")
     def firmware_manifest() -> Any:
-        response = jsonify(manifest.document(builds()))
+        try:
+            builds = manifest.load(firmware_dir)
+        except manifest.ManifestError as exc:
+            log.error("[ERROR] %s", exc)
+            return _error(500, f"firmware manifest is invalid: {exc}")
+        response = jsonify(manifest.document(builds))
         response.cache_control.no_cache = True
         return response
 
@@ -151,10 +145,6 @@ def create_app(
         return send_from_directory(
             commands_path.parent, commands_path.name, mimetype="application/json", max_age=0
         )
-
-    @app.errorhandler(_ManifestBroken)
-    def manifest_broken(exc: _ManifestBroken) -> Any:
-        return _error(500, f"firmware manifest is invalid: {exc}")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
