@@ -17,7 +17,7 @@ SIZE = 64 * 1024
 
 @pytest.fixture(params=["socket", "pty"])
 def board(request: pytest.FixtureRequest, boards: Callable[..., BoardSet]) -> BoardSet:
-    return boards(1, pty=request.param == "pty")
+    return boards(1, transport=request.param)
 
 
 def run_ok(url: str, *args: str) -> str:
