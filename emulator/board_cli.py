@@ -125,6 +125,6 @@ async def _until_stopped() -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(serve(args))
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:  # bad options, a busy port, an unusable flash file
         print(f"grouploop board: {exc}", flush=True)
         return 2
