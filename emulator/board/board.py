@@ -106,7 +106,7 @@ class Board:
         self._knock = Decoder()
         if download:
             self.mode = Mode.DOWNLOAD
-            self._loader = Loader(self.chip, self.flash)
+            self._loader = Loader(self.chip, self.flash, self._refused)
             banner = download_banner(reason)
             self._log(f"[{self.name}] {' | '.join(banner)}")
             if self.modem_lines:
@@ -168,6 +168,9 @@ class Board:
     def _app_rebooted(self) -> None:
         # Called from inside the app's step: reset once that step has returned.
         asyncio.get_running_loop().call_soon(self.reset, Reset.SOFTWARE)
+
+    def _refused(self, why: str) -> None:
+        self._log(f"[{self.name}] {why}")
 
     def _config_saved(self, config: str) -> None:
         self.config = config

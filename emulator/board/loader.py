@@ -29,6 +29,7 @@ import enum
 import hashlib
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.image import xor_checksum
@@ -78,7 +79,6 @@ class RomError(enum.IntEnum):
 class StubError(enum.IntEnum):
     BAD_DATA_LEN = 0xC0
     BAD_DATA_CHECKSUM = 0xC1
-    INVALID_COMMAND = 0xC3
     FAILED_SPI_OP = 0xC4
     NOT_IN_FLASH_MODE = 0xC6
     INFLATE_ERROR = 0xC7
@@ -145,8 +145,11 @@ class _Ram:
 class Loader:
     """One download-mode session of one chip: the ROM loader, later the stub."""
 
-    def __init__(self, chip: Chip, flash: Flash) -> None:
+    def __init__(
+        self, chip: Chip, flash: Flash, on_refused: Callable[[str], None] = lambda why: None
+    ) -> None:
         self.chip = chip
+        self._on_refused = on_refused  # why a command failed, for the board's log
         self.flash = flash
         self.stub = False
         self.exit: Exit | None = None
@@ -187,11 +190,11 @@ class Loader:
                 raise Refused(UNSUPPORTED, f"command 0x{op:02x} not supported")
             result = handler(self, data, checksum)
         except Refused as refused:
-            self._respond(op, error=refused.codes[self.stub])
+            self._refuse(op, refused.codes, str(refused))
         except struct.error:
-            self._respond(op, error=BAD_REQUEST[self.stub])
-        except FlashError:
-            self._respond(op, error=FLASH_FAILED[self.stub])
+            self._refuse(op, BAD_REQUEST, "parameters too short")
+        except FlashError as exc:
+            self._refuse(op, FLASH_FAILED, str(exc))
         else:
             if result is not None:
                 self._respond(op, *result)
@@ -203,6 +206,12 @@ class Loader:
         status = bytes([1 if error else 0, error]) + (b"" if self.stub else b"\0\0")
         payload = struct.pack("<BBHI", 1, op, len(body) + len(status), value) + body + status
         self._out.append(slip.encode(payload))
+
+    def _refuse(self, op: int, codes: tuple[int, int], why: str) -> None:
+        code = codes[self.stub]
+        loader = "stub" if self.stub else "ROM"
+        self._on_refused(f"{loader} refused command 0x{op:02x} with 0x{code:02x}: {why}")
+        self._respond(op, error=code)
 
     def _after(self, op: int) -> None:
         """Effects that follow the response on the wire."""
@@ -292,6 +301,8 @@ class Loader:
     def _flash_data(self, data: bytes, checksum: int) -> tuple[int, bytes]:
         seq, block = self._block(data, checksum)
         write = self._expect_block(seq, compressed=False)
+        if len(block) > write.block_size:
+            raise Refused(BAD_REQUEST, f"{len(block)}-byte block, {write.block_size} begun")
         if write.written + len(block) > write.size:
             raise Refused(BAD_REQUEST, "more data than FLASH_BEGIN announced")
         self.flash.program(write.offset + write.written, block)
