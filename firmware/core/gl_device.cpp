@@ -178,8 +178,9 @@ void Device::ota_result(bool ok, std::string_view reason, uint32_t now_ms) {
   }
   char buf[320];
   Text ans(buf, sizeof buf);
-  // The verdict is the ota command's second answer (docs/flashing-and-ota.md).
-  ans.add("ans:{\"cmd\":\"ota\",\"ok\":");
+  // The verdict is an event of its own, "ota_result": the ota command already had its one
+  // answer (docs/protocol.md: every command gets exactly one).
+  ans.add("ans:{\"cmd\":\"ota_result\",\"ok\":");
   if (ok) {
     ota_ = OtaState::Succeeded;
     ans.add("true,\"data\":{\"state\":\"succeeded\",\"url\":").add_json_string(ota_url_);

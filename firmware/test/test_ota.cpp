@@ -30,7 +30,7 @@ TEST(ota_failure_keeps_the_running_image_and_says_why) {
   CHECK(rig.actions().empty());  // no reboot: the running image stays in charge
   const auto out = rig.ws();
   CHECK_EQ(out.size(), 1u);
-  CHECK_EQ(out.at(0), std::string(R"(ans:{"cmd":"ota","ok":false,"error":"MD5 mismatch"})"));
+  CHECK_EQ(out.at(0), std::string(R"(ans:{"cmd":"ota_result","ok":false,"error":"MD5 mismatch"})"));
   CHECK(rig.serial().find("log: ota failed, keeping the running image: MD5 mismatch") !=
         std::string::npos);
   const std::string status = rig.command("status");
@@ -48,7 +48,7 @@ TEST(ota_success_reboots_into_the_new_image) {
   rig->ota_result(true, "", rig.now);
   CHECK_EQ(rig.actions().at(0), std::string("reboot"));
   CHECK_EQ(rig.ws().at(0),
-           std::string(R"(ans:{"cmd":"ota","ok":true,"data":{"state":"succeeded","url":")") +
+           std::string(R"(ans:{"cmd":"ota_result","ok":true,"data":{"state":"succeeded","url":")") +
                kUrl + "\"}}");
 }
 
