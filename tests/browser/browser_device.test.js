@@ -86,13 +86,14 @@ test('LED commands give the pixels the firmware gives', () => {
 
 test('every command gets exactly one answer; hub messages get none', () => {
   const { device, sent } = connectedDevice();
-  device.receive('Connected to GroupLoop WebSocket server\nid:ok\npong\nstream:on');
+  device.receive('Connected to GroupLoop WebSocket server\nid:ok\npong\nstream:on\n' +
+    'cmd:result:success\nans:{"cmd":"x"}');
   assert.deepEqual(sent, []);
   device.receive('status\nvibrate:200\nspring_param:000000\nota:http://h/f.bin\nnope:1');
   const got = answers(sent);
   assert.equal(got.length, 5);
   assert.deepEqual(Object.keys(got[0].data).sort(), [
-    'board', 'brightness', 'frames_sent', 'hub_url', 'id', 'link', 'motor', 'ota', 'pattern',
+    'board', 'brightness', 'frames_dropped', 'frames_sent', 'hub_url', 'id', 'link', 'motor', 'ota', 'pattern',
     'reconnects', 'rssi', 'uptime_ms', 'version', 'wifi']);
   assert.equal(got[0].data.id, 'b0b0');
   assert.deepEqual(got[1], { cmd: 'vibrate', ok: true });
@@ -108,4 +109,19 @@ test('beacon RSSI falls with distance and stays in the frame range', () => {
   for (const dbm of [...room.rssiAt(0, 0), ...room.rssiAt(room.width / 2, room.height / 2)]) {
     assert.ok(dbm >= -100 && dbm <= -40, `${dbm}`);
   }
+});
+
+test('a backed-up socket drops frames, counts them, and keeps a tap for the next frame', () => {
+  const { device, sent } = connectedDevice();
+  device.socket.bufferedAmount = 10000;
+  device.tap();
+  device.sendFrame();
+  assert.deepEqual(sent, []);
+  assert.equal(device.status().frames_dropped, 1);
+  device.socket.bufferedAmount = 0;
+  device.sendFrame();
+  assert.equal(sent.length, 1);
+  assert.equal(HitloopDevice.decodeFrame(sent[0]).tap, true);
+  device.sendFrame();
+  assert.equal(HitloopDevice.decodeFrame(sent[1]).tap, false);
 });

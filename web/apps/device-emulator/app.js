@@ -29,7 +29,8 @@
   const wanted = new URLSearchParams(location.search).get("id");
   const remembered = localStorage.getItem("grouploop.deviceId");
   const isId = (text) => /^[0-9a-f]{4}$/.test(text || "");
-  const id = isId(wanted) ? wanted : isId(remembered) ? remembered : window.BrowserDevice.randomId();
+  const id = isId(wanted) ? wanted
+    : isId(remembered) ? remembered : window.BrowserDevice.randomId();
   localStorage.setItem("grouploop.deviceId", id);
   $("device-id").textContent = id;
 

@@ -6,8 +6,8 @@
  *
  * The browser cannot load the firmware's C++ core, so this is a small JavaScript stand-in:
  * commands are checked against the CDN's commands.json (with HitloopDeviceManager.js's
- * validator, so load it and grouploop.js first) and the LED patterns are simple functions of time. The page
- * supplies the sensors (position in the room, acceleration).
+ * validator, so load it and grouploop.js first) and the LED patterns are simple functions
+ * of time. The page supplies the sensors (position in the room, acceleration).
  */
 "use strict";
 
@@ -15,8 +15,10 @@ window.BrowserDevice = (() => {
   const NUM_PIXELS = 6;
   const FRAME_INTERVAL_MS = 50; // 20 Hz
   const RECONNECT_MS = { first: 500, cap: 5000 };
-  const HUB_MESSAGES = new Set(["id:ok", "id:error", "pong", "stream:on"]);
-  const GREETING = /^Connected to GroupLoop/;
+  // Lines the hub sends that are not commands, ignored as the firmware does (gl_device.cpp).
+  const HUB_NOISE = ["Connected to", "id:", "pong", "stream:", "cmd:", "ans:"];
+  // A socket this far behind is not being drained: drop frames (stale by the next one).
+  const BACKLOG_BYTES = 4096;
 
   /* ---- the room: four beacons at the corners, RSSI from distance ---- */
 
@@ -111,7 +113,7 @@ window.BrowserDevice = (() => {
     Object.assign(leds, { pattern, since: nowMs, springX: 0, springV: 0 });
   }
 
-  /* The spring pattern: m·x'' = −k·(x − 1) − c·x' (k, damping/10, mass/100 as in firmware). */
+  /* The spring pattern: m·x'' = −k·(x − 1) − c·x', units as in the firmware (gl_leds.h). */
   function stepSpring(leds, seconds) {
     const { k, damping, mass } = leds.spring;
     const steps = Math.ceil(seconds / 0.002); // small steps keep the integration stable
@@ -185,6 +187,7 @@ window.BrowserDevice = (() => {
       this.reconnects = 0;
       this.everConnected = false;
       this.framesSent = 0;
+      this.framesDropped = 0;
       this.commandsReceived = 0;
       this.state = "disconnected";
       this.startedAt = performance.now();
@@ -263,6 +266,10 @@ window.BrowserDevice = (() => {
       const sensors = this.sensors();
       this.lastSensors = sensors;
       stepSpring(this.leds, FRAME_INTERVAL_MS / 1000);
+      if (this.socket.bufferedAmount > BACKLOG_BYTES) {
+        this.framesDropped += 1; // the tap stays pending for the next frame that goes out
+        return;
+      }
       const frame = encodeFrame(this.id, sensors, this.tapPending);
       this.socket.send(frame);
       this.tapPending = false;
@@ -272,7 +279,7 @@ window.BrowserDevice = (() => {
 
     receive(text) {
       for (const line of text.split("\n")) {
-        if (!line || HUB_MESSAGES.has(line) || GREETING.test(line)) continue;
+        if (!line || HUB_NOISE.some((prefix) => line.startsWith(prefix))) continue;
         this.answer(this.execute(line));
       }
     }
@@ -388,6 +395,7 @@ window.BrowserDevice = (() => {
         brightness: this.leds.brightness,
         motor: this.motorOn,
         frames_sent: this.framesSent,
+        frames_dropped: this.framesDropped,
         reconnects: this.reconnects,
         ota: { state: "idle" },
         rssi: (this.lastSensors ? this.lastSensors.rssi : [-100, -100, -100, -100])

@@ -173,10 +173,11 @@ window.GroupLoop = (() => {
     const hub = element("input", { id: "config-hub", type: "url", value: current.hubUrl });
     const cdn = element("input", { id: "config-cdn", type: "url", value: current.cdnUrl });
     const apply = element("button", { type: "submit" }, "Apply");
-    const reset = element("button", { type: "button" }, "Reset to server defaults");
+    const reset = element("button", { type: "button", class: "secondary" },
+      "Reset to server defaults");
     reset.addEventListener("click", () => {
       localStorage.removeItem(STORAGE_KEY);
-      location.search = "";
+      location.assign(location.pathname);
     });
     const form = element(
       "form",
@@ -189,7 +190,7 @@ window.GroupLoop = (() => {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       save({ hubUrl: hub.value.trim(), cdnUrl: cdn.value.trim() });
-      location.search = ""; // a query string would override what was just saved
+      location.assign(location.pathname); // a query string would override what was saved
     });
     container.replaceChildren(form);
   }

@@ -91,7 +91,8 @@ window.Swarm = (() => {
       if (dt <= 0) return;
       dt = Math.min(dt, 0.1); // a stalled tab must not fling devices through the walls
       if (nowMs > this.meetingChangesAt) {
-        this.meetingPoint = [1 + Math.random() * (room.width - 2), 1 + Math.random() * (room.height - 2)];
+        const inside = (size) => 1 + Math.random() * (size - 2);
+        this.meetingPoint = [inside(room.width), inside(room.height)];
         this.meetingChangesAt = nowMs + 6000;
       }
       const desired = behaviours[this.behaviour] || behaviours.still;
