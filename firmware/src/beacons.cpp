@@ -1,6 +1,7 @@
 // BLE beacon RSSI with the Arduino-ESP32 BLE library (BLEDevice / BLEScan).
 #include "beacons.h"
 
+#include <Arduino.h>
 #include <BLEAdvertisedDevice.h>
 #include <BLEDevice.h>
 #include <BLEScan.h>

@@ -1,6 +1,7 @@
 // Wi-Fi (Arduino WiFi), the hub socket (links2004 WebSocketsClient), OTA (HTTPUpdate).
 #include "net.h"
 
+#include <Arduino.h>
 #include <HTTPUpdate.h>
 #include <WebSocketsClient.h>
 #include <WiFi.h>
