@@ -165,12 +165,13 @@ def test_simulator_devices_are_devices_of_the_hub_and_follow_commands(
         state = watch.ask_device(device, "led_get_state")["data"]
         assert state["leds"] == ["ff0000"] * 6 and state["pattern"] == "solid"
 
+    opened.screenshot("simulator")
+
     # Fewer devices: the page closes the others' connections and the hub forgets them.
     page.fill("#count", "2")
     page.click("#swarm-form button")
     expect(page.locator("#connected")).to_have_text("2")
     expect(page.locator("#streaming")).to_have_text("2", timeout=scaled(10) * 1000)
-    opened.screenshot("simulator")
     assert opened.errors == []
 
 

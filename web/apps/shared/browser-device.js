@@ -154,14 +154,17 @@ window.BrowserDevice = (() => {
   }
 
   /*
-   * The colour to draw for an LED value. The eye sees LED light roughly with a gamma of 2.2
-   * (a pixel at 64/255 looks far brighter than 25 % grey on a screen), and a lit LED's
-   * centre looks whitish: blend towards white as it gets brighter.
+   * The colour to draw for an LED value. Scaled down by brightness, an orange pixel is a
+   * dim brown on a screen, yet a lit LED still looks orange: draw the pixel's hue at full
+   * strength, faded towards an unlit LED by how bright it is (with the eye's gamma of 2.2).
    */
+  const UNLIT = [26, 31, 41];
   function displayColour(colour) {
-    const seen = colour.map((c) => 255 * (c / 255) ** (1 / 2.2));
-    const white = 0.3 * (Math.max(...seen) / 255);
-    return `rgb(${seen.map((c) => Math.round(c + (255 - c) * white)).join(",")})`;
+    const peak = Math.max(...colour);
+    if (peak === 0) return `rgb(${UNLIT.join(",")})`;
+    const lit = 0.25 + 0.75 * (peak / 255) ** (1 / 2.2);
+    const shown = colour.map((c, i) => Math.round(UNLIT[i] + ((c * 255) / peak - UNLIT[i]) * lit));
+    return `rgb(${shown.join(",")})`;
   }
 
   /* ---- the device ---- */

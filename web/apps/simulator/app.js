@@ -106,14 +106,14 @@
     function drawDevice(member) {
       const device = member.device;
       const [x, y] = at(member.x, member.y);
-      const r = Math.max(12, scale * 0.16);
+      const r = Math.max(14, scale * 0.24);
       p.noStroke();
       p.fill(device.connected ? "#3a4252" : "#9aa1ad");
       p.circle(x, y, 2 * r);
       device.pixels().forEach((colour, i) => {
         const angle = (i / NUM_PIXELS) * 2 * Math.PI - Math.PI / 2;
         p.fill(displayColour(colour));
-        p.circle(x + Math.cos(angle) * r * 0.62, y + Math.sin(angle) * r * 0.62, r * 0.5);
+        p.circle(x + Math.cos(angle) * r * 0.62, y + Math.sin(angle) * r * 0.62, r * 0.56);
       });
       if (device.motorOn) {
         p.noFill();
@@ -129,7 +129,7 @@
     p.mousePressed = () => {
       for (const member of swarm.members) {
         const [x, y] = at(member.x, member.y);
-        if (Math.hypot(p.mouseX - x, p.mouseY - y) < Math.max(12, scale * 0.16)) {
+        if (Math.hypot(p.mouseX - x, p.mouseY - y) < Math.max(14, scale * 0.24)) {
           member.device.tap();
         }
       }
