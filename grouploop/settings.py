@@ -13,7 +13,12 @@ from dataclasses import dataclass
 DEFAULT_WS_PORT = 5003
 DEFAULT_CDN_PORT = 5008
 DEFAULT_DOCS_PORT = 5006
-WEB_APP_PORTS = {"socket-client": 5004, "simulator": 5005, "device-emulator": 5007, "device-control": 5009}
+WEB_APP_PORTS = {
+    "socket-client": 5004,
+    "simulator": 5005,
+    "device-emulator": 5007,
+    "device-control": 5009,
+}
 
 
 @dataclass(frozen=True)
