@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import multiprocessing
 import queue
 import signal
@@ -20,8 +21,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from emulator import firmware_core
 from emulator.console import Console
-from emulator.swarm import Counters, Swarm
+from emulator.swarm import MAX_DEVICES, Counters, Swarm, device_config, mac_for
 from grouploop import settings
 from grouploop.services import announce_ready
 
@@ -163,6 +165,14 @@ def _print_summary(text: str) -> None:
     print(text, end=end, flush=True)
 
 
+def _refused_hub(hub: str) -> str | None:
+    """The firmware's own reason when it would not take `hub` as its hub URL, else None."""
+    with firmware_core.Core(device_config(hub), mac_for(0, 0)) as core:
+        if json.loads(core.status_json())["hub_url"] == hub:
+            return None
+        return core.read_serial().strip().replace("\n", " | ")
+
+
 def _split(total: int, parts: int) -> list[tuple[int, int]]:
     parts = max(1, min(parts, total))
     shares = [total // parts + (i < total % parts) for i in range(parts)]
@@ -170,8 +180,17 @@ def _split(total: int, parts: int) -> list[tuple[int, int]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.devices < 1 or args.processes < 1:
-        print("--devices and --processes must be at least 1", file=sys.stderr)
+    if not 1 <= args.devices <= MAX_DEVICES or args.processes < 1:
+        print(f"--devices must be 1..{MAX_DEVICES}, --processes at least 1", file=sys.stderr)
+        return 2
+    if not firmware_core.library_path().exists():
+        print(
+            f"{firmware_core.library_path()} not found: build it with `make firmware-host`",
+            file=sys.stderr,
+        )
+        return 2
+    if (reason := _refused_hub(args.hub)) is not None:
+        print(f"the firmware refuses --hub {args.hub}: {reason}", file=sys.stderr)
         return 2
     shards = _split(args.devices, args.processes)
     if len(shards) == 1:
