@@ -113,18 +113,23 @@ def run(args: argparse.Namespace) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     options = options_of(args, logs)
     try:
-        targets = choose(args.port, args.board, args.bench_file, options)
+        targets = choose(args.port, args.board, args.bench_file, options, args.env)
     except (NoTargets, BenchFileError) as exc:
         print(f"bench: no board: {exc}")
         return 2
+    envs = sorted({t.board for t in targets})
+    if len(envs) > 1:
+        print(f"bench: the boards run different envs {envs}: run one bench per env (--board)")
+        return 2
+    env = envs[0] if envs else args.env
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gl-bench-")))
         if not targets:
             print(f"no board attached: running on {args.emulated} emulated boards")
-            targets = stack.enter_context(emulated_boards(args.emulated, work, logs))
+            targets = stack.enter_context(emulated_boards(args.emulated, work, logs, env))
         urls = _services(args, stack, logs)
         try:
-            output = build(args.env, allow_stand_in=args.stand_in)
+            output = build(env, allow_stand_in=args.stand_in)
         except BuildError as exc:
             print(f"bench: {exc}")
             return 1

@@ -21,6 +21,7 @@ from bench.build import BuildOutput, check_image
 from bench.drivers.console import Console
 from bench.drivers.flasher import FlashOptions, FlashResult, flash_one
 from bench.drivers.hub import HubLink
+from bench.drivers.ports import is_device_path
 from bench.resources import Target
 
 BOOT_LINE = re.compile(r"GroupLoop (?P<version>\S+) board=(?P<board>\S+) id=(?P<id>[0-9a-f]{4})")
@@ -125,6 +126,19 @@ class Dut:
     def reboot(self) -> re.Match[str]:
         """Reset through the console (works on USB and emulated boards alike)."""
         self.console_command("reboot", r"rebooting")
+        return self.wait_boot()
+
+    def hard_reset(self) -> re.Match[str]:
+        """Pulse EN through RTS, as the reset button does, and wait for the boot line.
+
+        Only a USB port carries RTS; a socket or pty has no modem lines, so an emulated
+        board is reset through its console instead.
+        """
+        if not is_device_path(self.target.port):
+            return self.reboot()
+        self.close_hub()
+        self.console.skip()
+        self.console.pulse_reset()
         return self.wait_boot()
 
     def configure(self) -> None:

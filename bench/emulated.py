@@ -11,30 +11,38 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.resources import Target
+from bench.resources import DEFAULT_BOARD, Target
 from grouploop.services import Service, grouploop_argv, start
 
 
-def start_board(name: str, work_dir: Path, log_dir: Path, timeout: float = 30.0) -> Service:
+def start_board(
+    name: str, work_dir: Path, log_dir: Path, env: str = DEFAULT_BOARD, timeout: float = 30.0
+) -> Service:
     """Start one emulated board, its virtual flash under `work_dir`, its log in `log_dir`."""
     work_dir.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
     argv = grouploop_argv(
-        "board", "--serial", "socket://127.0.0.1:0", "--flash-file", str(work_dir / f"{name}.flash")
+        "board",
+        "--serial",
+        "socket://127.0.0.1:0",
+        "--flash-file",
+        str(work_dir / f"{name}.flash"),
+        "--board",
+        env,
     )
     return start(name, argv, log_path=log_dir / f"board-{name}.log", timeout=timeout)
 
 
 @contextmanager
 def emulated_boards(
-    count: int, work_dir: Path, log_dir: Path, prefix: str = "emu"
+    count: int, work_dir: Path, log_dir: Path, env: str = DEFAULT_BOARD, prefix: str = "emu"
 ) -> Iterator[list[Target]]:
     """`count` emulated boards as targets; stopped when the block ends."""
     services: list[Service] = []
     try:
         for index in range(1, count + 1):
-            services.append(start_board(f"{prefix}-{index}", work_dir, log_dir))
-        yield [Target(s.name, s.url, emulated=True) for s in services]
+            services.append(start_board(f"{prefix}-{index}", work_dir, log_dir, env))
+        yield [Target(s.name, s.url, emulated=True, board=env) for s in services]
     finally:
         for service in services:
             service.stop()

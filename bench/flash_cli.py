@@ -101,7 +101,7 @@ def flash_targets(
 def run(args: argparse.Namespace) -> int:
     options = options_of(args, args.log_dir)
     try:
-        targets = choose(args.port, args.board, args.bench_file, options)
+        targets = choose(args.port, args.board, args.bench_file, options, args.env)
     except (NoTargets, BenchFileError) as exc:
         print(f"flash: no board: {exc}")
         return 2
@@ -111,15 +111,18 @@ def run(args: argparse.Namespace) -> int:
             f"{args.bench_file}; plug one in, pass --port, or run `grouploop bench` (emulated)"
         )
         return 2
-    try:
-        output = (
-            image_build(args.image, args.env)
-            if args.image
-            else build(args.env, allow_stand_in=args.stand_in)
-        )
-    except (BuildError, ImageError, OSError) as exc:
-        print(f"flash: {exc}")
-        return 1
     args.log_dir.mkdir(parents=True, exist_ok=True)
-    results = flash_targets(targets, output, options)
+    results: list[FlashResult] = []
+    # One build per env the boards run (bench.toml may mix XIAO and DevKitM-1 boards).
+    for env in sorted({t.board for t in targets}):
+        try:
+            output = (
+                image_build(args.image, env)
+                if args.image
+                else build(env, allow_stand_in=args.stand_in)
+            )
+        except (BuildError, ImageError, OSError) as exc:
+            print(f"flash: {env}: {exc}")
+            return 1
+        results += flash_targets([t for t in targets if t.board == env], output, options)
     return 0 if all(r.ok for r in results) else 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from bench.drivers.flasher import FlashOptions, identify
@@ -68,15 +69,18 @@ def from_bench_file(bench: BenchFile, names: list[str], options: FlashOptions) -
 
 
 def choose(
-    ports: list[str], names: list[str], bench_file: Path, options: FlashOptions
+    ports: list[str], names: list[str], bench_file: Path, options: FlashOptions, env: str
 ) -> list[Target]:
-    """Named ports first, then bench.toml (all or `names`), then every USB board found."""
+    """Named ports first, then bench.toml (all or `names`), then every USB board found.
+
+    bench.toml says which env each of its boards runs; other targets run `env`.
+    """
     if ports:
-        return from_ports(ports)
+        return [replace(t, board=env) for t in from_ports(ports)]
     bench = load_bench_file(bench_file)
     if names and bench is None:
         raise NoTargets(f"--board {names} needs a bench file, and {bench_file} does not exist")
     if bench is not None and bench.boards:
         return from_bench_file(bench, names, options)
     found = usb_ports()
-    return [Target(target_name(p, i), p, bridge=b) for i, (p, b) in enumerate(found, 1)]
+    return [Target(target_name(p, i), p, bridge=b, board=env) for i, (p, b) in enumerate(found, 1)]

@@ -116,6 +116,16 @@ class Console:
         self._serial.write(line.encode() + b"\n")
         self._serial.flush()
 
+    def pulse_reset(self, seconds: float = 0.1) -> None:
+        """EN low then high through RTS with IO0 (DTR) released: a normal boot from flash."""
+        if self._serial is None:
+            raise RuntimeError(f"{self.name}: console is closed")
+        self._note("--- reset (RTS pulse)")
+        self._serial.dtr = False
+        self._serial.rts = True
+        time.sleep(seconds)  # EN must stay low long enough for the chip to reset
+        self._serial.rts = False
+
     def skip(self) -> None:
         """Forget what arrived so far: the next `expect` only sees newer output."""
         with self._changed:

@@ -160,7 +160,9 @@ def _dut_for(hil: HilBench, name: str) -> Dut:
         spec = hil.specs[name]
         port = spec.port
         if port is None:
-            board = start_board(name, hil.work_dir / "boards", hil.artifacts, timeout=scaled(30))
+            board = start_board(
+                name, hil.work_dir / "boards", hil.artifacts, hil.build.env, timeout=scaled(30)
+            )
             hil.boards.append(board)
             port = board.url
         target = Target(name, port, emulated=spec.emulated)

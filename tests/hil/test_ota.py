@@ -47,6 +47,9 @@ def test_ota_to_a_new_version_and_back_through_the_manifest(dut: Dut, hil) -> No
     entry = publish(new, hil.firmware_dir)
     answer = _ota(dut, f"{hil.endpoints.cdn_url}/firmware/{entry.file}")
     assert answer["ok"] is True, answer
+    assert dut.hub is not None
+    verdict = dut.hub.expect(rf'^ans:{dut.device_id}:(\{{"cmd":"ota_result".*\}})$', scaled(30))
+    assert json.loads(verdict.group(1))["data"]["state"] == "succeeded"
     dut.wait_boot(scaled(30))
     assert dut.version == new.version
     dut.wait_streaming()
@@ -66,11 +69,11 @@ def test_corrupt_ota_image_is_refused_and_the_old_version_keeps_running(dut: Dut
     name = f"grouploop-{hil.build.env}-corrupt.bin"
     (hil.firmware_dir / name).write_bytes(bytes(corrupt))
     answer = _ota(dut, f"{hil.endpoints.cdn_url}/firmware/{name}")
-    if answer["ok"]:  # accepted for download: the verdict comes once the image is checked
-        assert dut.hub is not None
-        verdict = dut.hub.expect(rf'^ans:{dut.device_id}:(\{{"cmd":"ota".*\}})$', scaled(30))
-        answer = json.loads(verdict.group(1))
-    assert answer["ok"] is False, answer
+    assert answer["ok"] is True, answer  # accepted for download; the verdict follows
+    assert dut.hub is not None
+    verdict = dut.hub.expect(rf'^ans:{dut.device_id}:(\{{"cmd":"ota_result".*\}})$', scaled(30))
+    result = json.loads(verdict.group(1))
+    assert result["ok"] is False and "invalid_image" in result["error"], result
     status = dut.answer("cmd status")["data"]
     assert status["version"] == hil.build.version
     assert status["ota"]["state"] == "failed"
