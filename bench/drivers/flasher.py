@@ -55,10 +55,13 @@ class FlashResult:
     message: str = ""
     log_path: Path | None = None
     progress: list[float] = field(default_factory=list)
+    chip: str | None = None  # as the board's ROM reported itself during the flash
+    mac: str | None = None
 
     def line(self) -> str:
         if self.ok:
-            return f"{self.target}: flashed and verified in {self.seconds:.1f} s"
+            who = f" ({self.chip}, MAC {self.mac})" if self.chip and self.mac else ""
+            return f"{self.target}: flashed and verified in {self.seconds:.1f} s{who}"
         return f"{self.target}: {self.failure.value if self.failure else 'failed'}: {self.message}"
 
 
@@ -160,6 +163,7 @@ def flash_one(
             code, output = run_esptool(argv, options.timeout, on_line)
             if code == 0:
                 result.ok, result.seconds = True, time.monotonic() - started
+                result.chip, result.mac = parse_identity(output)
                 return result
             diagnosis = (
                 Diagnosis(Failure.TIMEOUT, "killed after the attempt timeout", "no progress")

@@ -50,6 +50,9 @@ def test_four_boards_flash_in_parallel(image: Path, boards: list[Target], tmp_pa
     assert wall < sum(r.seconds for r in results) * 0.9
     for t in boards:
         assert "Hash of data verified" in (tmp_path / f"flash-{t.name}.log").read_text()
+    # Each board confirmed its chip and told its MAC (each emulated board has its own).
+    assert {r.chip for r in results} == {"ESP32-C3"}
+    assert len({r.mac for r in results}) == 4 and "ESP32-C3, MAC " in results[0].line()
 
 
 def test_wrong_chip_is_named(image: Path, boards: list[Target]) -> None:
