@@ -14,6 +14,7 @@ from pathlib import Path
 
 # pytest names a parametrized case `test_x[target]`; the HIL suites parametrize by target.
 _PARAM = re.compile(r"\[(?P<param>[^\[\]]+)\]$")
+NO_TARGET = "(any)"  # a check that runs once, not per target (e.g. the command table's)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def read_junit(xml_text: str, targets: list[str] | None = None) -> list[Case]:
     for node in ET.fromstring(xml_text).iter("testcase"):
         name = node.get("name", "?")
         match = _PARAM.search(name)
-        target = _target_of(match.group("param"), targets or []) if match else "all"
+        target = _target_of(match.group("param"), targets or []) if match else NO_TARGET
         outcome, message = "passed", ""
         for tag in ("failure", "error"):
             problem = node.find(tag)
@@ -116,7 +117,7 @@ def render_markdown(
     ]
     out.append("|---|---|---|---|---|---|")
     for target, t in tally(cases).items():
-        logs = f"[logs](logs/{target}/)"
+        logs = f"[logs](logs/{target}/)" if target != NO_TARGET else ""
         out.append(
             f"| {target} | {t.passed} | {t.failed} | {t.skipped} | {t.seconds:.1f} | {logs} |"
         )

@@ -31,6 +31,12 @@ def test_markdown_shows_verdict_failures_and_links() -> None:
     assert "logs/flash-emu-1.log" in text and "](" not in text and "**" not in text
 
 
+def test_a_once_only_check_has_no_target_and_no_log_link() -> None:
+    xml = '<testsuite><testcase classname="m" name="test_table" time="0"/></testsuite>'
+    md = render_markdown("B", [], [], read_junit(xml, ["emu-1"]))
+    assert "| (any) | 1 | 0 | 0 | 0.0 |  |" in md
+
+
 def test_verdict_pass_needs_tests_and_good_flashes() -> None:
     ok = '<testsuite><testcase classname="m" name="t[a]" time="1"/></testsuite>'
     flash = [FlashRow("a", "p", True, 1.0, "", "")]
