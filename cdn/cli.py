@@ -56,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"[CDN] listening on {host}:{server.effective_port}, firmware in {args.firmware_dir}")
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    announce_ready(f"http://{shown}:{server.effective_port}")
     try:
+        # Inside the try: a SIGTERM right after the ready line must still stop cleanly.
+        announce_ready(f"http://{shown}:{server.effective_port}")
         server.run()
     except KeyboardInterrupt:
         print("[CDN] stopping", flush=True)
