@@ -68,7 +68,7 @@ class Dut:
 
     # -- what tests use ---------------------------------------------------------------------
 
-    def expect(self, pattern: str, timeout: float | None = None) -> re.Match[str]:
+    def expect(self, pattern: str | re.Pattern[str], timeout: float | None = None) -> re.Match[str]:
         return self.console.expect(pattern, self.timeout if timeout is None else timeout)
 
     def console_command(

@@ -72,9 +72,10 @@ def usb_ports(ports: Iterable[object] | None = None) -> list[tuple[str, str]]:
     """(device, bridge name) of every serial port whose VID:PID belongs to an ESP32 board."""
     found = []
     for port in list_ports.comports() if ports is None else ports:
-        bridge = USB_IDS.get((getattr(port, "vid", None), getattr(port, "pid", None)))  # type: ignore[arg-type]
+        vid, pid = getattr(port, "vid", None), getattr(port, "pid", None)
+        bridge = USB_IDS.get((vid, pid)) if vid is not None and pid is not None else None
         if bridge:
-            found.append((port.device, bridge))  # type: ignore[attr-defined]
+            found.append((str(getattr(port, "device", "")), bridge))
     return sorted(found)
 
 
