@@ -101,13 +101,13 @@ class Console:
             if not data:
                 continue
             text = data.decode("utf-8", errors="replace").replace("\r", "")
+            pending += text
+            *lines, pending = pending.split("\n")
+            for line in lines:  # logged first: what a test matched is already in the log
+                self._note(f"< {line}")
             with self._changed:
                 self._buffer += text
                 self._changed.notify_all()
-            pending += text
-            *lines, pending = pending.split("\n")
-            for line in lines:
-                self._note(f"< {line}")
 
     def send_line(self, line: str) -> None:
         if self._serial is None:
