@@ -44,6 +44,8 @@ log = logging.getLogger("hub")
 WRITE_HIGH_WATER = 256 * 1024
 #: Unsent bytes after which a connection that does not read is closed.
 UNREAD_LIMIT = 4 * 1024 * 1024
+#: Seconds the connections get to close at shutdown.
+CLOSE_TIMEOUT = 2.0
 
 
 class Peer(WSListener):  # type: ignore[misc]
@@ -64,6 +66,7 @@ class Peer(WSListener):  # type: ignore[misc]
         address = raw.get_extra_info("peername")
         remote = f"{address[0]}:{address[1]}" if address else "?"
         self.shell.peers.add(self)
+        self.shell.no_peers.clear()
         self.shell.send(self.shell.core.connect(self, time.monotonic(), remote))
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
@@ -72,6 +75,8 @@ class Peer(WSListener):  # type: ignore[misc]
             self.shell.core.stats.errors["message_too_large"] += 1
             log.warning("[ERROR] message too large: closed (1009)")
         self.shell.peers.discard(self)
+        if not self.shell.peers:
+            self.shell.no_peers.set()
         self.shell.core.disconnect(self, time.monotonic())
 
     def pause_writing(self) -> None:
@@ -165,6 +170,9 @@ class PicowsHubServer:
         self.flush_interval = flush_interval
         self.expire_interval = expire_interval
         self.peers: set[Peer] = set()
+        #: Set whenever no connection is open (shutdown waits for it).
+        self.no_peers = asyncio.Event()
+        self.no_peers.set()
         self.http = OperatorHttp(core)
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[str], None] | None = None) -> None:
@@ -195,10 +203,9 @@ class PicowsHubServer:
                 peer.transport.send_close(WSCloseCode.GOING_AWAY, b"hub shutting down")
                 peer.transport.disconnect()
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(5):
+            async with asyncio.timeout(CLOSE_TIMEOUT):
                 await server.wait_closed()
-                while self.peers:
-                    await asyncio.sleep(0.01)
+                await self.no_peers.wait()
 
     def url(self, server: asyncio.Server) -> str:
         port = server.sockets[0].getsockname()[1]
