@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add(
         "--transport",
         choices=sorted(TRANSPORTS),
-        default="websockets",
+        default="picows",
         help="WebSocket shell around the same core (docs/hub.md; %(default)s)",
     )
     add("--flush-interval", type=float, default=0.01, help="seconds between stream batches")

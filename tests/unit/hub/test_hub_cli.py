@@ -21,7 +21,7 @@ def test_defaults_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("CDN_BASE_URL", "http://cdn.example:5008/")
     args = parse()
     assert (args.host, args.port, args.cdn_url) == ("127.0.0.1", 0, "http://cdn.example:5008")
-    assert args.transport == "websockets"
+    assert args.transport == "picows"
 
 
 def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
