@@ -37,16 +37,15 @@ browser: ## install Debian's chromium for the browser tests (root only)
 up: setup ## start hub (5003), CDN (5008), docs (5006), web apps and a few emulated devices
 	$(BIN)/grouploop up
 
-test: setup browser ## build and test everything: firmware core (ASan/UBSan), Python, browser, HIL on emulated boards
+test: setup browser lint ## build and test everything: lint, firmware core (ASan/UBSan), Python, browser, HIL on emulated boards
 	$(MAKE) -C firmware/host test
-	$(BIN)/ruff check .
 	node --test tests/js/ tests/browser/
 	$(BIN)/pytest
 
 lint: setup ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy hub grouploop
+	$(BIN)/mypy hub grouploop cdn emulator bench web
 
 perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
 	$(PY) -m hub.perf
