@@ -70,7 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(message)s", stream=sys.stderr)
+    # The transports' own per-connection INFO lines would drown the hub's tagged log.
     logging.getLogger("websockets").setLevel(logging.WARNING)
+    logging.getLogger("hub.picows").setLevel(logging.WARNING)
     registry = commands.load(args.cdn_url, attempts=max(1, args.cdn_attempts))
     limits = Limits(
         max_message_bytes=args.max_message_size,
