@@ -5,7 +5,9 @@
  *   id(4) ax(2) ay(2) az(2) dNW(2) dNE(2) dSE(2) dSW(2) tap(2)
  *
  * Acceleration maps -2 g..+2 g to 0..255, beacon RSSI maps -100 dBm..-40 dBm to 0..255,
- * tap is ff when a tap happened since the previous frame.
+ * tap is ff when a tap happened since the previous frame. `encodeFrame` is the inverse of
+ * `decodeFrame`, byte for byte the encoder of grouploop/frame.py (clamped, rounded half to
+ * even, lowercase hex), so a browser device sends exactly what a Python one would.
  *
  * Works as a plain browser script (<script src=".../js/HitloopDevice.js"> defines
  * `HitloopDevice`) and as a CommonJS module (`require('./HitloopDevice.js')`). The raw byte
@@ -23,6 +25,7 @@
   'use strict';
 
   const FRAME = /^[0-9a-fA-F]{20}$/;
+  const DEVICE_ID = /^[0-9a-f]{4}$/;
   const ACCEL_RANGE_G = 2;
   const RSSI_MIN_DBM = -100;
   const RSSI_MAX_DBM = -40;
@@ -37,6 +40,30 @@
   /** RSSI byte (0..255) to dBm (-100..-40). */
   function rssiDbm(byte) {
     return RSSI_MIN_DBM + (byte / 255) * (RSSI_MAX_DBM - RSSI_MIN_DBM);
+  }
+
+  /** Python's round(): halves go to the even neighbour (Math.round sends them up). */
+  function roundHalfEven(x) {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  }
+
+  /** A physical value to its frame byte, clamped; same arithmetic as grouploop/frame.py. */
+  function toByte(value, low, high, what) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new RangeError(`${what} must be a finite number, got ${value}`);
+    }
+    return Math.min(255, Math.max(0, roundHalfEven(((value - low) * 255) / (high - low))));
+  }
+
+  /** Acceleration in g to its frame byte (clamped to -2 g..+2 g). */
+  function accelByte(g) {
+    return toByte(g, -ACCEL_RANGE_G, ACCEL_RANGE_G, 'acceleration');
+  }
+
+  /** RSSI in dBm to its frame byte (clamped to -100..-40 dBm). */
+  function rssiByte(dbm) {
+    return toByte(dbm, RSSI_MIN_DBM, RSSI_MAX_DBM, 'rssi');
   }
 
   /** RSSI byte to a normalised distance: 0 at the beacon (strongest), 1 out of range. */
@@ -73,6 +100,22 @@
       distance: dist,
       tap: raw.tap === 0xff,
     };
+  }
+
+  /**
+   * The frame line of `{id, acceleration: {x, y, z} (g), rssi: {NW, NE, SE, SW} (dBm), tap}`,
+   * the shape decodeFrame returns, so encodeFrame(decodeFrame(line)) is the line again.
+   * Throws RangeError for an id that is not 4 hex digits or a value that is not a number.
+   */
+  function encodeFrame({ id, acceleration, rssi, tap }) {
+    const device = String(id).toLowerCase();
+    if (!DEVICE_ID.test(device)) throw new RangeError(`device id '${id}' is not 4 hex digits`);
+    const bytes = [
+      accelByte(acceleration.x), accelByte(acceleration.y), accelByte(acceleration.z),
+      ...BEACONS.map((name) => rssiByte(rssi[name])),
+      tap ? 0xff : 0,
+    ];
+    return device + bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
   }
 
   class HitloopDevice {
@@ -136,9 +179,12 @@
   }
 
   HitloopDevice.decodeFrame = decodeFrame;
+  HitloopDevice.encodeFrame = encodeFrame;
   HitloopDevice.accelG = accelG;
   HitloopDevice.rssiDbm = rssiDbm;
+  HitloopDevice.accelByte = accelByte;
+  HitloopDevice.rssiByte = rssiByte;
   HitloopDevice.BEACONS = BEACONS;
 
-  return { HitloopDevice, decodeFrame, accelG, rssiDbm };
+  return { HitloopDevice, decodeFrame, encodeFrame, accelG, rssiDbm, accelByte, rssiByte };
 });

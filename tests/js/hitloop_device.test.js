@@ -3,7 +3,9 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { HitloopDevice, decodeFrame, accelG, rssiDbm } = require('../../cdn/js/HitloopDevice.js');
+const {
+  HitloopDevice, decodeFrame, encodeFrame, accelG, rssiDbm, accelByte, rssiByte,
+} = require('../../cdn/js/HitloopDevice.js');
 
 const close = (actual, expected, eps = 1e-9) =>
   assert.ok(Math.abs(actual - expected) < eps, `${actual} is not ${expected}`);
@@ -66,4 +68,42 @@ test('a device applies its own frames only and keeps the original raw fields', (
   assert.equal(d.parseHexData('not a frame'), false);
   assert.equal(d.frameCount, 1);
   assert.equal(d.getSensorData().dNE, 0x20);
+});
+
+test('bytes are rounded half to even and clamped, as grouploop/frame.py does', () => {
+  // (dBm + 100) * 255 / 60 is exactly 8.5, 25.5, 42.5, 59.5 here: Math.round would go up.
+  assert.deepEqual([-98, -94, -90, -86].map(rssiByte), [8, 26, 42, 60]);
+  assert.equal(accelByte(0), 128); // 127.5
+  assert.deepEqual([-2, 2, -9, 9, -1e9].map(accelByte), [0, 255, 0, 255, 0]);
+  assert.deepEqual([-100, -40, -200, 0].map(rssiByte), [0, 255, 0, 255]);
+  assert.equal(accelByte(1), 191); // 191.25
+  assert.equal(rssiByte(-70), 128); // 127.5
+});
+
+test('encodeFrame writes the fields in wire order, lowercase, tap as ff/00', () => {
+  const line = encodeFrame({
+    id: 'A1B2',
+    acceleration: { x: -2, y: 2, z: 0 },
+    rssi: { NW: -40, NE: -100, SE: -98, SW: -70 },
+    tap: true,
+  });
+  assert.equal(line, 'a1b200ff80ff000880ff');
+  assert.equal(encodeFrame({ ...decodeFrame(line), tap: false }), 'a1b200ff80ff00088000');
+});
+
+test('encodeFrame is the inverse of decodeFrame on every byte value', () => {
+  for (let b = 0; b < 256; b += 1) {
+    const hex = b.toString(16).padStart(2, '0');
+    const line = `beef${hex}${hex}${hex}${hex}${hex}${hex}${hex}${b % 2 ? 'ff' : '00'}`;
+    assert.equal(encodeFrame(decodeFrame(line)), line);
+  }
+});
+
+test('encodeFrame refuses a bad id or a value that is not a number', () => {
+  const good = { id: 'a1b2', acceleration: { x: 0, y: 0, z: 1 }, rssi: { NW: -60, NE: -60, SE: -60, SW: -60 } };
+  assert.throws(() => encodeFrame({ ...good, id: 'xyz1' }), RangeError);
+  assert.throws(() => encodeFrame({ ...good, id: 'a1b2c' }), RangeError);
+  assert.throws(() => encodeFrame({ ...good, acceleration: { x: NaN, y: 0, z: 0 } }), /acceleration/);
+  assert.throws(() => encodeFrame({ ...good, rssi: { NW: -60, NE: -60, SE: '-60', SW: -60 } }), /rssi/);
+  assert.throws(() => encodeFrame({ ...good, acceleration: { x: Infinity, y: 0, z: 0 } }), RangeError);
 });

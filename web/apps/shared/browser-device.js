@@ -6,8 +6,9 @@
  *
  * The browser cannot load the firmware's C++ core, so this is a small JavaScript stand-in:
  * commands are checked against the CDN's commands.json (with HitloopDeviceManager.js's
- * validator, so load it and grouploop.js first) and the LED patterns are simple functions
- * of time. The page supplies the sensors (position in the room, acceleration).
+ * validator, so load it and grouploop.js first), frames are written by HitloopDevice.js's
+ * encoder, and the LED patterns are simple functions of time. The page supplies the
+ * sensors (position in the room, acceleration).
  */
 "use strict";
 
@@ -44,20 +45,16 @@ window.BrowserDevice = (() => {
     },
   };
 
-  /* ---- frames ---- */
+  /* ---- frames, written by the CDN's one JS frame codec (HitloopDevice.js) ---- */
 
-  const byte = (value) => Math.max(0, Math.min(255, Math.round(value)));
-  const hex2 = (value) => byte(value).toString(16).padStart(2, "0");
-  const accelByte = (g) => byte(((g + 2) * 255) / 4);
-  const rssiByte = (dbm) => byte(((dbm + 100) * 255) / 60);
-
-  function encodeFrame(id, sensors, tapped) {
-    const { ax, ay, az, rssi } = sensors;
-    return (
-      id +
-      [accelByte(ax), accelByte(ay), accelByte(az), ...rssi.map(rssiByte)].map(hex2).join("") +
-      (tapped ? "ff" : "00")
-    );
+  function frameOf(id, sensors, tapped) {
+    const [NW, NE, SE, SW] = sensors.rssi;
+    return window.HitloopDevice.encodeFrame({
+      id,
+      acceleration: { x: sensors.ax, y: sensors.ay, z: sensors.az },
+      rssi: { NW, NE, SE, SW },
+      tap: tapped,
+    });
   }
 
   function randomId() {
@@ -99,6 +96,7 @@ window.BrowserDevice = (() => {
   }
 
   const rgb = (hex) => [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const hex2 = (value) => value.toString(16).padStart(2, "0");
   const toHex = (colour) => colour.map(hex2).join("");
 
   function hue(degrees) {
@@ -273,7 +271,7 @@ window.BrowserDevice = (() => {
         this.framesDropped += 1; // the tap stays pending for the next frame that goes out
         return;
       }
-      const frame = encodeFrame(this.id, sensors, this.tapPending);
+      const frame = frameOf(this.id, sensors, this.tapPending);
       this.socket.send(frame);
       this.tapPending = false;
       this.framesSent += 1;
@@ -407,5 +405,5 @@ window.BrowserDevice = (() => {
     }
   }
 
-  return { Device, room, encodeFrame, parseCommand, pixelsAt, displayColour, randomId, NUM_PIXELS };
+  return { Device, room, parseCommand, pixelsAt, displayColour, randomId, NUM_PIXELS };
 })();
