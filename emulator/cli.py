@@ -129,7 +129,14 @@ async def _stoppable(args: argparse.Namespace, first: int, count: int, report: A
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await run_shard(args, first, count, report, stop)
+    try:
+        await run_shard(args, first, count, report, stop)
+    finally:
+        # Ctrl-C reaches the whole process group and `grouploop up` then sends SIGTERM: once
+        # stopping, a second signal must not kill the interpreter on its way out (exit -15).
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def _worker(args: argparse.Namespace, first: int, count: int, out: Any) -> None:
