@@ -1,0 +1,158 @@
+"""What both transport shells around `hub.core` share; each shell only moves bytes.
+
+`ShellBase` holds the settings every shell is constructed with, the connection bookkeeping
+(which connections are open, and an event set whenever none is), the flush (every
+`flush_interval`, ~10 ms) and expiry (every `expire_interval`) timers, and the run/shutdown
+sequence: listen, start the timers, announce the URL, wait for `stop`, stop the timers, close.
+
+A shell supplies `listen` and `close` (its server), and connection objects (`Connection`)
+that write text and say whether they are congested; the core uses those objects as its keys,
+so a send goes straight to its connection without a lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
+
+from hub.core import HubCore
+from hub.operator_http import OperatorHttp
+
+log = logging.getLogger("hub")
+
+#: Transport write buffer above which a subscriber counts as congested.
+WRITE_HIGH_WATER = 256 * 1024
+#: Seconds the connections get to close at shutdown.
+CLOSE_TIMEOUT = 2.0
+
+
+class Connection(Hashable, Protocol):
+    """One open connection as a shell presents it to `ShellBase` (and, as a key, to the core)."""
+
+    @property
+    def congested(self) -> bool: ...
+
+    def write(self, text: str) -> None: ...
+
+
+ConnT = TypeVar("ConnT", bound=Connection)
+
+
+class ShellBase(ABC, Generic[ConnT]):
+    def __init__(
+        self,
+        core: HubCore,
+        *,
+        host: str,
+        port: int,
+        ping_interval: float | None = 20.0,
+        ping_timeout: float | None = 20.0,
+        flush_interval: float = 0.01,
+        expire_interval: float = 1.0,
+    ) -> None:
+        self.core = core
+        self.host = host
+        self.port = port
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.flush_interval = flush_interval
+        self.expire_interval = expire_interval
+        self.http = OperatorHttp(core)
+        self.connections: set[ConnT] = set()
+        #: Set whenever no connection is open (shutdown waits for it).
+        self.no_connections = asyncio.Event()
+        self.no_connections.set()
+
+    @abstractmethod
+    async def listen(self) -> int:
+        """Start listening; returns the bound port."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Stop listening and close every connection (code 1001), bounded by CLOSE_TIMEOUT."""
+
+    async def run(self, stop: asyncio.Event, on_ready: Callable[[str], None] | None = None) -> None:
+        """Serve until `stop` is set, then close every connection (code 1001)."""
+        port = await self.listen()
+        timers = [
+            asyncio.create_task(self._flush_loop()),
+            asyncio.create_task(self._expire_loop()),
+        ]
+        try:
+            if on_ready is not None:
+                on_ready(self.url(port))
+            await stop.wait()
+            log.info("[DISCONNECT] shutting down: closing %d connections", len(self.connections))
+        finally:
+            for task in timers:
+                task.cancel()
+            await self.close()
+
+    def url(self, port: int) -> str:
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+        return f"ws://{host}:{port}"
+
+    # -- what the shells call ----------------------------------------------------------------
+
+    def opened(self, conn: ConnT, remote: str) -> None:
+        self.connections.add(conn)
+        self.no_connections.clear()
+        self.send(self.core.connect(conn, time.monotonic(), remote))
+
+    def closed(self, conn: ConnT) -> None:
+        self.connections.discard(conn)
+        if not self.connections:
+            self.no_connections.set()
+        self.core.disconnect(conn, time.monotonic())
+
+    def received(self, conn: ConnT, text: str) -> None:
+        sends = self.core.receive(conn, text, time.monotonic())
+        if sends:
+            self.send(sends)
+
+    def received_binary(self, conn: ConnT) -> None:
+        self.send(self.core.receive_binary(conn, time.monotonic()))
+
+    def message_too_large(self, remote: str) -> None:
+        """Count and log a connection the transport closed with 1009."""
+        self.core.stats.errors["message_too_large"] += 1
+        log.warning("[ERROR] message too large from %s: closed (1009)", remote)
+
+    @staticmethod
+    def send(sends: Sequence[tuple[Hashable, str]]) -> None:
+        for conn, text in sends:
+            conn.write(text)  # type: ignore[attr-defined]
+
+    # -- timers ------------------------------------------------------------------------------
+
+    async def _flush_loop(self) -> None:
+        core = self.core
+        send = self.send
+        while True:
+            await asyncio.sleep(self.flush_interval)
+            sends = core.flush(time.monotonic(), _is_congested)
+            if sends:
+                send(sends)
+
+    async def _expire_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.expire_interval)
+            self.core.expire(time.monotonic())
+
+
+def not_reading(remote: str) -> None:
+    """Log a connection about to be closed for letting its answers pile up unread."""
+    log.warning("[ERROR] %s does not read its answers: closing", remote)
+
+
+def remote_name(address: Any) -> str:
+    """`host:port` of a peer address as sockets report it (`?` when unknown)."""
+    return f"{address[0]}:{address[1]}" if address else "?"
+
+
+def _is_congested(conn: Hashable) -> bool:
+    return conn.congested  # type: ignore[attr-defined, no-any-return]
