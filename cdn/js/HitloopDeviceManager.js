@@ -9,11 +9,15 @@
  *   unexpected line never throws;
  * - forgets devices that have been silent longer than `inactiveTimeoutMs`;
  * - sends commands checked against the CDN's commands.json first, so a typo is reported
- *   at once with a clear CommandError instead of an error answer from the hub.
+ *   at once with a clear CommandError instead of an error answer from the hub;
+ *   `validateCommand` gives the reason a device would answer instead (unknown_command,
+ *   missing_parameters, invalid_parameters), for code that plays a device;
+ * - keeps `state` ('connecting', 'open' or 'closed') and reports each change.
  *
  * Load HitloopDevice.js before this file in a page; in node, require() finds it.
  * Events (`manager.on(name, fn)`, returns a function that unsubscribes):
- *   open, close, error, device (new HitloopDevice), frame (device), remove (device),
+ *   state ('connecting' | 'open' | 'closed'), open, close, error,
+ *   device (new HitloopDevice), frame (device), remove (device),
  *   answer ({id, device, cmd, ok, data, error, raw}), result ({ok, result|error, sentTo}),
  *   message (line).
  */
@@ -67,16 +71,20 @@
     return null;
   }
 
+  function specOf(table, command) {
+    if (!table || !table.commands) {
+      throw new CommandError('commands not loaded: call loadCommands() or setCommands() first');
+    }
+    return Object.prototype.hasOwnProperty.call(table.commands, command)
+      ? table.commands[command] : null;
+  }
+
   /**
    * Validate a command against a commands.json table; returns the wire form
    * `<command>[:<params>]` or throws CommandError.
    */
   function formatCommand(table, command, params) {
-    if (!table || !table.commands) {
-      throw new CommandError('commands not loaded: call loadCommands() or setCommands() first');
-    }
-    const spec = Object.prototype.hasOwnProperty.call(table.commands, command)
-      ? table.commands[command] : null;
+    const spec = specOf(table, command);
     if (!spec) {
       throw new CommandError(`unknown command '${command}' (known: ${Object.keys(table.commands).join(', ')})`);
     }
@@ -93,6 +101,46 @@
       if (problem) throw new CommandError(`${command}: ${problem}`);
     });
     return [command, ...values].join(':');
+  }
+
+  /**
+   * The reason a device refuses `command` with `params` (docs/protocol.md): 'unknown_command',
+   * 'missing_parameters' (too few, or an empty one) or 'invalid_parameters'; null when valid.
+   */
+  function validateCommand(table, command, params = []) {
+    const spec = specOf(table, command);
+    if (!spec) return 'unknown_command';
+    const values = params.map((p) => String(p));
+    if (values.length < spec.parameters.length || values.includes('')) {
+      return 'missing_parameters';
+    }
+    try {
+      formatCommand(table, command, values);
+    } catch (e) {
+      if (e instanceof CommandError) return 'invalid_parameters';
+      throw e;
+    }
+    return null;
+  }
+
+  /**
+   * "name:p1:p2" → {name, params}, split as the table says: the last parameter keeps its
+   * colons (an OTA URL has some). Unknown names keep every part as a parameter.
+   */
+  function splitCommand(table, text) {
+    const [name, ...rest] = String(text).split(':');
+    const spec = table && table.commands ? specOf(table, name) : null;
+    const wanted = spec ? spec.parameters.length : rest.length;
+    const params = wanted === 0 || rest.length <= wanted
+      ? rest : [...rest.slice(0, wanted - 1), rest.slice(wanted - 1).join(':')];
+    return { name, params };
+  }
+
+  /** A command line as a device reads it: {name, params}, or {name, error: reason}. */
+  function parseCommand(table, line) {
+    const { name, params } = splitCommand(table, line);
+    const error = validateCommand(table, name, params);
+    return error ? { name, error } : { name, params };
   }
 
   /** A target: 'all', a device id, or several ids (array or comma-separated). */
@@ -167,6 +215,7 @@
         clearInterval: options.clearInterval ?? ((t) => clearInterval(t)),
       };
       this.attempts = 0;
+      this.state = 'closed';
       this.listeners = new Map();
       this._reconnectTimer = null;
       this._pruneTimer = null;
@@ -188,6 +237,13 @@
           console.error(`[HitloopDeviceManager] ${name} listener failed`, e);
         }
       }
+    }
+
+    /** 'connecting', 'open' or 'closed'; a `state` event tells of every change. */
+    _setState(state) {
+      if (this.state === state) return;
+      this.state = state;
+      this.emit('state', state);
     }
 
     /** Load commands.json (from the CDN); resolves to the table. */
@@ -225,10 +281,12 @@
       }
       const ws = new this.WebSocket(this.websocketUrl);
       this.ws = ws;
+      this._setState('connecting');
       ws.onopen = () => {
         this.attempts = 0;
         ws.send('s');
         for (const device of this.devices.values()) device.setWebSocket(ws);
+        this._setState('open');
         this.emit('open', this.websocketUrl);
       };
       ws.onmessage = (event) => this.handleMessage(event.data);
@@ -247,6 +305,7 @@
     _lost(ws) {
       if (this.ws !== ws) return; // already replaced: its reconnect is scheduled
       this.ws = null;
+      this._setState('closed');
       this._scheduleReconnect();
     }
 
@@ -273,6 +332,7 @@
       this._pruneTimer = null;
       if (this.ws) this.ws.close();
       this.ws = null;
+      this._setState('closed');
     }
 
     /** One WebSocket message: any number of '\n'-separated lines. */
@@ -376,7 +436,13 @@
   HitloopDeviceManager.CommandError = CommandError;
   HitloopDeviceManager.formatCommand = formatCommand;
   HitloopDeviceManager.formatTarget = formatTarget;
+  HitloopDeviceManager.validateCommand = validateCommand;
+  HitloopDeviceManager.splitCommand = splitCommand;
+  HitloopDeviceManager.parseCommand = parseCommand;
   HitloopDeviceManager.parseLine = parseLine;
 
-  return { HitloopDeviceManager, CommandError, formatCommand, formatTarget, parseLine };
+  return {
+    HitloopDeviceManager, CommandError, formatCommand, formatTarget, validateCommand,
+    splitCommand, parseCommand, parseLine,
+  };
 });

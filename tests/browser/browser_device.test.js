@@ -16,7 +16,7 @@ window.HitloopDevice = HitloopDevice;
 window.HitloopDeviceManager = HitloopDeviceManager;
 require('../../web/apps/shared/grouploop.js');
 require('../../web/apps/shared/browser-device.js');
-const { Device, parseCommand, room } = window.BrowserDevice;
+const { Device, room } = window.BrowserDevice;
 
 const table = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../../cdn/static/commands.json'), 'utf8'));
@@ -26,7 +26,7 @@ function connectedDevice(sensors = () => ({ ax: 0, ay: 0, az: 1, rssi: [-60, -60
   const sent = [];
   const device = new Device({ id: 'b0b0', hubUrl: 'ws://127.0.0.1:1', commands: table, sensors });
   device.socket = { readyState: 1, send: (text) => sent.push(text), close() {} };
-  device.state = 'connected';
+  device.state = 'open';
   return { device, sent };
 }
 
@@ -50,16 +50,16 @@ test('frames go out through the CDN codec and decode back to what was measured',
   assert.equal(sent[1], 'b0b0ff0080ff00808000');
 });
 
-test('commands get the protocol reasons from commands.json', () => {
-  assert.deepEqual(parseCommand(table, 'bogus'), { name: 'bogus', error: 'unknown_command' });
-  assert.deepEqual(parseCommand(table, 'led'), { name: 'led', error: 'missing_parameters' });
-  assert.deepEqual(parseCommand(table, 'led_set:3'), { name: 'led_set', error: 'missing_parameters' });
-  assert.deepEqual(parseCommand(table, 'led:zz0000'), { name: 'led', error: 'invalid_parameters' });
-  assert.deepEqual(parseCommand(table, 'brightness:256'), { name: 'brightness', error: 'invalid_parameters' });
-  assert.deepEqual(parseCommand(table, 'led_all_off:1'), { name: 'led_all_off', error: 'invalid_parameters' });
-  assert.deepEqual(parseCommand(table, 'led_set:3:ff0000'), { name: 'led_set', params: ['3', 'ff0000'] });
-  assert.deepEqual(parseCommand(table, 'ota:http://h:5008/f.bin'),
-    { name: 'ota', params: ['http://h:5008/f.bin'] });
+test('refused commands are answered with the protocol reasons of the CDN validator', () => {
+  const { device, sent } = connectedDevice();
+  device.receive('bogus\nled\nled_set:3\nled:zz0000\nbrightness:256\nled_all_off:1\n' +
+    'led_set:3:ff0000');
+  assert.deepEqual(answers(sent).map((a) => [a.cmd, a.error]), [
+    ['bogus', 'unknown_command'], ['led', 'missing_parameters'], ['led_set', 'missing_parameters'],
+    ['led', 'invalid_parameters'], ['brightness', 'invalid_parameters'],
+    ['led_all_off', 'invalid_parameters'], ['led_set', undefined],
+  ]);
+  assert.deepEqual(device.leds.leds[3], 'ff0000');
 });
 
 test('LED commands give the pixels the firmware gives', () => {

@@ -8,7 +8,9 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { HitloopDeviceManager, CommandError } = require('../../cdn/js/HitloopDeviceManager.js');
+const {
+  HitloopDeviceManager, CommandError, validateCommand, splitCommand, parseCommand,
+} = require('../../cdn/js/HitloopDeviceManager.js');
 
 const COMMANDS = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../../cdn/static/commands.json'), 'utf8'),
@@ -231,4 +233,60 @@ test('commands need the table and a connection', () => {
   m.setCommands(COMMANDS);
   assert.throws(() => m.sendCommand('a1b2', 'status'), /not connected/);
   assert.throws(() => m.setCommands({}), CommandError);
+});
+
+test('state goes connecting, open, closed on a drop, connecting again, and closed on disconnect', () => {
+  FakeSocket.instances = [];
+  const timers = fakeTimers();
+  const m = new HitloopDeviceManager('ws://hub.test:5003', {
+    WebSocket: FakeSocket, commands: COMMANDS, ...timers,
+  });
+  const seen = record(m, 'state');
+  assert.equal(m.state, 'closed');
+  m.connect();
+  assert.equal(m.state, 'connecting');
+  FakeSocket.instances[0].open();
+  assert.equal(m.state, 'open');
+  FakeSocket.instances[0].drop();
+  assert.equal(m.state, 'closed');
+  timers.fire(); // the reconnect
+  FakeSocket.instances[1].refuse(); // no close event: still reported once
+  timers.fire();
+  FakeSocket.instances[2].open();
+  m.disconnect();
+  assert.deepEqual(seen.map(([, state]) => state),
+    ['connecting', 'open', 'closed', 'connecting', 'closed', 'connecting', 'open', 'closed']);
+});
+
+test('validateCommand gives the reason code a device answers with', () => {
+  const cases = [
+    [['bogus'], 'unknown_command'],
+    [['toString'], 'unknown_command'], // not an own command of the table
+    [['led'], 'missing_parameters'],
+    [['led_set', '3'], 'missing_parameters'],
+    [['led_set', '', 'ff0000'], 'missing_parameters'],
+    [['led', 'zz0000'], 'invalid_parameters'],
+    [['brightness', '256'], 'invalid_parameters'],
+    [['brightness', 'x'], 'invalid_parameters'],
+    [['pattern', 'disco'], 'invalid_parameters'],
+    [['led_all_off', '1'], 'invalid_parameters'],
+    [['led_set', 3, 'ff0000'], null],
+    [['ota', 'http://h:5008/f.bin'], null],
+    [['status'], null],
+  ];
+  for (const [[name, ...params], reason] of cases) {
+    assert.equal(validateCommand(COMMANDS, name, params), reason, `${name} ${params}`);
+  }
+  assert.throws(() => validateCommand(null, 'led', ['ff0000']), CommandError);
+});
+
+test('a command line is split as the table says and checked', () => {
+  assert.deepEqual(splitCommand(COMMANDS, 'ota:http://h:5008/f.bin'),
+    { name: 'ota', params: ['http://h:5008/f.bin'] });
+  assert.deepEqual(splitCommand(COMMANDS, 'nope:a:b'), { name: 'nope', params: ['a', 'b'] });
+  assert.deepEqual(splitCommand(COMMANDS, 'status'), { name: 'status', params: [] });
+  assert.deepEqual(parseCommand(COMMANDS, 'led_set:3:ff0000'), { name: 'led_set', params: ['3', 'ff0000'] });
+  assert.deepEqual(parseCommand(COMMANDS, 'led_set:3'), { name: 'led_set', error: 'missing_parameters' });
+  assert.deepEqual(parseCommand(COMMANDS, 'bogus'), { name: 'bogus', error: 'unknown_command' });
+  assert.deepEqual(parseCommand(COMMANDS, 'led_off:9'), { name: 'led_off', error: 'invalid_parameters' });
 });

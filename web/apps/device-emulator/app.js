@@ -65,17 +65,10 @@
       if (navigator.vibrate) navigator.vibrate(ms);
     },
     onChange: (_device, what) => {
-      if (what === "connection") showConnection();
+      if (what === "connection") G.showHubState(device.state, hubUrl);
       else showLedState();
     },
   });
-
-  function showConnection() {
-    const text = { connected: "connected", connecting: "connecting…" }[device.state];
-    G.showConnection(device.state, text || "hub unreachable");
-    if (device.state === "connected") G.banner("ok", "");
-    else if (device.state === "disconnected") G.hubUnreachable(hubUrl);
-  }
 
   function showLedState() {
     const leds = device.leds;
@@ -171,8 +164,8 @@
     });
   }
 
-  showConnection();
   showLedState();
   requestAnimationFrame(draw);
   device.start();
+  G.showHubState(device.state, hubUrl); // a malformed hub URL leaves it closed, unreported
 })();

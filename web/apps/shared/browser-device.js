@@ -5,9 +5,8 @@
  * forwards and answers each with one `ans:{json}` line.
  *
  * The browser cannot load the firmware's C++ core, so this is a small JavaScript stand-in:
- * commands are checked against the CDN's commands.json (with HitloopDeviceManager.js's
- * validator, so load it and grouploop.js first), frames are written by HitloopDevice.js's
- * encoder, and the LED patterns are simple functions of time. The page supplies the
+ * commands are checked against the CDN's commands.json by HitloopDeviceManager.js's
+ * validator and frames are written by HitloopDevice.js's encoder (the page loads both), and the LED patterns are simple functions of time. The page supplies the
  * sensors (position in the room, acceleration).
  */
 "use strict";
@@ -59,25 +58,6 @@ window.BrowserDevice = (() => {
 
   function randomId() {
     return Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0");
-  }
-
-  /* ---- commands, checked against commands.json by the CDN library's validator ---- */
-
-  /*
-   * "name:p1:p2" → {name, params} or {name, error} with the reason codes of
-   * docs/protocol.md.
-   */
-  function parseCommand(table, line) {
-    const { name, params } = window.GroupLoop.splitCommand(table, line);
-    if (!Object.hasOwn(table.commands, name)) return { name, error: "unknown_command" };
-    const wanted = table.commands[name].parameters.length;
-    if (params.length < wanted || params.includes("")) return { name, error: "missing_parameters" };
-    try {
-      window.HitloopDeviceManager.formatCommand(table, name, params);
-    } catch (_error) {
-      return { name, error: "invalid_parameters" };
-    }
-    return { name, params };
   }
 
   /* ---- LEDs: state, and the colours a pattern gives at a time ---- */
@@ -190,7 +170,7 @@ window.BrowserDevice = (() => {
       this.framesSent = 0;
       this.framesDropped = 0;
       this.commandsReceived = 0;
-      this.state = "disconnected";
+      this.state = "closed";
       this.startedAt = performance.now();
       this.socket = null;
       this.timer = null;
@@ -215,7 +195,7 @@ window.BrowserDevice = (() => {
       try {
         socket = new WebSocket(this.hubUrl);
       } catch (_error) {
-        this.setState("disconnected"); // a malformed URL: the page says so; keep trying
+        this.setState("closed"); // a malformed URL: the page says so; keep trying
         this.scheduleReconnect();
         return;
       }
@@ -227,19 +207,19 @@ window.BrowserDevice = (() => {
         this.retryMs = RECONNECT_MS.first;
         socket.send(`id:${this.id}`);
         this.timer = setInterval(() => this.sendFrame(), FRAME_INTERVAL_MS);
-        this.setState("connected");
+        this.setState("open");
       };
       socket.onmessage = (event) => {
         if (typeof event.data === "string") this.receive(event.data);
       };
       socket.onclose = () => {
         clearInterval(this.timer);
-        this.setState("disconnected");
+        this.setState("closed");
         if (!this.stopped) this.scheduleReconnect();
       };
     }
 
-    /* "connecting", "connected" or "disconnected"; the page is told of every change. */
+    /* "connecting", "open" or "closed", as HitloopDeviceManager's; the page is told of each. */
     setState(state) {
       if (this.state === state) return;
       this.state = state;
@@ -247,7 +227,7 @@ window.BrowserDevice = (() => {
     }
 
     get connected() {
-      return this.state === "connected";
+      return this.state === "open";
     }
 
     scheduleReconnect() {
@@ -294,7 +274,7 @@ window.BrowserDevice = (() => {
     /* Runs one command line; returns the answer object of docs/protocol.md. */
     execute(line) {
       this.commandsReceived += 1;
-      const parsed = parseCommand(this.commands, line);
+      const parsed = window.HitloopDeviceManager.parseCommand(this.commands, line);
       if (parsed.error) return { cmd: parsed.name, ok: false, error: parsed.error };
       const { name, params } = parsed;
       const leds = this.leds;
@@ -405,5 +385,5 @@ window.BrowserDevice = (() => {
     }
   }
 
-  return { Device, room, parseCommand, pixelsAt, displayColour, randomId, NUM_PIXELS };
+  return { Device, room, pixelsAt, displayColour, randomId, NUM_PIXELS };
 })();

@@ -62,29 +62,25 @@ window.GroupLoop = (() => {
   }
 
   /*
-   * "name:p1:p2" → {name, params}, split as the table says: the last parameter keeps its
-   * colons (an OTA URL has some). Unknown names keep every part as a parameter.
+   * A hub connection's state ("connecting", "open" or "closed", as HitloopDeviceManager and
+   * BrowserDevice report it) in the header's #connection and in the banner.
    */
-  function splitCommand(table, text) {
-    const [name, ...rest] = text.split(":");
-    const spec = table && Object.hasOwn(table.commands, name) ? table.commands[name] : null;
-    const wanted = spec ? spec.parameters.length : rest.length;
-    const params = wanted === 0 || rest.length <= wanted
-      ? rest : [...rest.slice(0, wanted - 1), rest.slice(wanted - 1).join(":")];
-    return { name, params };
-  }
-
-  /* A connection indicator in #connection: state is connected, connecting or disconnected. */
-  function showConnection(state, text) {
+  function showHubState(state, hubUrl) {
+    const [look, text] = {
+      connecting: ["connecting", "connecting…"],
+      open: ["connected", "connected"],
+      closed: ["disconnected", "hub unreachable"],
+    }[state];
     const node = document.getElementById("connection");
-    if (!node) return;
-    node.className = `connection ${state}`;
-    node.textContent = text;
-  }
-
-  function hubUnreachable(hubUrl) {
-    banner("error", `The hub at ${hubUrl} is unreachable; reconnecting automatically. ` +
-      "Check that it runs (grouploop hub) or fix the hub URL in the configuration panel.");
+    if (node) {
+      node.className = `connection ${look}`;
+      node.textContent = text;
+    }
+    if (state === "open") banner("ok", "");
+    if (state === "closed") {
+      banner("error", `The hub at ${hubUrl} is unreachable; reconnecting automatically. ` +
+        "Check that it runs (grouploop hub) or fix the hub URL in the configuration panel.");
+    }
   }
 
   /*
@@ -98,19 +94,11 @@ window.GroupLoop = (() => {
       commandsUrl: `${cdnUrl}/static/commands.json`,
       ...options,
     });
-    manager.on("open", () => {
-      showConnection("connected", "connected");
-      banner("ok", "");
-    });
-    manager.on("close", () => {
-      showConnection("disconnected", "hub unreachable");
-      hubUnreachable(hubUrl);
-    });
-    showConnection("connecting", "connecting…");
+    manager.on("state", (state) => showHubState(state, hubUrl));
     try {
       manager.connect();
     } catch (error) {
-      showConnection("disconnected", "bad hub URL");
+      showHubState("closed", hubUrl);
       banner("error", `Cannot connect to the hub at ${hubUrl}: ${error.message}`);
     }
     return manager;
@@ -210,7 +198,7 @@ window.GroupLoop = (() => {
   }
 
   return {
-    config, save, loadLibraries, fetchJson, fetchCommands, splitCommand, connectHub,
-    showConnection, hubUnreachable, logLine, element, banner, boot,
+    config, save, loadLibraries, fetchJson, fetchCommands, connectHub, showHubState, logLine,
+    element, banner, boot,
   };
 })();

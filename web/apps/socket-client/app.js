@@ -103,7 +103,7 @@
     event.preventDefault();
     const text = $("command").value.trim();
     if (!text) return showError("Type a command, for example led:ff0000.");
-    const { name, params } = G.splitCommand(table, text);
+    const { name, params } = window.HitloopDeviceManager.splitCommand(table, text);
     try {
       const line = manager.sendCommand($("target").value.trim(), name, ...params);
       G.logLine(log, `sent ${line}`, "sent");
