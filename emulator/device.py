@@ -9,10 +9,13 @@ The core decides everything a device does; this shell only carries things in and
   received message are reported back; `ws_disconnect` closes it;
 - `save_config <json>` is kept (in memory, or in a JSON file when `config_path` is set) and
   `reboot` recreates the core from it, like NVS surviving a reset;
-- `ota <url>` downloads the image over HTTP. There is no flash here, so an image is accepted
-  when the server answers 200 with a non-empty body whose MD5 matches the `x-MD5` header
-  (when present), as Arduino's HTTPUpdate checks; validating the image itself is the emulated
-  board's job (emulator/board*).
+- `ota <url>` downloads the image over HTTP (`download_image`). There is no flash here, so an
+  image is accepted when the server answers 200 with a non-empty body whose MD5 matches the
+  `x-MD5` header (when present), as Arduino's HTTPUpdate checks.
+
+An owner with more hardware than that (the emulated board, emulator.board) passes hooks:
+`on_reboot` (it resets instead), `on_ota` (it validates and flashes the image) and
+`on_config` (it keeps the configuration in its NVS).
 
 Devices do not own a timer: a `Ticker` (emulator.swarm) steps many devices from one loop.
 """
@@ -25,7 +28,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,9 @@ RSSI_PERIOD_MS = 1000  # one BLE scan window
 SERIAL_LOG_LIMIT = 256 * 1024  # characters of serial output kept for tests and `expect`
 CONNECT_TIMEOUT_S = 5.0
 OTA_TIMEOUT_S = 30.0
+
+#: Carries out an `ota <url>` action; returns (accepted, reason) for the core.
+OtaHandler = Callable[[str], Awaitable[tuple[bool, str]]]
 
 
 class Clock:
@@ -69,7 +75,12 @@ class VirtualDevice:
         version: str | None = None,
         board: str = BOARD,
         serial_period_ms: int = 0,
+        on_reboot: Callable[[], None] | None = None,
+        on_ota: OtaHandler | None = None,
+        on_config: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_reboot` replaces the in-place reboot (the owner resets this device), `on_ota`
+        the plain download; `on_config` is told every saved configuration."""
         if len(mac) != 6:
             raise ValueError(f"a MAC has 6 bytes, not {len(mac)}")
         self.mac = bytes(mac)
@@ -80,6 +91,9 @@ class VirtualDevice:
         self._config_path = config_path
         self._config = self._load_config(config)
         self._serial_period_ms = serial_period_ms
+        self._on_reboot = on_reboot
+        self._ota = on_ota or self._download
+        self._on_config = on_config
         self.serial_log = ""
         self.serial_listeners: list[Callable[[str], None]] = []
         self.frames_sent = 0
@@ -233,12 +247,15 @@ class VirtualDevice:
         elif verb == "save_config":
             self._save_config(argument)
         elif verb == "reboot":
-            self._drop_link()
             self._drain_serial()  # what the old core printed before it went down
+            if self._on_reboot is not None:
+                self._on_reboot()
+                return
+            self._drop_link()
             self.core.close()
             self.core = self._boot(now)
         elif verb == "ota":
-            self._spawn(self._run_ota(argument, self._generation))
+            self._spawn(self._run_ota(argument))
         else:
             self._print(f"[emulator] unknown action {verb!r}\n")
 
@@ -282,10 +299,15 @@ class VirtualDevice:
                 self._ws = None
                 self.core.ws_event(False, self.clock.now_ms())
 
-    async def _run_ota(self, url: str, generation: int) -> None:
-        ok, reason = await download_image(url, self.mac)
-        if generation == self._generation:
-            self.core.ota_result(ok, reason, self.clock.now_ms())
+    async def _run_ota(self, url: str) -> None:
+        core = self.core
+        ok, reason = await self._ota(url)
+        if self.core is core:  # not rebooted meanwhile: the core that asked gets the answer
+            core.ota_result(ok, reason, self.clock.now_ms())
+
+    async def _download(self, url: str) -> tuple[bool, str]:
+        image, reason = await download_image(url, self.mac)
+        return image is not None, reason
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -300,6 +322,8 @@ class VirtualDevice:
             tmp = self._config_path.with_suffix(".tmp")
             tmp.write_text(text, encoding="utf-8")
             tmp.replace(self._config_path)  # atomic: never half-saved
+        if self._on_config is not None:
+            self._on_config(text)
 
     # -- housekeeping -----------------------------------------------------------------------
 
@@ -327,8 +351,12 @@ class VirtualDevice:
         self.core.close()
 
 
-async def download_image(url: str, mac: bytes) -> tuple[bool, str]:
-    """Fetch an OTA image as HTTPUpdate would; (accepted, reason). See the module docstring."""
+async def download_image(url: str, mac: bytes) -> tuple[bytes | None, str]:
+    """Fetch an OTA image as HTTPUpdate would: (image, "") or (None, reason).
+
+    The request carries HTTPUpdate's User-Agent and the MAC; an image is refused unless the
+    answer is 200 with a non-empty body whose MD5 matches the `x-MD5` header (when present).
+    """
     headers = {
         "User-Agent": "ESP32-http-Update",
         "x-ESP32-STA-MAC": ":".join(f"{b:02X}" for b in mac),
@@ -340,13 +368,13 @@ async def download_image(url: str, mac: bytes) -> tuple[bool, str]:
             session.get(url, headers=headers) as response,
         ):
             if response.status != 200:
-                return False, f"http_{response.status}"
+                return None, f"http_{response.status}"
             body = await response.read()
             expected = response.headers.get("x-MD5")
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        return False, f"download_failed: {exc or type(exc).__name__}"
+        return None, f"download_failed: {exc or type(exc).__name__}"
     if not body:
-        return False, "empty_image"
+        return None, "empty_image"
     if expected and hashlib.md5(body).hexdigest() != expected.strip().lower():
-        return False, "md5_mismatch"
-    return True, ""
+        return None, "md5_mismatch"
+    return body, ""

@@ -1,6 +1,6 @@
 """The app a board boots: the virtual device (the real firmware core) under the board's rules.
 
-Three things differ from a free-standing `VirtualDevice`:
+Three things differ from a free-standing `VirtualDevice`, through its hooks:
 
 - a reboot (console `reboot`, the hub's `reset`, the end of an OTA) resets the *board*, so
   the bootloader checks the flash again before an app runs;
@@ -18,51 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
-from emulator.device import Clock, VirtualDevice
+from emulator.device import Clock, OtaHandler, VirtualDevice
 from emulator.swarm import Ticker
-
-OtaHandler = Callable[[str], Awaitable[tuple[bool, str]]]
-
-
-class BoardDevice(VirtualDevice):
-    """A virtual device whose reboots and OTAs go to the board.
-
-    It hooks the shell's action dispatch (`_act`): VirtualDevice has no public hook for
-    these two actions yet.
-    """
-
-    def __init__(
-        self,
-        *args: Any,
-        on_reboot: Callable[[], None],
-        on_config: Callable[[str], None],
-        on_ota: OtaHandler,
-        **kw: Any,
-    ) -> None:
-        super().__init__(*args, **kw)
-        self._on_reboot = on_reboot
-        self._on_config = on_config
-        self._on_ota = on_ota
-
-    def _act(self, action: str, now: int) -> None:
-        verb, _, argument = action.partition(" ")
-        if verb == "reboot":
-            self._drain_serial()  # "rebooting" reaches the console before the reset
-            self._on_reboot()
-            return
-        if verb == "ota":
-            self._spawn(self._ota(argument))
-            return
-        super()._act(action, now)
-        if verb == "save_config" and self.saved_config is not None:
-            self._on_config(self.saved_config)
-
-    async def _ota(self, url: str) -> None:
-        ok, reason = await self._on_ota(url)
-        self.core.ota_result(int(ok), reason, self.clock.now_ms())
 
 
 class RunningApp:
@@ -81,7 +40,7 @@ class RunningApp:
         on_ota: OtaHandler,
     ) -> None:
         clock = Clock()
-        self.device = BoardDevice(
+        self.device = VirtualDevice(
             mac,
             clock,
             config=json.loads(config) if config else None,

@@ -43,8 +43,9 @@ from emulator.board.boot import Reset, boot_from_flash, download_banner
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash
 from emulator.board.loader import Exit, Loader, Op
-from emulator.board.ota import fetch_image, install
+from emulator.board.ota import install
 from emulator.board.slip import Decoder
+from emulator.device import download_image
 
 # esptool arms the RTC watchdog for 2000 slow-clock cycles (about 15 ms), then locks its
 # registers with one more WRITE_REG and waits 0.5 s. Firing within that wait, but not so soon
@@ -176,7 +177,7 @@ class Board:
         self.config = config
 
     async def _ota(self, url: str) -> tuple[bool, str]:
-        image, reason = await fetch_image(url, self.chip.mac)
+        image, reason = await download_image(url, self.chip.mac)
         if image is not None:
             reason = install(self.flash, self._app_offset, image)
         self._log(f"[{self.name}] ota {url}: {reason or 'installed'}")

@@ -1,7 +1,7 @@
-"""OTA on an emulated board: download, validate as the bootloader would, then write to flash.
+"""OTA on an emulated board: validate a downloaded image as the bootloader would, then flash it.
 
-The image is fetched as Arduino's HTTPUpdate fetches it (User-Agent `ESP32-http-Update`, the
-MAC in `x-ESP32-STA-MAC`, the `x-MD5` header checked) and validated with
+The image is fetched by the virtual device's download (`emulator.device.download_image`, as
+Arduino's HTTPUpdate fetches it, `x-MD5` checked) and validated here with
 `bench.image.parse_app_image` before anything is written: a corrupt image never touches the
 flash and the running app keeps going. A valid one is written as esp_ota does: into the next
 ota_N app partition, then the OTA data is pointed at it. Without a partition table the flash
@@ -9,10 +9,6 @@ holds one app at 0x10000, which is replaced.
 """
 
 from __future__ import annotations
-
-import hashlib
-
-import aiohttp
 
 from bench.image import ImageError, parse_app_image
 from emulator.board.boot import DEFAULT_APP_OFFSET
@@ -26,32 +22,6 @@ from emulator.board.partitions import (
     parse_table,
     write_ota_select,
 )
-
-TIMEOUT_S = 30.0
-
-
-async def fetch_image(url: str, mac: bytes) -> tuple[bytes | None, str]:
-    """(image, "") or (None, reason), with the checks HTTPUpdate makes."""
-    headers = {
-        "User-Agent": "ESP32-http-Update",
-        "x-ESP32-STA-MAC": ":".join(f"{b:02X}" for b in mac),
-    }
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as session,
-            session.get(url, headers=headers) as response,
-        ):
-            if response.status != 200:
-                return None, f"http_{response.status}"
-            body = await response.read()
-            expected = response.headers.get("x-MD5")
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        return None, f"download_failed: {exc or type(exc).__name__}"
-    if not body:
-        return None, "empty_image"
-    if expected and hashlib.md5(body).hexdigest() != expected.strip().lower():
-        return None, "md5_mismatch"
-    return body, ""
 
 
 def install(flash: Flash, running_offset: int, data: bytes) -> str:

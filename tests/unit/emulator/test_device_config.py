@@ -57,3 +57,23 @@ async def test_refused_config_saves_nothing(tmp_path):
 def test_a_mac_has_six_bytes():
     with pytest.raises(ValueError, match="6 bytes"):
         VirtualDevice(b"\x02\x00", Clock())
+
+
+async def test_an_owner_hook_takes_the_reboot_and_hears_the_saved_config():
+    reboots: list[None] = []
+    saved: list[str] = []
+    device = VirtualDevice(
+        MAC,
+        Clock(),
+        config=CONFIG,
+        on_reboot=lambda: reboots.append(None),
+        on_config=saved.append,
+    )
+    try:
+        assert "config:ok" in await console(device, 'config set {"wifi_ssid":"lab"}')
+        assert [json.loads(text)["wifi_ssid"] for text in saved] == ["lab"]
+        core = device.core
+        assert "rebooting" in await console(device, "reboot")  # printed before the hook runs
+        assert reboots == [None] and device.boots == 1 and device.core is core
+    finally:
+        await device.close()

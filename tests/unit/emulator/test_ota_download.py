@@ -40,13 +40,13 @@ async def server():
 
 async def test_image_with_matching_md5_is_accepted_and_request_looks_like_httpupdate(server):
     base, seen = server
-    assert await download_image(f"{base}/fw/good.bin", MAC) == (True, "")
+    assert await download_image(f"{base}/fw/good.bin", MAC) == (IMAGE, "")
     assert seen["User-Agent"] == "ESP32-http-Update"
     assert seen["x-ESP32-STA-MAC"] == "02:11:22:33:44:A1"
 
 
 async def test_image_without_md5_header_is_accepted(server):
-    assert await download_image(f"{server[0]}/fw/none.bin", MAC) == (True, "")
+    assert await download_image(f"{server[0]}/fw/none.bin", MAC) == (IMAGE, "")
 
 
 @pytest.mark.parametrize(
@@ -54,9 +54,9 @@ async def test_image_without_md5_header_is_accepted(server):
     [("/fw/bad.bin", "md5_mismatch"), ("/missing.bin", "http_404"), ("/empty.bin", "empty_image")],
 )
 async def test_bad_images_are_refused_with_a_reason(server, path, reason):
-    assert await download_image(f"{server[0]}{path}", MAC) == (False, reason)
+    assert await download_image(f"{server[0]}{path}", MAC) == (None, reason)
 
 
 async def test_unreachable_server_is_a_failed_download():
-    ok, reason = await download_image("http://127.0.0.1:9/x.bin", MAC)
-    assert not ok and reason.startswith("download_failed")
+    image, reason = await download_image("http://127.0.0.1:9/x.bin", MAC)
+    assert image is None and reason.startswith("download_failed")
