@@ -178,13 +178,8 @@
     }
   }
 
-  HitloopDevice.decodeFrame = decodeFrame;
-  HitloopDevice.encodeFrame = encodeFrame;
-  HitloopDevice.accelG = accelG;
-  HitloopDevice.rssiDbm = rssiDbm;
-  HitloopDevice.accelByte = accelByte;
-  HitloopDevice.rssiByte = rssiByte;
-  HitloopDevice.BEACONS = BEACONS;
-
-  return { HitloopDevice, decodeFrame, encodeFrame, accelG, rssiDbm, accelByte, rssiByte };
+  // The codec also hangs off the class: a page only gets the `HitloopDevice` global.
+  const codec = { decodeFrame, encodeFrame, accelG, rssiDbm, accelByte, rssiByte };
+  Object.assign(HitloopDevice, codec, { BEACONS });
+  return { HitloopDevice, ...codec };
 });

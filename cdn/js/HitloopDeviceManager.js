@@ -433,16 +433,11 @@
     return typeof globalThis !== 'undefined' ? globalThis : {};
   }
 
-  HitloopDeviceManager.CommandError = CommandError;
-  HitloopDeviceManager.formatCommand = formatCommand;
-  HitloopDeviceManager.formatTarget = formatTarget;
-  HitloopDeviceManager.validateCommand = validateCommand;
-  HitloopDeviceManager.splitCommand = splitCommand;
-  HitloopDeviceManager.parseCommand = parseCommand;
-  HitloopDeviceManager.parseLine = parseLine;
-
-  return {
-    HitloopDeviceManager, CommandError, formatCommand, formatTarget, validateCommand,
-    splitCommand, parseCommand, parseLine,
+  // The helpers also hang off the class: a page only gets the `HitloopDeviceManager` global.
+  const helpers = {
+    CommandError, formatCommand, formatTarget, validateCommand, splitCommand, parseCommand,
+    parseLine,
   };
+  Object.assign(HitloopDeviceManager, helpers);
+  return { HitloopDeviceManager, ...helpers };
 });
