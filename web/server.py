@@ -1,24 +1,32 @@
 """Serve the four web apps from one asyncio process, each on its own port.
 
-Every app is a folder of static files under `web/apps/<app>/`; all of them also get
-`/shared/` (the browser code they have in common), `/config.js` (the hub and CDN URLs the
-page starts with) and `/apps.json` (where every app listens, for the navigation bar and for
-tests that started the server with port 0).
+Every app is a folder of static files under `web/apps/<app>/`. Its `page.html` holds only
+what is its own (a <title>, the scripts it adds, its <main>); `/` serves it inside the layout
+every page shares (`shared/layout.html`: head, header, banner, configuration panel). All apps
+also get `/shared/` (the browser code they have in common), `/config.js` (the hub and CDN URLs
+the page starts with) and `/apps.json` (where every app listens, for the navigation bar and
+for tests that started the server with port 0).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from string import Template
 from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
 APPS_DIR = Path(__file__).parent / "apps"
 SHARED_DIR = APPS_DIR / "shared"
+LAYOUT = SHARED_DIR / "layout.html"
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""}
+_PAGE = re.compile(
+    r"\s*<title>(?P<title>[^<]+)</title>(?P<head>.*?)<main>(?P<main>.*)</main>\s*", re.S
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,18 @@ def config_script(values: Mapping[str, str]) -> str:
     return f"window.GROUPLOOP_CONFIG = {json.dumps(dict(values), sort_keys=True)};\n"
 
 
+def render_page(layout: str, page: str) -> str:
+    """An app's page.html (<title>, head lines, <main>) laid out as a whole document."""
+    parts = _PAGE.fullmatch(page)
+    if parts is None:
+        raise ValueError("page.html must be a <title>, head lines, then one <main> element")
+    return Template(layout).substitute(
+        title=parts["title"].strip(),
+        head=parts["head"].strip(),
+        main=parts["main"].rstrip(),
+    )
+
+
 def app_urls(ports: Mapping[str, int], host: str) -> dict[str, str]:
     """Every app's URL on `host` (a name or an IP address)."""
     name = f"[{host}]" if ":" in host else host
@@ -69,11 +89,13 @@ def app_urls(ports: Mapping[str, int], host: str) -> dict[str, str]:
 def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> web.Application:
     """The aiohttp application of one web app; `bound_ports` is filled once all listen."""
     folder = APPS_DIR / app
-    if not (folder / "index.html").is_file():
+    if not (folder / "page.html").is_file():
         raise ValueError(f"no web app named {app!r} in {APPS_DIR}")
 
-    async def index(_request: web.Request) -> web.FileResponse:
-        return web.FileResponse(folder / "index.html")
+    async def index(_request: web.Request) -> web.Response:
+        # Read on every request: the pages are edited while they run.
+        html = render_page(LAYOUT.read_text(), (folder / "page.html").read_text())
+        return web.Response(text=html, content_type="text/html")
 
     async def config_js(request: web.Request) -> web.Response:
         body = config_script(page_config(config, request.host))

@@ -14,7 +14,6 @@ const { HitloopDevice } = require('../../cdn/js/HitloopDevice.js');
 const { HitloopDeviceManager } = require('../../cdn/js/HitloopDeviceManager.js');
 window.HitloopDevice = HitloopDevice;
 window.HitloopDeviceManager = HitloopDeviceManager;
-require('../../web/apps/shared/grouploop.js');
 require('../../web/apps/shared/browser-device.js');
 const { Device, room } = window.BrowserDevice;
 

@@ -15,7 +15,7 @@ from grouploop.services import Service, ServiceError, grouploop_argv, start
 from tests.fixtures import browser as browser_fixtures
 from tests.fixtures.browser import app_urls, start_web
 from tests.support.timing import scaled
-from web.server import PageConfig, config_script, page_config
+from web.server import APPS_DIR, LAYOUT, PageConfig, config_script, page_config, render_page
 
 HUB = "ws://localhost:5003"
 CDN = "http://localhost:5008"
@@ -70,6 +70,34 @@ def get(url: str, path: str) -> tuple[int, str, str]:
         return response.status, response.getheader("Content-Type", ""), response.read().decode()
     finally:
         conn.close()
+
+
+def test_a_page_is_its_own_parts_inside_the_shared_layout() -> None:
+    page = '<title>Demo</title>\n<script src="x.js"></script>\n<main>\n<p>$5 only</p>\n</main>\n'
+    html = render_page(LAYOUT.read_text(), page)
+    assert "<title>GroupLoop · Demo</title>" in html and "<h1>Demo</h1>" in html
+    head, body = html.split("<body>")
+    assert '<script src="x.js"></script>' in head
+    assert head.index('src="/shared/grouploop.js"') < head.index('src="x.js"')
+    assert head.index('src="x.js"') < head.index('src="app.js"')
+    assert body.index("<p>$5 only</p>") < body.index('id="config"') < body.index("</main>")
+    for app in settings.WEB_APP_PORTS:
+        html = render_page(LAYOUT.read_text(), (APPS_DIR / app / "page.html").read_text())
+        assert html.count('id="config"') == 1 and html.count("<main>") == 1, app
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<main></main>",
+        "<title>x</title>",
+        "<title>x</title><main>",
+        "<p></p><title>x</title><main></main>",
+    ],
+)
+def test_a_page_without_a_title_and_a_main_is_refused(page: str) -> None:
+    with pytest.raises(ValueError, match=r"page\.html"):
+        render_page(LAYOUT.read_text(), page)
 
 
 def test_every_app_listens_on_its_own_port_and_lists_the_others(web: Service) -> None:

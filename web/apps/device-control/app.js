@@ -10,20 +10,9 @@
   const G = window.GroupLoop;
   const $ = (id) => document.getElementById(id);
 
-  try {
-    await G.boot("device-control", ["HitloopDevice.js", "HitloopDeviceManager.js"]);
-  } catch (_error) {
-    return; // boot() has said what is wrong
-  }
-  let table;
-  try {
-    table = await G.fetchCommands();
-  } catch (error) {
-    G.banner("error", `Cannot read the command table from the CDN: ${error.message}`);
-    return;
-  }
-  const { cdnUrl } = G.config();
-  const manager = G.connectHub(table);
+  const page = await G.start("device-control");
+  if (!page) return; // the banner says what is wrong
+  const { table, manager, cdnUrl } = page;
   const log = $("log");
   const selected = new Set();
   const known = new Map(); // id → {status, leds, answer, failed}

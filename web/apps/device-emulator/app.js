@@ -10,20 +10,11 @@
   const G = window.GroupLoop;
   const { Device, room, displayColour, NUM_PIXELS } = window.BrowserDevice;
   const $ = (id) => document.getElementById(id);
-  const hubUrl = G.config().hubUrl;
 
-  try {
-    await G.boot("device-emulator", ["HitloopDevice.js", "HitloopDeviceManager.js"]);
-  } catch (_error) {
-    return; // boot() has said what is wrong
-  }
-  let commands;
-  try {
-    commands = await G.fetchCommands();
-  } catch (error) {
-    G.banner("error", `Cannot read the command table from the CDN: ${error.message}`);
-    return;
-  }
+  // The page is a device of the hub, not a subscriber: no manager of its own.
+  const page = await G.start("device-emulator", { hub: false });
+  if (!page) return; // the banner says what is wrong
+  const { table: commands, hubUrl } = page;
 
   /* ---- the device id: kept across reloads, ?id=abcd to choose one ---- */
   const wanted = new URLSearchParams(location.search).get("id");

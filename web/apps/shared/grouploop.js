@@ -1,6 +1,7 @@
 /*
- * What every GroupLoop page shares: its configuration (hub and CDN URLs), loading the
- * CDN's libraries, the configuration panel, the navigation bar and the status banner.
+ * What every GroupLoop page shares: its start-up (configuration, the CDN's libraries and
+ * command table, the hub connection), the configuration panel, the navigation bar, the
+ * connection indicator and the status banner.
  *
  * The configuration comes, strongest first, from the page's query string (?hub=…&cdn=…),
  * from what the user saved in the configuration panel (localStorage), and from /config.js,
@@ -54,11 +55,6 @@ window.GroupLoop = (() => {
     const response = await fetch(url, { cache: "no-cache" });
     if (!response.ok) throw new Error(`${url} answered ${response.status}`);
     return response.json();
-  }
-
-  /* commands.json from the CDN, whole: the one source of commands and their limits. */
-  function fetchCommands() {
-    return fetchJson(`${config().cdnUrl}/static/commands.json`);
   }
 
   /*
@@ -183,22 +179,33 @@ window.GroupLoop = (() => {
     container.replaceChildren(form);
   }
 
-  /* Starts a page: navigation, configuration panel, libraries; reports what failed. */
-  async function boot(app, libraries) {
+  /*
+   * Starts a page: navigation, configuration panel, the CDN's libraries (HitloopDevice.js,
+   * HitloopDeviceManager.js, then `libraries`) and commands.json, and unless `hub` is false
+   * a HitloopDeviceManager on the configured hub. Resolves to {table, manager, hubUrl,
+   * cdnUrl}, or to null once the banner has said what failed.
+   */
+  async function start(app, { libraries = [], hub = true } = {}) {
     renderNav(app);
     const panel = document.getElementById("config");
     if (panel) renderConfigPanel(panel);
+    const { hubUrl, cdnUrl } = config();
     try {
-      await loadLibraries(libraries);
+      await loadLibraries(["HitloopDevice.js", "HitloopDeviceManager.js", ...libraries]);
     } catch (error) {
-      banner("error", `The CDN at ${config().cdnUrl} is unreachable (${error.message}). ` +
+      banner("error", `The CDN at ${cdnUrl} is unreachable (${error.message}). ` +
         "Start it with `grouploop cdn` or fix the CDN URL in the configuration panel.");
-      throw error;
+      return null;
     }
+    let table;
+    try {
+      table = await fetchJson(`${cdnUrl}/static/commands.json`);
+    } catch (error) {
+      banner("error", `Cannot read the command table from the CDN: ${error.message}`);
+      return null;
+    }
+    return { table, hubUrl, cdnUrl, manager: hub ? connectHub(table) : null };
   }
 
-  return {
-    config, save, loadLibraries, fetchJson, fetchCommands, connectHub, showHubState, logLine,
-    element, banner, boot,
-  };
+  return { start, fetchJson, showHubState, logLine, element, banner };
 })();

@@ -10,21 +10,10 @@
   const { room, displayColour, NUM_PIXELS } = window.BrowserDevice;
   const $ = (id) => document.getElementById(id);
 
-  try {
-    await G.boot("simulator", ["HitloopDevice.js", "HitloopDeviceManager.js", "p5.min.js"]);
-  } catch (_error) {
-    return; // boot() has said what is wrong
-  }
-  let table;
-  try {
-    table = await G.fetchCommands();
-  } catch (error) {
-    G.banner("error", `Cannot read the command table from the CDN: ${error.message}`);
-    return;
-  }
-  const { hubUrl } = G.config();
-  // A subscriber of our own shows how many of the swarm the hub really streams.
-  const watcher = G.connectHub(table);
+  // The page's own subscriber (manager) shows how many of the swarm the hub really streams.
+  const page = await G.start("simulator", { libraries: ["p5.min.js"] });
+  if (!page) return; // the banner says what is wrong
+  const { table, hubUrl, manager: watcher } = page;
   const swarm = new window.Swarm.Swarm({ hubUrl, commands: table });
 
   /* ---- controls ---- */

@@ -9,19 +9,9 @@
   const G = window.GroupLoop;
   const $ = (id) => document.getElementById(id);
 
-  try {
-    await G.boot("socket-client", ["HitloopDevice.js", "HitloopDeviceManager.js"]);
-  } catch (_error) {
-    return; // boot() has said what is wrong
-  }
-  let table;
-  try {
-    table = await G.fetchCommands();
-  } catch (error) {
-    G.banner("error", `Cannot read the command table from the CDN: ${error.message}`);
-    return;
-  }
-  const manager = G.connectHub(table);
+  const page = await G.start("socket-client");
+  if (!page) return; // the banner says what is wrong
+  const { table, manager } = page;
   const log = $("log");
 
   /* ---- the device table, redrawn at most 10 times a second ---- */
