@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from grouploop.services import grouploop_argv, start
-from tests.fixtures.hub import UNREACHABLE_CDN
+from tests.fixtures.cdn import CdnServer
 from tests.support.timing import scaled
 
 
-def test_ws_host_ws_port_and_cdn_base_url() -> None:
-    env = {"WS_HOST": "127.0.0.1", "WS_PORT": "0", "CDN_BASE_URL": UNREACHABLE_CDN}
+def test_ws_host_ws_port_and_cdn_base_url(cdn: CdnServer, tmp_path: Path) -> None:
+    env = {"WS_HOST": "127.0.0.1", "WS_PORT": "0", "CDN_BASE_URL": cdn.url}
+    log = tmp_path / "hub.log"
     service = start(
-        "hub", grouploop_argv("hub", "--cdn-attempts", "1"), env=env, timeout=scaled(30)
+        "hub",
+        grouploop_argv("hub", "--cdn-attempts", "1"),
+        env=env,
+        log_path=log,
+        timeout=scaled(30),
     )
     try:
         assert service.url.startswith("ws://127.0.0.1:")
         assert service.port > 0
+        # The command table came from the CDN that CDN_BASE_URL named, not the fallback.
+        assert (
+            f"[COMMANDS] loaded 12 commands from {cdn.url}/static/commands.json" in log.read_text()
+        )
     finally:
         assert service.stop(timeout=scaled(10)) == 0
