@@ -77,7 +77,8 @@ async def test_vibration_runs_for_its_duration_then_stops(rig):
     assert (await ask("status"))["motor"] is True
     await device.wait_for(lambda: not device.motor_on, scaled(2))
     elapsed = time.monotonic() - started
-    assert 0.25 < elapsed < 0.6  # ~400 ms minus the answer's round trip
+    # ~400 ms minus the answer's round trip; the upper slack is scaled for a loaded machine.
+    assert 0.25 < elapsed < 0.4 + scaled(0.4)
     assert (await ask("status"))["motor"] is False
 
 
@@ -89,11 +90,12 @@ async def test_status_answer_describes_the_device(rig):
     assert len(status["rssi"]) == 4 and all(-100 <= r <= -20 for r in status["rssi"])
 
 
-async def test_invalid_parameters_are_refused_by_the_device(rig):
-    sub, device, _ = rig
+async def test_invalid_parameters_are_refused_by_the_device_and_change_nothing(rig):
+    sub, device, ask = rig
+    before = (await ask("led_get_state"))["leds"]  # the set colours (pixels breathe)
     answer = await ask_device(sub, device.device_id, "led_set:9:ff0000")
-    assert answer == {"cmd": "led_set", "ok": False, "error": answer["error"]}
-    assert answer["error"]
+    assert answer == {"cmd": "led_set", "ok": False, "error": "invalid_parameters"}
+    assert (await ask("led_get_state"))["leds"] == before
 
 
 async def test_reset_reboots_and_the_device_comes_back(rig):

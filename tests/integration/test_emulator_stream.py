@@ -9,6 +9,18 @@ RATE_HZ = 20
 WINDOW_S = 5.0
 
 
+async def frames_after(sub, device_id, start, count):
+    """Wait for `count` frames of the device from line `start` on."""
+    seen = 0
+
+    def counted(line):
+        nonlocal seen  # wait_for looks at each line once
+        seen += line[:4] == device_id and len(line) == 20
+        return seen >= count
+
+    await sub.wait_for(counted, start, scaled(2))
+
+
 async def test_device_registers_and_streams_at_20_hz(hub, hub_client, virtual_devices):
     sub = await subscribe(await hub_client())
     device = (await virtual_devices(1, seed="stream")).devices[0]
@@ -32,12 +44,12 @@ async def test_each_tap_sets_the_tap_byte_in_exactly_one_frame(hub, hub_client, 
     for _ in range(3):
         seen = len(sub.lines)
         device.tap()
-        await sub.wait_for(
+        tapped, _ = await sub.wait_for(
             lambda line: line[:4] == device.device_id and line.endswith("ff") and len(line) == 20,
             seen,
             scaled(2),
         )
-        await asyncio.sleep(0.3)  # leave several frames between taps
+        await frames_after(sub, device.device_id, tapped + 1, 6)  # untapped ones between taps
     frames = frames_of(sub, device.device_id, start)
     assert len(frames) >= 15
     assert sum(f.tapped for f in frames) == 3
