@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fixtures.hub import HubProcess
+from tests.fixtures.hub import HubProcess, eventually
 from tests.integration.test_hub_http import samples
 from tests.support.timing import scaled
 
@@ -84,8 +84,7 @@ def _frame(i: int) -> str:
 
 
 async def _wait_subscribers(hub: HubProcess, count: int) -> None:
-    for _ in range(int(scaled(5) / 0.02)):
-        if samples(hub)["grouploop_hub_subscribers"] == count:
-            return
-        await asyncio.sleep(0.02)
-    raise TimeoutError(f"{count} subscribers never registered")
+    def subscribed() -> bool:
+        return samples(hub)["grouploop_hub_subscribers"] == count
+
+    await eventually(subscribed, what=f"{count} subscribers")
