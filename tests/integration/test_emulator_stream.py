@@ -2,23 +2,11 @@
 
 import asyncio
 
-from tests.fixtures.devices import first_frame, frames_of, subscribe
+from tests.fixtures.devices import first_frame, frames_of, more_frames, subscribe
 from tests.support.timing import scaled
 
 RATE_HZ = 20
 WINDOW_S = 5.0
-
-
-async def frames_after(sub, device_id, start, count):
-    """Wait for `count` frames of the device from line `start` on."""
-    seen = 0
-
-    def counted(line):
-        nonlocal seen  # wait_for looks at each line once
-        seen += line[:4] == device_id and len(line) == 20
-        return seen >= count
-
-    await sub.wait_for(counted, start, scaled(2))
 
 
 async def test_device_registers_and_streams_at_20_hz(hub, hub_client, virtual_devices):
@@ -49,7 +37,7 @@ async def test_each_tap_sets_the_tap_byte_in_exactly_one_frame(hub, hub_client, 
             seen,
             scaled(2),
         )
-        await frames_after(sub, device.device_id, tapped + 1, 6)  # untapped ones between taps
+        await more_frames(sub, {device.device_id}, 6, tapped + 1, scaled(2))  # untapped ones
     frames = frames_of(sub, device.device_id, start)
     assert len(frames) >= 15
     assert sum(f.tapped for f in frames) == 3
