@@ -28,7 +28,8 @@ SCRIPT = r"""
 const { HitloopDeviceManager } = require(process.argv[2]);
 const [hubUrl, commandsUrl] = process.argv.slice(3);
 const say = (event, value) => console.log(JSON.stringify({ event, value }));
-const m = new HitloopDeviceManager(hubUrl, { commandsUrl, inactiveTimeoutMs: 600 });
+const inactiveTimeoutMs = Number(process.argv[6]);
+const m = new HitloopDeviceManager(hubUrl, { commandsUrl, inactiveTimeoutMs });
 m.on('error', (e) => say('error', String(e && e.message || e)));
 m.on('device', (d) => {
   say('device', d.getSensorData());
@@ -88,6 +89,9 @@ async def test_manager_with_real_hub_and_cdn(
         hub.url,
         f"{cdn.url}/static/commands.json",
         str(int(scaled(20) * 1000)),
+        # Silence after which the manager forgets the device: 20 frame periods of the device
+        # task, so a stalled loop on a loaded machine does not look like a silent device.
+        str(int(scaled(1.0) * 1000)),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
