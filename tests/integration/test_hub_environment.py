@@ -9,7 +9,7 @@ from tests.fixtures.cdn import CdnServer
 from tests.support.timing import scaled
 
 
-def test_ws_host_ws_port_and_cdn_base_url(cdn: CdnServer, tmp_path: Path) -> None:
+def test_ws_host_ws_port_and_cdn_base_url_configure_the_hub(cdn: CdnServer, tmp_path: Path) -> None:
     env = {"WS_HOST": "127.0.0.1", "WS_PORT": "0", "CDN_BASE_URL": cdn.url}
     log = tmp_path / "hub.log"
     service = start(

@@ -30,12 +30,12 @@ def samples(hub: HubProcess) -> dict[str, float]:
     return found
 
 
-def test_healthz(hub: HubProcess) -> None:
+def test_healthz_answers_ok(hub: HubProcess) -> None:
     status, _, body = hub.get("/healthz")
     assert (status, body) == (200, b"ok\n")
 
 
-def test_devices_empty(hub: HubProcess) -> None:
+def test_devices_lists_none_before_any_device_connects(hub: HubProcess) -> None:
     status, headers, body = hub.get("/devices?pretty=1")
     assert status == 200
     assert headers["Content-Type"] == "application/json"

@@ -31,12 +31,14 @@ async def device(hub_client: Callable[..., Any], frame: str) -> HubClient:
     return client
 
 
-async def test_greeting_and_ping(hub_client: Callable[..., Any]) -> None:
+async def test_client_is_greeted_and_ping_gets_pong(hub_client: Callable[..., Any]) -> None:
     client = await hub_client()  # checks the greeting
     assert await client.ask("ping") == "pong"
 
 
-async def test_id_labels(hub_client: Callable[..., Any]) -> None:
+async def test_id_label_is_accepted_and_malformed_labels_refused(
+    hub_client: Callable[..., Any],
+) -> None:
     client = await hub_client()
     assert await client.ask("id:socket-client") == "id:ok"
     assert await client.ask("id:") == "id:error"
@@ -78,7 +80,9 @@ async def test_id_with_device_id_registers_device(hub_client: Callable[..., Any]
     await dev.wait_for(lambda line: line == "status")
 
 
-async def test_command_forms(hub_client: Callable[..., Any]) -> None:
+async def test_each_command_form_reaches_exactly_its_devices(
+    hub_client: Callable[..., Any],
+) -> None:
     a1b2 = await device(hub_client, A1B2)
     c3d4 = await device(hub_client, C3D4)
     app = await hub_client()
@@ -115,7 +119,7 @@ async def test_command_forms(hub_client: Callable[..., Any]) -> None:
         assert c3d4.lines[seen_c:-1] == to_c3d4, message
 
 
-async def test_command_errors(hub_client: Callable[..., Any]) -> None:
+async def test_malformed_commands_get_their_error_code(hub_client: Callable[..., Any]) -> None:
     await device(hub_client, A1B2)
     app = await hub_client()
     for message, answer in [

@@ -42,7 +42,7 @@ def test_wrong_chip_advice_names_both_chips() -> None:
     assert "ESP32-S3" in advice and "ESP32-C3" in advice
 
 
-def test_progress_and_identity() -> None:
+def test_progress_and_chip_identity_are_read_from_output() -> None:
     assert progress_percent("Writing at 0x00012000 [====>      ]  42.5% 16384/38528 bytes") == 42.5
     assert progress_percent("Hash of data verified.") is None
     output = "Connecting....\nDetecting chip type... ESP32-C3\nMAC: 58:CF:79:0A:0B:0C\n"

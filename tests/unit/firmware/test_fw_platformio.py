@@ -40,7 +40,7 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]
 
 
 @pytest.mark.parametrize("env", BOARD_ENVS)
-def test_board_envs(config: dict[str, dict[str, Any]], env: str) -> None:
+def test_each_board_env_has_the_bench_settings(config: dict[str, dict[str, Any]], env: str) -> None:
     section = config[f"env:{env}"]
     assert section["board"] == env
     assert section["framework"] == ["arduino"]

@@ -44,7 +44,7 @@ def test_connect_greets() -> None:
         ("ans:{}", "error:not_registered"),
     ],
 )
-def test_simple_answers(core: HubCore, message: str, answer: str) -> None:
+def test_one_line_messages_get_their_answer(core: HubCore, message: str, answer: str) -> None:
     assert list(core.receive("app", message, 1.0)) == [("app", answer)]
 
 
@@ -88,7 +88,7 @@ def test_simple_answers(core: HubCore, message: str, answer: str) -> None:
         ("cmd:a1b2x:status", [], "cmd:error:invalid_format"),
     ],
 )
-def test_commands(
+def test_commands_reach_their_devices_and_get_a_result(
     core: HubCore, message: str, to_devices: list[tuple[str, str]], answer: str
 ) -> None:
     assert list(core.receive("app", message, 1.0)) == [*to_devices, ("app", answer)]
