@@ -79,17 +79,18 @@ def test_device_control_sets_the_leds_of_the_selected_devices_only(
     page.locator("#color").fill("#00c864")
     page.click("#send-color")
 
+    # The page asked for their LED state after the command and shows it per device. Waiting
+    # for that first also orders the test's own questions below after the page's command.
+    for device in (first, second):
+        row = page.locator(f'tr[data-device="{device}"]')
+        expect(row).to_have_attribute("data-leds", ",".join(["00c864"] * 6))
+        expect(row.locator('[data-field="pattern"]')).to_have_text("solid")
+
     # What the devices themselves report, asked through the hub by the test.
     for device in (first, second):
         state = watch.ask_device(device, "led_get_state")["data"]
         assert state["leds"] == ["00c864"] * 6 and state["pattern"] == "solid"
     assert watch.ask_device(third, "led_get_state")["data"]["leds"] == before[third]["leds"]
-
-    # The page asked for their LED state after the command and shows it per device.
-    for device in (first, second):
-        row = page.locator(f'tr[data-device="{device}"]')
-        expect(row).to_have_attribute("data-leds", ",".join(["00c864"] * 6))
-        expect(row.locator('[data-field="pattern"]')).to_have_text("solid")
     third_row = page.locator(f'tr[data-device="{third}"]')
     expect(third_row).to_have_attribute("data-leds", ",".join(before[third]["leds"]))
     expect(third_row.locator('[data-field="firmware"]')).not_to_have_text("")
