@@ -97,7 +97,7 @@ test('every command gets exactly one answer; hub messages get none', () => {
   assert.deepEqual(got[1], { cmd: 'vibrate', ok: true });
   assert.equal(device.motorOn, true);
   assert.deepEqual(got[2], { cmd: 'spring_param', ok: false, error: 'invalid_parameters' });
-  assert.equal(got[3].ok, false);
+  assert.deepEqual(got[3], { cmd: 'ota', ok: false, error: 'ota_not_supported_in_browser' });
   assert.deepEqual(got[4], { cmd: 'nope', ok: false, error: 'unknown_command' });
 });
 
