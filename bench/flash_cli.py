@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench.build import ENVS, BuildError, BuildOutput, check_image
 from bench.build_cli import build
+from bench.drivers.failures import Failure
 from bench.drivers.flasher import FlashOptions, FlashResult, flash_all
 from bench.image import ImageError, parse_app_image
 from bench.resources import BenchFileError, Target
@@ -80,19 +81,38 @@ def print_progress(step: int = 25) -> Callable[[Target, float], None]:
     return report
 
 
+def is_hardware(target: Target) -> bool:
+    """A board on a local serial device (a URL may be an emulated board or a remote one)."""
+    return not target.emulated and "://" not in target.port
+
+
+def refuse_stand_in(target: Target) -> FlashResult:
+    return FlashResult(
+        target,
+        ok=False,
+        failure=Failure.STAND_IN_ON_HARDWARE,
+        message="a stand-in image only spins on a real ESP32-C3; flash a PlatformIO build "
+        "(--image firmware.bin from a machine that reaches PlatformIO's registry)",
+    )
+
+
 def flash_targets(
     targets: list[Target], build_output: BuildOutput, options: FlashOptions
 ) -> list[FlashResult]:
-    names = ", ".join(str(t) for t in targets)
-    print(f"flashing {build_output.label}\n  onto {names}", flush=True)
-    results = flash_all(
-        targets,
-        build_output.image,
-        options,
-        check_image=check_image,
-        progress=print_progress(),
-        extra=build_output.extra,
-    )
+    refused = [t for t in targets if build_output.stand_in and is_hardware(t)]
+    targets = [t for t in targets if t not in refused]
+    results = [refuse_stand_in(t) for t in refused]
+    if targets:
+        names = ", ".join(str(t) for t in targets)
+        print(f"flashing {build_output.label}\n  onto {names}", flush=True)
+        results += flash_all(
+            targets,
+            build_output.image,
+            options,
+            check_image=check_image,
+            progress=print_progress(),
+            extra=build_output.extra,
+        )
     for result in results:
         print(("  ok   " if result.ok else "  FAIL ") + result.line(), flush=True)
     return results

@@ -14,6 +14,7 @@ class Failure(StrEnum):
     TIMEOUT = "timeout"
     VERIFY_MISMATCH = "verify mismatch"
     CORRUPT_IMAGE = "corrupt image"
+    STAND_IN_ON_HARDWARE = "stand-in image on a real board"
     ESPTOOL = "esptool error"
 
 
