@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import image
+from grouploop.settings import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = PROJECT_ROOT / "firmware"
 STAND_IN_DIR = FIRMWARE_DIR / "build" / "stand-in"
 ENVS = ("seeed_xiao_esp32c3", "esp32-c3-devkitm-1")

@@ -19,12 +19,12 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException, NotFound
 
 from cdn import manifest
-from grouploop import __version__
+from grouploop import __version__, settings
 
 CDN_DIR = Path(__file__).resolve().parent
 JS_DIR = CDN_DIR / "js"
 STATIC_DIR = CDN_DIR / "static"
-NODE_MODULES = manifest.PROJECT_ROOT / "node_modules"
+NODE_MODULES = settings.PROJECT_ROOT / "node_modules"
 # Libraries installed by npm (package.json) and served under /js/ by name.
 NPM_FILES = {"p5.min.js": Path("p5/lib/p5.min.js")}
 

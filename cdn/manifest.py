@@ -26,9 +26,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from grouploop import settings
+
 SCHEMA = 1
 MANIFEST_NAME = "manifest.json"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # A file name the CDN may serve: no folders, no hidden or temporary files.
 SAFE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
@@ -86,9 +87,7 @@ _REQUIRED = tuple(name for name in _FIELDS if name != "stand_in")
 
 def default_firmware_dir(env: Mapping[str, str] | None = None) -> Path:
     """CDN_FIRMWARE_DIR, or var/firmware in the project; the CDN and publish share it."""
-    env = os.environ if env is None else env
-    raw = env.get("CDN_FIRMWARE_DIR")
-    return Path(raw) if raw else PROJECT_ROOT / "var" / "firmware"
+    return settings.load(env).cdn_firmware_dir
 
 
 def digests(path: Path) -> tuple[int, str, str]:

@@ -1,18 +1,21 @@
 """The one configuration loader: environment variables with defaults that work on one laptop.
 
 Variables (as in the original deployment): WS_HOST, WS_PORT, CDN_BASE_URL, WS_DEFAULT_URL,
-plus CDN_HOST/CDN_PORT for the CDN itself. Command-line flags override them.
+plus CDN_HOST/CDN_PORT/CDN_FIRMWARE_DIR for the CDN itself. Command-line flags override them.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 DEFAULT_WS_PORT = 5003
 DEFAULT_CDN_PORT = 5008
 DEFAULT_DOCS_PORT = 5006
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_FIRMWARE_DIR = PROJECT_ROOT / "var" / "firmware"
 WEB_APP_PORTS = {
     "socket-client": 5004,
     "simulator": 5005,
@@ -29,6 +32,8 @@ class Settings:
     cdn_port: int = DEFAULT_CDN_PORT
     cdn_base_url: str = f"http://localhost:{DEFAULT_CDN_PORT}"
     ws_default_url: str = f"ws://localhost:{DEFAULT_WS_PORT}"
+    # Firmware images and manifest.json: served by the CDN, written by `grouploop publish`.
+    cdn_firmware_dir: Path = field(default=DEFAULT_FIRMWARE_DIR)
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
@@ -56,4 +61,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         cdn_port=cdn_port,
         cdn_base_url=(env.get("CDN_BASE_URL") or f"http://localhost:{cdn_port}").rstrip("/"),
         ws_default_url=env.get("WS_DEFAULT_URL") or f"ws://localhost:{ws_port}",
+        cdn_firmware_dir=Path(env.get("CDN_FIRMWARE_DIR") or DEFAULT_FIRMWARE_DIR),
     )

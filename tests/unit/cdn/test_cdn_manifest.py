@@ -12,6 +12,7 @@ import pytest
 
 from cdn import manifest
 from cdn.manifest import Build, ManifestError
+from grouploop import settings
 
 DATA = b"\xe9" + bytes(4095)
 
@@ -139,4 +140,4 @@ def test_publish_copies_the_image_and_records_its_digests(tmp_path: Path) -> Non
 
 def test_default_firmware_dir_follows_the_environment(tmp_path: Path) -> None:
     assert manifest.default_firmware_dir({"CDN_FIRMWARE_DIR": str(tmp_path)}) == tmp_path
-    assert manifest.default_firmware_dir({}) == manifest.PROJECT_ROOT / "var" / "firmware"
+    assert manifest.default_firmware_dir({}) == settings.PROJECT_ROOT / "var" / "firmware"
