@@ -14,7 +14,7 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "hub": ("hub.cli", "run the WebSocket hub"),
     "cdn": ("cdn.cli", "run the CDN (JS libraries, firmware builds, commands.json)"),
-    "up": ("grouploop.up", "start hub, CDN, docs, web apps and a few emulated devices"),
+    "up": ("grouploop.up", "start hub, CDN, docs, web apps and a few virtual devices"),
     "emulate": ("emulator.cli", "run virtual devices (one or a swarm) against a hub"),
     "board": ("emulator.board_cli", "run emulated ESP32-C3 boards that esptool can flash"),
     "build": ("bench.build_cli", "build the firmware (or a labelled stand-in image)"),

@@ -9,7 +9,7 @@ Adding a component is one entry in `SERVICES`. `argv(args, urls)` builds its com
 from the parsed flags of `grouploop up` and the URLs of the entries started before it
 (keyed by name), so it can point at the real hub and CDN even when they run on port 0:
 
-    Spec("devices", "3 emulated devices streaming to the hub",
+    Spec("devices", "3 virtual devices streaming to the hub",
          lambda a, urls: grouploop_argv("emulate", "--hub", urls["hub"], "--devices", "3")),
 
 A new port gets its flag in `add_arguments` (defaults in grouploop.settings). The child must
@@ -76,7 +76,7 @@ SERVICES: list[Spec] = [
     ),
     Spec(
         "devices",
-        "3 emulated devices streaming to the hub (more: grouploop emulate --devices N)",
+        "3 virtual devices streaming to the hub (more: grouploop emulate --devices N)",
         lambda a, urls: grouploop_argv(
             "emulate", "--hub", urls["hub"], "--devices", "3", "--seed", "up", "--summary", "60"
         ),
