@@ -73,7 +73,7 @@ async def test_garbage_does_not_disturb_the_stream(
     bystander = await ws_client(hub.url)
     streaming = asyncio.create_task(stream(dev))
     garbage = await misbehave(hub, ws_client)
-    assert await bystander.ask("ping", scaled(2)) == "pong"
+    assert await bystander.ask("ping", scaled(5)) == "pong"
     await streaming
     await app.wait_for(lambda line: line == numbered(FRAMES - 1), timeout=scaled(5))
     received = [decode(line) for line in app.frames()]
