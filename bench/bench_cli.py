@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -78,6 +80,15 @@ def _services(
     return hub_url, cdn_url, firmware_dir
 
 
+def _served(url: str) -> bool:
+    """Whether the CDN serves `url` (a running CDN may serve another firmware folder)."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=5):
+            return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 def _pytest_argv(
     targets: list[Target], output: BuildOutput, urls: tuple[str, str, Path], report_dir: Path
 ) -> list[str]:
@@ -134,6 +145,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"bench: {exc}")
             return 1
         entry = publish(output, urls[2])
+        if not _served(f"{urls[1]}/firmware/{entry.file}"):
+            print(
+                f"bench: published {entry.file} into {urls[2]}, but the CDN at {urls[1]} does "
+                "not serve it: start that CDN with --firmware-dir (or CDN_FIRMWARE_DIR) "
+                "pointing there, or pass --own-services"
+            )
+            return 1
         print(f"published {entry.file} to {urls[1]}/firmware/ (sha256 {entry.sha256[:12]}…)")
         flashed = flash_targets(targets, output, options)
         good = [r.target for r in flashed if r.ok]

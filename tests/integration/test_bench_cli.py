@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.fixtures.cdn import CdnServer
 from tests.support.timing import scaled
 
 
@@ -54,3 +56,17 @@ def test_bench_reports_a_board_that_cannot_be_flashed(tmp_path: Path) -> None:
     assert ": FAIL" in summary.splitlines()[0]
     assert "| left | `/dev/ttyGL404` | stand-in image on a real board: " in summary
     assert "No HIL test ran" in summary
+
+
+def test_bench_stops_when_the_running_cdn_serves_another_firmware_folder(
+    tmp_path: Path, cdn: CdnServer
+) -> None:
+    argv = [sys.executable, "-m", "grouploop.cli", "bench", "--report-dir", str(tmp_path / "r")]
+    argv += ["--firmware-dir", str(tmp_path / "elsewhere"), "--emulated", "1"]
+    env = {**os.environ, "CDN_BASE_URL": cdn.url, "WS_DEFAULT_URL": "ws://127.0.0.1:9"}
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=scaled(120), check=False, env=env
+    )
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert f"but the CDN at {cdn.url} does not serve it" in done.stdout
+    assert "running the HIL suites" not in done.stdout
