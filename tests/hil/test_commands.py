@@ -91,13 +91,15 @@ def test_bad_command_is_answered_with_its_reason(dut: Dut, command: str, error: 
 
 def test_reset_over_hub_reboots_and_reconnects(dut: Dut) -> None:
     assert dut.hub is not None and dut.device_id
+    before = dut.device_id
     dut.console.skip()
     assert dut.hub.command(dut.device_id, "reset", dut.timeout) == "cmd:result:success"
-    dut.wait_boot()
-    dut.wait_streaming()
+    assert dut.wait_boot()["id"] == before  # a new boot line, from the same device
+    dut.wait_streaming()  # raises unless the hub forwards its frames again
 
 
 def test_reset_over_console_reboots(dut: Dut) -> None:
+    before = dut.device_id
     dut.console_command("cmd reset", r'ans:\{"cmd":"reset","ok":true\}')
-    dut.wait_boot()
-    dut.wait_streaming()
+    assert dut.wait_boot()["id"] == before  # a new boot line, from the same device
+    dut.wait_streaming()  # raises unless the hub forwards its frames again
