@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import http.server
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,9 +17,9 @@ from tests.support.timing import scaled
 TABLE = Path(__file__).parents[2] / "cdn" / "static" / "commands.json"
 
 
-@contextlib.contextmanager
-def serve_table(table: dict[str, Any], port: int = 0) -> Iterator[str]:
-    """A real HTTP server (on a free port by default) serving `table` at /static/commands.json."""
+def table_server(table: dict[str, Any]) -> http.server.ThreadingHTTPServer:
+    """An HTTP server serving `table` at /static/commands.json, bound to a free port of the
+    loopback but not yet listening: until `serving` starts it, connecting is refused."""
     body = json.dumps(table).encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -37,15 +36,36 @@ def serve_table(table: dict[str, Any], port: int = 0) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
+    server.server_bind()
+    return server
+
+
+def url_of(server: http.server.ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@contextlib.contextmanager
+def serving(server: http.server.ThreadingHTTPServer) -> Iterator[str]:
+    """Listen and serve in a thread; stopped and closed at the end."""
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        server.server_activate()
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+    except BaseException:
+        server.server_close()
+        raise
+    try:
+        yield url_of(server)
     finally:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def serve_table(table: dict[str, Any]) -> contextlib.AbstractContextManager[str]:
+    """A real HTTP server on a free port serving `table`; yields its base URL."""
+    return serving(table_server(table))
 
 
 async def test_unreachable_cdn_falls_back_to_the_full_set(
@@ -90,17 +110,20 @@ def test_invalid_table_on_the_cdn_falls_back(start_hub: Callable[..., HubProcess
 async def test_cdn_that_comes_up_late_is_retried(
     start_hub: Callable[..., HubProcess], tmp_path: Path
 ) -> None:
-    with socket.socket() as probe:  # a port that is free now: nothing listens there yet
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    table = json.loads(TABLE.read_text("utf-8"))
-    starting = asyncio.create_task(asyncio.to_thread(start_hub, "--cdn-attempts", "4", cdn_url=url))
+    # The port is bound from the start (no one else can take it) but refuses until served.
+    server = table_server(json.loads(TABLE.read_text("utf-8")))
+    url = url_of(server)
+    try:
+        starting = asyncio.create_task(
+            asyncio.to_thread(start_hub, "--cdn-attempts", "4", cdn_url=url)
+        )
 
-    def first_attempt_failed() -> bool:
-        return any("attempt 1/4" in log.read_text() for log in tmp_path.glob("hub-*.log"))
+        def first_attempt_failed() -> bool:
+            return any("attempt 1/4" in log.read_text() for log in tmp_path.glob("hub-*.log"))
 
-    await eventually(first_attempt_failed, what="the hub's first attempt")
-    with serve_table(table, port):
-        hub = await asyncio.wait_for(starting, scaled(10))
+        await eventually(first_attempt_failed, what="the hub's first attempt")
+        with serving(server):
+            hub = await asyncio.wait_for(starting, scaled(10))
+    finally:
+        server.server_close()  # idempotent: also when the test failed before serving
     assert f"[COMMANDS] loaded 12 commands from {url}/static/commands.json" in hub.log_text()
