@@ -1,6 +1,7 @@
 """OTA download of a virtual device, against a real local HTTP server (aiohttp)."""
 
 import hashlib
+import socket
 
 import pytest
 from aiohttp import web
@@ -58,5 +59,8 @@ async def test_bad_images_are_refused_with_a_reason(server, path, reason):
 
 
 async def test_unreachable_server_is_a_failed_download():
-    image, reason = await download_image("http://127.0.0.1:9/x.bin", MAC)
+    with socket.socket() as closed:  # bound, never listening: connecting is refused
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/x.bin"
+        image, reason = await download_image(url, MAC)
     assert image is None and reason.startswith("download_failed")
