@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import sys
+import time
 
 import pytest
 import serial
@@ -30,9 +31,10 @@ class Port:
         """Read lines until one matches `pattern` (earlier lines are skipped)."""
         regex = re.compile(pattern)
         seen = []
+        deadline = time.monotonic() + scaled(10)  # bounded even while other lines keep coming
         while True:
             raw = await asyncio.to_thread(self.serial.readline)
-            if not raw:
+            if not raw or time.monotonic() > deadline:
                 raise TimeoutError(f"no line matching {pattern!r}; got {seen[-5:]}")
             line = raw.decode().rstrip("\r\n")
             seen.append(line)
