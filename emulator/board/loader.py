@@ -303,12 +303,7 @@ class Loader:
         write = self._expect_block(seq, compressed=False)
         if len(block) > write.block_size:
             raise Refused(BAD_REQUEST, f"{len(block)}-byte block, {write.block_size} begun")
-        if write.written + len(block) > write.size:
-            raise Refused(BAD_REQUEST, "more data than FLASH_BEGIN announced")
-        self.flash.program(write.offset + write.written, block)
-        write.written += len(block)
-        write.next_seq += 1
-        return 0, b""
+        return self._append(write, block, BAD_REQUEST, "FLASH_BEGIN")
 
     def _defl_data(self, data: bytes, checksum: int) -> tuple[int, bytes]:
         seq, block = self._block(data, checksum)
@@ -318,10 +313,16 @@ class Loader:
             plain = write.inflater.decompress(block)
         except zlib.error as exc:
             raise Refused(INFLATE_FAILED, str(exc)) from None
-        if write.written + len(plain) > write.size:
-            raise Refused(TOO_MUCH, "more data than FLASH_DEFL_BEGIN announced")
-        self.flash.program(write.offset + write.written, plain)
-        write.written += len(plain)
+        return self._append(write, plain, TOO_MUCH, "FLASH_DEFL_BEGIN")
+
+    def _append(
+        self, write: _Write, data: bytes, error: tuple[int, int], begin: str
+    ) -> tuple[int, bytes]:
+        """Program the next block of a write; never past the size its BEGIN announced."""
+        if write.written + len(data) > write.size:
+            raise Refused(error, f"more data than {begin} announced")
+        self.flash.program(write.offset + write.written, data)
+        write.written += len(data)
         write.next_seq += 1
         return 0, b""
 
