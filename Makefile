@@ -34,7 +34,7 @@ setup: $(STAMP) $(NODE_STAMP) $(HOST_LIB) ## install Python, JS and host-firmwar
 browser: ## install Debian's chromium for the browser tests (root only)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip (fail under CI=true)"
 
-up: setup ## start hub (5003), CDN (5008), docs (5006), web apps and a few emulated devices
+up: setup ## start hub (5003), CDN (5008), docs (5006), web apps and a few virtual devices
 	$(BIN)/grouploop up
 
 test: setup browser lint ## build and test everything: lint, firmware core (ASan/UBSan), Python, browser, HIL on emulated boards

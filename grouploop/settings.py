@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_WS_PORT = 5003
@@ -33,7 +33,7 @@ class Settings:
     cdn_base_url: str = f"http://localhost:{DEFAULT_CDN_PORT}"
     ws_default_url: str = f"ws://localhost:{DEFAULT_WS_PORT}"
     # Firmware images and manifest.json: served by the CDN, written by `grouploop publish`.
-    cdn_firmware_dir: Path = field(default=DEFAULT_FIRMWARE_DIR)
+    cdn_firmware_dir: Path = DEFAULT_FIRMWARE_DIR
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
