@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
@@ -181,17 +180,7 @@ def publish(
         raise ManifestError(f"file {name!r} must be a plain file name")
     firmware_dir.mkdir(parents=True, exist_ok=True)
     target = firmware_dir / name
-    # Copy beside the target first, then rename: a download never sees a partial image.
-    fd, tmp = tempfile.mkstemp(dir=firmware_dir, prefix=f".{name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        shutil.copyfile(image, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_atomic(target, image.read_bytes())  # a download never sees a partial image
     build = build_for(target, board=board, version=version, stand_in=stand_in)
     add_build(firmware_dir, build)
     return build
