@@ -27,6 +27,7 @@ from bench.publish_cli import publish
 from bench.resources import DEFAULT_BOARD, Target, usb_ports
 from bench.targets import parse_port, target_name
 from grouploop.services import Service, grouploop_argv, start
+from tests.fixtures.cdn import start_cdn
 from tests.support.timing import scaled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,15 +105,8 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
         firmware_dir.mkdir(parents=True, exist_ok=True)
         cdn_url = config.getoption("cdn_url")
         if not cdn_url:
-            cdn = start(
-                "cdn",
-                grouploop_argv(
-                    "cdn", "--host", "127.0.0.1", "--port", "0", "--firmware-dir", str(firmware_dir)
-                ),
-                log_path=artifacts / "cdn.log",
-                timeout=scaled(30),
-            )
-            stack.callback(cdn.stop)
+            cdn = start_cdn(firmware_dir, log_path=artifacts / "cdn.log")
+            stack.callback(cdn.service.stop)
             cdn_url = cdn.url
         hub_url = config.getoption("hub_url")
         if not hub_url:
