@@ -20,7 +20,8 @@ ACCEL_RANGE_G = (-2.0, 2.0)
 RSSI_RANGE_DBM = (-100.0, -40.0)
 TAP = 255
 
-_FRAME = re.compile(r"[0-9a-f]{20}\Z")
+#: One whole frame; the hub's hot path binds its `match` directly (no call through `is_frame`).
+FRAME_PATTERN = re.compile(r"[0-9a-f]{20}\Z")
 _DEVICE_ID = re.compile(r"[0-9a-f]{4}\Z")
 
 
@@ -30,7 +31,7 @@ class FrameError(ValueError):
 
 def is_frame(text: str) -> bool:
     """True when `text` is exactly one well-formed frame (20 lowercase hex characters)."""
-    return _FRAME.match(text) is not None
+    return FRAME_PATTERN.match(text) is not None
 
 
 def is_device_id(text: str) -> bool:

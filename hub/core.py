@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
+from grouploop.frame import FRAME_LENGTH, FRAME_PATTERN
 from hub.commands import CommandRegistry
 from hub.fanout import Fanout, Send
 from hub.limits import Limits, TokenBucket
@@ -40,7 +41,7 @@ log = logging.getLogger("hub")
 GREETING = "Connected to GroupLoop WebSocket server"
 NOTHING: Sequence[Send] = ()
 
-_FRAME = re.compile(r"[0-9a-f]{20}\Z").match
+_FRAME = FRAME_PATTERN.match
 _ANY_CASE_FRAME = re.compile(r"[0-9a-fA-F]{20}\Z").match
 _DEVICE_ID = re.compile(r"[0-9a-fA-F]{4}\Z").match
 # Labels: printable ASCII without ':' (it separates protocol fields), not only spaces.
@@ -101,7 +102,7 @@ class HubCore:
         stats = self.stats
         stats.messages_received += 1
         # Hot path: one frame from an already registered device (40 000 of these a second).
-        if len(text) == 20 and _FRAME(text):
+        if len(text) == FRAME_LENGTH and _FRAME(text):
             if c.bucket is not None and not c.bucket.take(1, now):
                 return self._limited(c, 1, now)
             stats.lines_received += 1
@@ -157,7 +158,7 @@ class HubCore:
     # -- protocol ---------------------------------------------------------------------------
 
     def _line(self, c: Connection, line: str, now: float, out: list[Send]) -> None:
-        if len(line) == 20 and _ANY_CASE_FRAME(line):
+        if len(line) == FRAME_LENGTH and _ANY_CASE_FRAME(line):
             self._frame(c, line.lower(), now)
         elif line == "ping":
             out.append((c.key, "pong"))
