@@ -210,12 +210,8 @@ class VirtualDevice:
                 self.core.set_rssi(beacon, rssi)
 
     def _drain_serial(self) -> None:
-        text = self.core.read_serial()
-        if not text:
-            return
-        self.serial_log = (self.serial_log + text)[-SERIAL_LOG_LIMIT:]
-        for listener in self.serial_listeners:
-            listener(text)
+        if text := self.core.read_serial():
+            self._print(text)
 
     async def _send(self, message: str) -> None:
         ws = self._ws
@@ -328,7 +324,7 @@ class VirtualDevice:
     # -- housekeeping -----------------------------------------------------------------------
 
     def _print(self, text: str) -> None:
-        """Shell messages (not the core's) on the serial log, marked as the emulator's."""
+        """Serial output, the core's or the shell's (marked `[emulator]`): log and listeners."""
         self.serial_log = (self.serial_log + text)[-SERIAL_LOG_LIMIT:]
         for listener in self.serial_listeners:
             listener(text)
