@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "gl_device.h"
+#include "gl_url.h"
 
 namespace gl {
 
@@ -163,10 +164,7 @@ void Device::cmd_vibrate(std::string_view p, Text&, const char*& err) {
 }
 
 void Device::cmd_ota(std::string_view p, Text& data, const char*& err) {
-  const bool http = starts_with(p, "http://") || starts_with(p, "https://");
-  const std::string_view host = p.substr(p.find("//") + 2);
-  if (!http || host.empty() || host.front() == '/' || p.size() > kMaxOtaUrl ||
-      !is_plain_token(p)) {
+  if (p.size() > kMaxOtaUrl || !url_ok(p, "http://", "https://")) {
     err = kInvalid;
     return;
   }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "gl_json.h"
+#include "gl_url.h"
 
 namespace gl {
 
@@ -18,18 +19,6 @@ struct PinField {
 constexpr PinField kPinFields[] = {{"led", &Pins::led},       {"motor", &Pins::motor},
                                    {"button", &Pins::button}, {"sda", &Pins::sda},
                                    {"scl", &Pins::scl}};
-
-bool url_ok(std::string_view url, std::string_view a, std::string_view b) {
-  std::string_view rest;
-  if (starts_with(url, a)) {
-    rest = url.substr(a.size());
-  } else if (starts_with(url, b)) {
-    rest = url.substr(b.size());
-  } else {
-    return false;
-  }
-  return !rest.empty() && rest.front() != '/' && is_plain_token(url);
-}
 
 // "aa:bb:cc:dd:ee:ff" in either case; written back lowercase.
 bool normalise_mac(std::string_view s, char out[18]) {

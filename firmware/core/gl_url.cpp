@@ -1,9 +1,21 @@
-// URL splitting for the shells.
+// URL checking and splitting.
 #include "gl_url.h"
 
 #include "gl_text.h"
 
 namespace gl {
+
+bool url_ok(std::string_view url, std::string_view a, std::string_view b) {
+  std::string_view rest;
+  if (starts_with(url, a)) {
+    rest = url.substr(a.size());
+  } else if (starts_with(url, b)) {
+    rest = url.substr(b.size());
+  } else {
+    return false;
+  }
+  return !rest.empty() && rest.front() != '/' && is_plain_token(url);
+}
 
 bool split_url(std::string_view url, UrlParts& out) {
   struct Scheme {

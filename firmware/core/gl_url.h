@@ -1,5 +1,5 @@
-// Splits the URLs the core hands to its shell ("ws://host:port/path") into the parts that
-// socket and HTTP libraries take. Pure string work, so the shells stay free of parsing.
+// URL checks and splitting: the check configured and commanded URLs share, and the parts
+// ("ws://host:port/path") that socket and HTTP libraries take, so the shells stay free of parsing.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,11 @@ struct UrlParts {
   uint16_t port;  // the scheme's default when absent
   char path[128];  // "/" when absent
 };
+
+// `url` starts with scheme `a` or `b` (e.g. "ws://", "wss://"), a host follows at once, and
+// the whole is a plain token (safe in JSON, logs and HTTP): what a configured or commanded
+// URL must be.
+bool url_ok(std::string_view url, std::string_view a, std::string_view b);
 
 // Accepts ws, wss, http and https URLs; false for anything else or a part that does not fit.
 bool split_url(std::string_view url, UrlParts& out);
