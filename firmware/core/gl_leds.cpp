@@ -133,6 +133,7 @@ void leds_kick_spring(LedState& s, uint32_t now_ms) {
 void leds_render(const LedState& s, uint32_t now_ms, Rgb out[kNumPixels]) {
   const uint32_t t = now_ms - s.pattern_start_ms;
   float level = 1.0f;
+  uint32_t hue = 0;  // Cycle: the first pixel's hue
   switch (s.pattern) {
     case Pattern::Off: level = 0.0f; break;
     case Pattern::Solid: level = 1.0f; break;
@@ -143,19 +144,16 @@ void leds_render(const LedState& s, uint32_t now_ms, Rgb out[kNumPixels]) {
       spring_eval(s.spring, s.motion, now_ms, level, v);
       break;
     }
-    case Pattern::Cycle: {
-      // A rainbow spread around the ring, turning once per period; colours are ignored.
-      const uint32_t base = (t % kCyclePeriodMs) * 360 / kCyclePeriodMs;
-      for (size_t i = 0; i < kNumPixels; ++i) {
-        const Rgb c = hue_to_rgb(base + static_cast<uint32_t>(i * 360 / kNumPixels));
-        out[i] = Rgb{scale(c.r, 1.0f, s.brightness), scale(c.g, 1.0f, s.brightness),
-                     scale(c.b, 1.0f, s.brightness)};
-      }
-      return;
-    }
+    case Pattern::Cycle:
+      // A rainbow spread around the ring at full level, turning once per period; the
+      // per-LED colours are ignored.
+      hue = (t % kCyclePeriodMs) * 360 / kCyclePeriodMs;
+      break;
   }
   for (size_t i = 0; i < kNumPixels; ++i) {
-    const Rgb c = s.leds[i];
+    const Rgb c = s.pattern == Pattern::Cycle
+                      ? hue_to_rgb(hue + static_cast<uint32_t>(i * 360 / kNumPixels))
+                      : s.leds[i];
     out[i] = Rgb{scale(c.r, level, s.brightness), scale(c.g, level, s.brightness),
                  scale(c.b, level, s.brightness)};
   }
