@@ -15,11 +15,10 @@ import struct
 import threading
 from collections.abc import Callable
 
+from bench.image import xor_checksum
+from emulator.board.loader import Op
 from emulator.board.slip import Decoder, encode
 
-OP_FLASH_DATA = 0x03
-OP_GET_SECURITY_INFO = 0x14
-CHECKSUM_SEED = 0xEF
 ESP32S3_CHIP_ID = 9
 
 Rewrite = Callable[[bytes], bytes | None]  # a packet in, the packet to pass on (None: drop)
@@ -29,7 +28,7 @@ def as_chip(chip_id: int) -> Rewrite:
     """Board → host: answer GET_SECURITY_INFO with another chip id."""
 
     def rewrite(packet: bytes) -> bytes:
-        if len(packet) >= 8 + 16 and packet[0] == 1 and packet[1] == OP_GET_SECURITY_INFO:
+        if len(packet) >= 8 + 16 and packet[0] == 1 and packet[1] == Op.GET_SECURITY_INFO:
             body = bytearray(packet)
             struct.pack_into("<I", body, 8 + 12, chip_id)  # flags 4, crypt 1, purposes 7
             return bytes(body)
@@ -40,13 +39,10 @@ def as_chip(chip_id: int) -> Rewrite:
 
 def corrupt_flash_data(packet: bytes) -> bytes:
     """Host → board: flip one byte of every FLASH_DATA payload and fix the checksum."""
-    if len(packet) > 8 + 16 and packet[0] == 0 and packet[1] == OP_FLASH_DATA:
+    if len(packet) > 8 + 16 and packet[0] == 0 and packet[1] == Op.FLASH_DATA:
         body = bytearray(packet)
         body[8 + 16] ^= 0xFF
-        checksum = CHECKSUM_SEED
-        for byte in body[8 + 16 :]:
-            checksum ^= byte
-        struct.pack_into("<I", body, 4, checksum)
+        struct.pack_into("<I", body, 4, xor_checksum(bytes(body[8 + 16 :])))
         return bytes(body)
     return packet
 
