@@ -67,7 +67,6 @@ class Connection:
     bucket: TokenBucket | None
     label: str | None = None
     device: Device | None = None
-    subscribed: bool = False
     #: When this connection was last told `error:rate_limited`.
     limited_notice_at: float = float("-inf")
     #: When an error of this connection was last logged.
@@ -132,8 +131,7 @@ class HubCore:
         c = self.connections.pop(conn, None)
         if c is None:
             return
-        if c.subscribed:
-            self.fanout.unsubscribe(conn)
+        self.fanout.unsubscribe(conn)
         if c.device is not None:
             self._drop_device(c.device, "disconnected")
         log.info(
@@ -163,9 +161,7 @@ class HubCore:
         elif line == "ping":
             out.append((c.key, "pong"))
         elif line == "s":
-            if not c.subscribed:
-                c.subscribed = True
-                self.fanout.subscribe(c.key)
+            self.fanout.subscribe(c.key)
             out.append((c.key, "stream:on"))
         elif line.startswith("cmd:"):
             out.append((c.key, self._command(line[4:], out)))
