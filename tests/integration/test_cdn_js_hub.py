@@ -69,46 +69,58 @@ async def device(hub_url: str, stop: asyncio.Event) -> list[str]:
     return received
 
 
-async def test_manager_with_real_hub_and_cdn(
-    cdn: CdnServer, start_hub: Callable[..., HubProcess], tmp_path: Path
-) -> None:
+async def run_manager(tmp_path: Path, script: str, *args: str) -> asyncio.subprocess.Process:
+    """node running `script` with HitloopDeviceManager.js's path and `args` as its arguments."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed: the JS libraries cannot be tested")
-    hub = start_hub(cdn_url=cdn.url)
-    script = tmp_path / "manager.js"
-    script.write_text(SCRIPT)
-    stop_device = asyncio.Event()
-    device_task = asyncio.create_task(device(hub.url, stop_device))
-    proc = await asyncio.create_subprocess_exec(
+    path = tmp_path / "manager.js"
+    path.write_text(script)
+    return await asyncio.create_subprocess_exec(
         node,
         "--experimental-websocket",
         "--no-warnings",
-        str(script),
+        str(path),
         str(ROOT / "cdn" / "js" / "HitloopDeviceManager.js"),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+
+async def next_event(proc: asyncio.subprocess.Process, events: list[dict], name: str) -> None:
+    """Read node's events until one called `name` arrives."""
+    assert proc.stdout is not None
+    while True:
+        line = await proc.stdout.readline()
+        assert line, f"node ended before {name!r}: {events}"
+        events.append(json.loads(line))
+        if events[-1]["event"] == name:
+            return
+
+
+async def test_manager_with_real_hub_and_cdn(
+    cdn: CdnServer, start_hub: Callable[..., HubProcess], tmp_path: Path
+) -> None:
+    hub = start_hub(cdn_url=cdn.url)
+    proc = await run_manager(
+        tmp_path,
+        SCRIPT,
         hub.url,
         f"{cdn.url}/static/commands.json",
         str(int(scaled(20) * 1000)),
         # Silence after which the manager forgets the device: 20 frame periods of the device
         # task, so a stalled loop on a loaded machine does not look like a silent device.
         str(int(scaled(1.0) * 1000)),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
     )
-    assert proc.stdout is not None
+    stop_device = asyncio.Event()
+    device_task = asyncio.create_task(device(hub.url, stop_device))
     events: list[dict] = []
     try:
         async with asyncio.timeout(scaled(25)):
-            while not any(e["event"] == "answer" for e in events):
-                line = await proc.stdout.readline()
-                assert line, f"node ended early: {events}"
-                events.append(json.loads(line))
+            await next_event(proc, events, "answer")
             stop_device.set()  # silence: the manager must forget the device
             commands = await device_task
-            while not any(e["event"] == "remove" for e in events):
-                line = await proc.stdout.readline()
-                assert line, f"node ended early: {events}"
-                events.append(json.loads(line))
+            await next_event(proc, events, "remove")
             assert await proc.wait() == 0
     finally:
         stop_device.set()
@@ -142,36 +154,11 @@ m.connect();
 """
 
 
-async def next_event(proc: asyncio.subprocess.Process, events: list[dict], name: str) -> None:
-    """Read node's events until one called `name` arrives."""
-    assert proc.stdout is not None
-    while True:
-        line = await proc.stdout.readline()
-        assert line, f"node ended before {name!r}: {events}"
-        events.append(json.loads(line))
-        if events[-1]["event"] == name:
-            return
-
-
 async def test_manager_reconnects_when_the_hub_comes_back(
     start_hub: Callable[..., HubProcess], tmp_path: Path
 ) -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not installed: the JS libraries cannot be tested")
     first = start_hub()
-    script = tmp_path / "reconnect.js"
-    script.write_text(RECONNECT_SCRIPT)
-    proc = await asyncio.create_subprocess_exec(
-        node,
-        "--experimental-websocket",
-        "--no-warnings",
-        str(script),
-        str(ROOT / "cdn" / "js" / "HitloopDeviceManager.js"),
-        first.url,
-        str(int(scaled(20) * 1000)),
-        stdout=asyncio.subprocess.PIPE,
-    )
+    proc = await run_manager(tmp_path, RECONNECT_SCRIPT, first.url, str(int(scaled(20) * 1000)))
     events: list[dict] = []
     stop_device = asyncio.Event()
     try:
