@@ -8,7 +8,7 @@ clock; a transport shell (``hub.server`` for `websockets`, another for `picows`)
     sends = core.receive(conn, text, now)          # answers, commands for devices
     sends = core.receive_binary(conn, now)         # binary is refused with an error line
     core.disconnect(conn, now)                     # forget the connection (and its device)
-    sends = core.flush(now, congested=is_congested)  # every ~10 ms: batched stream lines
+    sends = core.flush(congested=is_congested)     # every ~10 ms: batched stream lines
     core.expire(now)                               # every ~1 s: drop silent devices
 
 `conn` is any hashable the shell uses to find the connection again (its connection object).
@@ -141,7 +141,7 @@ class HubCore:
             len(self.connections),
         )
 
-    def flush(self, now: float, congested: Callable[[Hashable], bool] | None = None) -> list[Send]:
+    def flush(self, congested: Callable[[Hashable], bool] | None = None) -> list[Send]:
         return self.fanout.flush(congested)
 
     def expire(self, now: float) -> list[str]:

@@ -134,7 +134,7 @@ class ShellBase(ABC, Generic[ConnT]):
         send = self.send
         while True:
             await asyncio.sleep(self.flush_interval)
-            sends = core.flush(time.monotonic(), _is_congested)
+            sends = core.flush(_is_congested)
             if sends:
                 send(sends)
 

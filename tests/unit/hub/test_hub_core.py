@@ -135,16 +135,16 @@ def test_subscriber_gets_frames_and_answers_batched(core: HubCore) -> None:
     core.receive("dev", FRAME, 1.1)
     core.receive("dev2", OTHER, 1.1)
     core.receive("dev", 'ans:{"cmd":"status","ok":true}', 1.2)
-    assert core.flush(1.2) == [
+    assert core.flush() == [
         ("app", f'{FRAME}\n{OTHER}\nans:a1b2:{{"cmd":"status","ok":true}}\n'),
     ]
-    assert core.flush(1.3) == []
+    assert core.flush() == []
 
 
 def test_frames_before_subscribing_are_not_buffered(core: HubCore) -> None:
     core.receive("dev", FRAME, 1.0)
     core.receive("app", "s", 1.0)
-    assert core.flush(1.0) == []
+    assert core.flush() == []
 
 
 def test_disconnect_removes_device_and_subscription(core: HubCore) -> None:
@@ -217,7 +217,7 @@ def test_rate_limit_applies_to_frames() -> None:
 def test_stats_count_traffic(core: HubCore) -> None:
     core.receive("app", "s", 1.0)
     core.receive("dev", FRAME, 1.0)
-    core.flush(1.0)
+    core.flush()
     core.receive("app", "cmd:a1b2:nope", 1.0)
     stats = core.stats
     assert (stats.frames_received, stats.lines_delivered, stats.batches_sent) == (3, 1, 1)
