@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 # pytest names a parametrized case `test_x[target]`; the HIL suites parametrize by target.
@@ -32,7 +32,6 @@ class TargetTally:
     failed: int = 0
     skipped: int = 0
     seconds: float = 0.0
-    failures: list[Case] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,6 @@ def tally(cases: list[Case]) -> dict[str, TargetTally]:
         t = by_target[case.target]
         setattr(t, case.outcome, getattr(t, case.outcome) + 1)
         t.seconds += case.seconds
-        if case.outcome == "failed":
-            t.failures.append(case)
     return dict(sorted(by_target.items()))
 
 
