@@ -87,7 +87,7 @@ def load(
 ) -> CommandRegistry:
     """The CDN's table when reachable within `attempts`, else the packaged fallback.
 
-    Blocking: the server calls it in a thread before it starts listening.
+    Blocking: `grouploop hub` calls it before its event loop starts, so before it listens.
     """
     if base_url:
         for attempt in range(1, attempts + 1):
