@@ -47,7 +47,7 @@ class _VirtualPort:
         pass
 
 
-class _LineSplitter:
+class LineSplitter:
     """Bytes in, complete console lines out (CR, LF or CRLF end a line; blanks dropped)."""
 
     def __init__(self, on_line: Callable[[str], None]) -> None:
@@ -73,7 +73,7 @@ class Console:
         self._writers: dict[asyncio.StreamWriter, Callable[[bytes], bytes]] = {}
         self._servers: list[asyncio.Server] = []
         self._pty: tuple[int, int] | None = None
-        self._pty_lines = _LineSplitter(device.serial_line)
+        self._pty_lines = LineSplitter(device.serial_line)
         self._handlers: set[asyncio.Task[None]] = set()
         device.serial_listeners.append(self._output)
 
@@ -131,7 +131,7 @@ class Console:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
-        lines = _LineSplitter(self.device.serial_line)
+        lines = LineSplitter(self.device.serial_line)
         self._writers[writer] = outgoing
         try:
             while data := await reader.read(4096):

@@ -45,6 +45,7 @@ from emulator.board.flash import Flash
 from emulator.board.loader import Exit, Loader, Op
 from emulator.board.ota import install
 from emulator.board.slip import Decoder
+from emulator.console import LineSplitter
 from emulator.device import download_image
 
 # esptool arms the RTC watchdog for 2000 slow-clock cycles (about 15 ms), then locks its
@@ -89,7 +90,7 @@ class Board:
         self._app: RunningApp | None = None
         self._loader: Loader | None = None
         self._knock = Decoder()  # SLIP frames arriving while not in download mode
-        self._line = bytearray()
+        self._lines = LineSplitter(self._app_line)
         self._watchdog: asyncio.TimerHandle | None = None
         self._stopping: set[asyncio.Task[None]] = set()
 
@@ -103,7 +104,7 @@ class Board:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
-        self._line.clear()
+        self._lines = LineSplitter(self._app_line)
         self._knock = Decoder()
         if download:
             self.mode = Mode.DOWNLOAD
@@ -219,13 +220,11 @@ class Board:
     def _console(self, text: bytes) -> None:
         if self._app is None:
             return  # nothing runs to read the line
-        self._line += text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        *lines, rest = bytes(self._line).split(b"\n")
-        self._line = bytearray(rest)
-        for raw in lines:
-            line = raw.decode("utf-8", "replace").strip()
-            if line and self._app is not None:
-                self._app.serial_line(line)
+        self._lines.feed(text)
+
+    def _app_line(self, line: str) -> None:
+        if self._app is not None:
+            self._app.serial_line(line)
 
     # -- output and teardown --------------------------------------------------------------
 

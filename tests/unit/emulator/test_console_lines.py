@@ -1,11 +1,11 @@
 """Console input framing: CR, LF and CRLF end a line; partial lines wait; blanks are dropped."""
 
-from emulator.console import _LineSplitter
+from emulator.console import LineSplitter
 
 
 def feed(*chunks: bytes) -> list[str]:
     lines: list[str] = []
-    splitter = _LineSplitter(lines.append)
+    splitter = LineSplitter(lines.append)
     for chunk in chunks:
         splitter.feed(chunk)
     return lines
