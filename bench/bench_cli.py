@@ -174,10 +174,9 @@ def run(args: argparse.Namespace) -> int:
             ("targets", ", ".join(str(t) for t in targets)),
             ("wall time", f"{time.monotonic() - started:.1f} s"),
         ]
-        markdown = report.render_markdown(
-            f"GroupLoop bench {stamp}", facts, _flash_rows(flashed, report_dir), cases
-        )
+        rows = _flash_rows(flashed, report_dir)
+        markdown = report.render_markdown(f"GroupLoop bench {stamp}", facts, rows, cases)
     md, _ = report.write(report_dir, markdown)
     print(report.render_text(markdown))
     print(f"report: {md}")
-    return 0 if report.passed(_flash_rows(flashed, report_dir), cases) else 1
+    return 0 if report.passed(rows, cases) else 1
