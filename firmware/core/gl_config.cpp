@@ -22,18 +22,13 @@ constexpr PinField kPinFields[] = {{"led", &Pins::led},       {"motor", &Pins::m
 
 // "aa:bb:cc:dd:ee:ff" in either case; written back lowercase.
 bool normalise_mac(std::string_view s, char out[18]) {
-  if (s.size() != 17) return false;
-  for (size_t i = 0; i < 17; ++i) {
-    const char c = s[i];
-    if (i % 3 == 2) {
-      if (c != ':') return false;
-      out[i] = ':';
-    } else {
-      if (hex_value(c) < 0) return false;
-      out[i] = (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
-    }
+  uint8_t mac[6];
+  if (!parse_mac(s, mac)) return false;
+  Text t(out, 18);
+  for (size_t i = 0; i < 6; ++i) {
+    if (i > 0) t.add(':');
+    t.add_hex2(mac[i]);
   }
-  out[17] = '\0';
   return true;
 }
 

@@ -94,6 +94,18 @@ bool parse_rgb(std::string_view s, uint8_t out[3]) {
   return true;
 }
 
+bool parse_mac(std::string_view s, uint8_t out[6]) {
+  if (s.size() != 17) return false;
+  for (size_t i = 0; i < 6; ++i) {
+    if (i > 0 && s[3 * i - 1] != ':') return false;
+    const int hi = hex_value(s[3 * i]);
+    const int lo = hex_value(s[3 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<uint8_t>(hi * 16 + lo);
+  }
+  return true;
+}
+
 bool parse_uint(std::string_view s, uint32_t& out) {
   if (s.empty() || s.size() > 9) return false;
   uint32_t v = 0;

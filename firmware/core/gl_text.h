@@ -37,6 +37,8 @@ int hex_value(char c);  // 0..15, or -1
 bool is_hex(std::string_view s);
 // Exactly six hex digits -> 0xRRGGBB.
 bool parse_rgb(std::string_view s, uint8_t out[3]);
+// "aa:bb:cc:dd:ee:ff" (hex digits in either case, colons) -> six bytes.
+bool parse_mac(std::string_view s, uint8_t out[6]);
 // Decimal digits only (no sign, at most 9 digits).
 bool parse_uint(std::string_view s, uint32_t& out);
 // Copies into a fixed buffer with NUL; false (and nothing copied) when it does not fit.

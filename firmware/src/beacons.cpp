@@ -24,17 +24,6 @@ std::atomic<int> g_rssi[gl::kNumBeacons];
 std::atomic<uint32_t> g_heard_ms[gl::kNumBeacons];
 std::atomic<bool> g_scanning{false};
 
-bool parse_mac(const char* text, uint8_t out[6]) {
-  if (std::strlen(text) != 17) return false;
-  for (int i = 0; i < 6; ++i) {
-    const int hi = gl::hex_value(text[3 * i]);
-    const int lo = gl::hex_value(text[3 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<uint8_t>(hi * 16 + lo);
-  }
-  return true;
-}
-
 class OnAdvert : public BLEAdvertisedDeviceCallbacks {
   void onResult(BLEAdvertisedDevice device) override {
     BLEAddress address = device.getAddress();  // getNative() points into this object
@@ -57,7 +46,7 @@ BLEScan* g_scan = nullptr;
 void Beacons::begin(const gl::Config& config) {
   bool any = false;
   for (size_t i = 0; i < gl::kNumBeacons; ++i) {
-    g_configured[i] = parse_mac(config.beacons[i], g_macs[i]);
+    g_configured[i] = gl::parse_mac(config.beacons[i], g_macs[i]);
     g_rssi[i] = kMissing;
     g_heard_ms[i] = 0;
     any = any || g_configured[i];

@@ -41,6 +41,12 @@ TEST(text_parsers) {
   uint8_t rgb[3];
   CHECK(gl::parse_rgb("A0b1C2", rgb) && rgb[0] == 0xa0 && rgb[1] == 0xb1 && rgb[2] == 0xc2);
   CHECK(!gl::parse_rgb("a0b1c", rgb));
+  uint8_t mac[6];
+  CHECK(gl::parse_mac("0A:1b:2C:3d:4E:ff", mac) && mac[0] == 0x0a && mac[1] == 0x1b &&
+        mac[4] == 0x4e && mac[5] == 0xff);
+  CHECK(!gl::parse_mac("0a-1b-2c-3d-4e-5f", mac));
+  CHECK(!gl::parse_mac("0a:1b:2c:3d:4e:5", mac));
+  CHECK(!gl::parse_mac("0a:1b:2c:3d:4e:5g", mac));
   CHECK_EQ(std::string(gl::trim(" \t x y \r")), std::string("x y"));
   CHECK(gl::is_plain_token("http://a/b?c=1"));
   CHECK(!gl::is_plain_token("a b"));
