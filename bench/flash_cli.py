@@ -17,6 +17,7 @@ from bench.build import ENVS, BuildError, BuildOutput, check_image
 from bench.build_cli import build
 from bench.drivers.failures import Failure
 from bench.drivers.flasher import FlashOptions, FlashResult, flash_all
+from bench.drivers.ports import is_device_path
 from bench.image import ImageError, parse_app_image
 from bench.resources import BenchFileError, Target
 from bench.targets import DEFAULT_BENCH_FILE, NoTargets, choose
@@ -83,7 +84,7 @@ def print_progress(step: int = 25) -> Callable[[Target, float], None]:
 
 def is_hardware(target: Target) -> bool:
     """A board on a local serial device (a URL may be an emulated board or a remote one)."""
-    return not target.emulated and "://" not in target.port
+    return not target.emulated and is_device_path(target.port)
 
 
 def refuse_stand_in(target: Target) -> FlashResult:
