@@ -134,6 +134,11 @@ def start(
     return Service(name=name, url=url, process=process, log_path=log_path, _pump=thread)
 
 
+def shown_host(host: str) -> str:
+    """The host a service names in its URL: 127.0.0.1 when it listens on every interface."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+
+
 def announce_ready(url: str) -> None:
     """Print the `[READY] <url>` line that `start` waits for."""
     print(f"[READY] {url}", flush=True)

@@ -32,7 +32,14 @@ from dataclasses import dataclass
 from types import FrameType
 
 from grouploop import settings
-from grouploop.services import Service, ServiceError, announce_ready, grouploop_argv, start
+from grouploop.services import (
+    Service,
+    ServiceError,
+    announce_ready,
+    grouploop_argv,
+    shown_host,
+    start,
+)
 
 
 @dataclass(frozen=True)
@@ -174,7 +181,7 @@ def serve_docs(host: str, port: int) -> None:
         with socket.socket() as probe:
             probe.bind((host, 0))
             port = probe.getsockname()[1]
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    shown = shown_host(host)
 
     class Ready(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:

@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
+from grouploop import services
 from hub.core import HubCore
 from hub.operator_http import OperatorHttp
 
@@ -93,8 +94,7 @@ class ShellBase(ABC, Generic[ConnT]):
             await self.close()
 
     def url(self, port: int) -> str:
-        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
-        return f"ws://{host}:{port}"
+        return f"ws://{services.shown_host(self.host)}:{port}"
 
     # -- what the shells call ----------------------------------------------------------------
 
