@@ -143,6 +143,14 @@
     return error ? { name, error } : { name, params };
   }
 
+  /**
+   * Delay before reconnect attempt `attempts` (0 for the first after a loss): min, 2x,
+   * 4x ... up to max. BrowserDevice (web/apps/shared) backs off the same way.
+   */
+  function reconnectDelay(attempts, minMs, maxMs) {
+    return Math.min(maxMs, minMs * 2 ** attempts);
+  }
+
   /** A target: 'all', a device id, or several ids (array or comma-separated). */
   function formatTarget(target) {
     if (target === 'all') return 'all';
@@ -311,7 +319,7 @@
 
     /** Delay before the next attempt: min, 2x, 4x ... up to max. */
     nextDelay() {
-      return Math.min(this.reconnectMaxMs, this.reconnectMinMs * 2 ** this.attempts);
+      return reconnectDelay(this.attempts, this.reconnectMinMs, this.reconnectMaxMs);
     }
 
     _scheduleReconnect() {
@@ -436,7 +444,7 @@
   // The helpers also hang off the class: a page only gets the `HitloopDeviceManager` global.
   const helpers = {
     CommandError, formatCommand, formatTarget, validateCommand, splitCommand, parseCommand,
-    parseLine,
+    parseLine, reconnectDelay,
   };
   Object.assign(HitloopDeviceManager, helpers);
   return { HitloopDeviceManager, ...helpers };

@@ -123,3 +123,14 @@ test('a backed-up socket drops frames, counts them, and keeps a tap for the next
   device.sendFrame();
   assert.equal(HitloopDevice.decodeFrame(sent[1]).tap, false);
 });
+
+test("a lost hub is retried with the manager's backoff: 0.5 s doubling to 5 s, reset on open", (t) => {
+  const delays = [];
+  t.mock.method(globalThis, 'setTimeout', (_fn, ms) => { delays.push(ms); return delays.length; });
+  const device = new Device({ id: 'b0b0', hubUrl: 'ws://127.0.0.1:1', commands: table });
+  for (let i = 0; i < 6; i += 1) device.scheduleReconnect();
+  assert.deepEqual(delays, [500, 1000, 2000, 4000, 5000, 5000]);
+  device.attempts = 0; // what a successful open does
+  device.scheduleReconnect();
+  assert.equal(delays.at(-1), 500);
+});

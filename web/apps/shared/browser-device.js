@@ -175,7 +175,7 @@ window.BrowserDevice = (() => {
       this.socket = null;
       this.timer = null;
       this.retry = null;
-      this.retryMs = RECONNECT_MS.first;
+      this.attempts = 0; // reconnect attempts since the last open
       this.stopped = true;
     }
 
@@ -204,7 +204,7 @@ window.BrowserDevice = (() => {
       socket.onopen = () => {
         if (this.everConnected) this.reconnects += 1;
         this.everConnected = true;
-        this.retryMs = RECONNECT_MS.first;
+        this.attempts = 0;
         socket.send(`id:${this.id}`);
         this.timer = setInterval(() => this.sendFrame(), FRAME_INTERVAL_MS);
         this.setState("open");
@@ -232,8 +232,11 @@ window.BrowserDevice = (() => {
 
     scheduleReconnect() {
       clearTimeout(this.retry);
-      this.retry = setTimeout(() => this.connect(), this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MS.cap);
+      // The manager's backoff (HitloopDeviceManager.js), with a device's own bounds.
+      const delay = window.HitloopDeviceManager.reconnectDelay(
+        this.attempts, RECONNECT_MS.first, RECONNECT_MS.cap);
+      this.attempts += 1;
+      this.retry = setTimeout(() => this.connect(), delay);
     }
 
     /* A tap: flagged in the next frame, and it kicks the spring as on the device. */
