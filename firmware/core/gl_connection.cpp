@@ -1,11 +1,9 @@
 // The connection state machine (rules in gl_connection.h).
 #include "gl_connection.h"
 
-namespace gl {
+#include "gl_time.h"
 
-namespace {
-bool reached(uint32_t now, uint32_t at) { return static_cast<int32_t>(now - at) >= 0; }
-}  // namespace
+namespace gl {
 
 uint32_t Prng::next() {
   state ^= state << 13;

@@ -4,11 +4,12 @@
 #include <cmath>
 #include <cstring>
 
+#include "gl_time.h"
+
 namespace gl {
 
 namespace {
 constexpr float kTapThresholdG = 3.0f;
-bool before(uint32_t now, uint32_t at) { return static_cast<int32_t>(at - now) > 0; }
 }  // namespace
 
 void Device::init(std::string_view config_json, const uint8_t mac[6], std::string_view version,
@@ -122,7 +123,7 @@ void Device::tap() {
   if (leds_.pattern == Pattern::Spring) leds_kick_spring(leds_, now_);
 }
 
-bool Device::motor_on() const { return before(now_, motor_until_); }
+bool Device::motor_on() const { return !reached(now_, motor_until_); }
 
 void Device::wifi_event(bool up, uint32_t now_ms) {
   now_ = now_ms;

@@ -8,6 +8,7 @@
 
 #include "beacons.h"
 #include "gl_device.h"
+#include "gl_time.h"
 #include "hardware.h"
 #include "net.h"
 
@@ -107,7 +108,7 @@ void read_console(uint32_t now) {
 }
 
 void read_sensors(uint32_t now) {
-  if (now - g_next_sensor < 0x80000000u) {
+  if (gl::reached(now, g_next_sensor)) {
     g_next_sensor = now + kSensorPeriodMs;
     float ax = 0.0f;
     float ay = 0.0f;
@@ -118,7 +119,7 @@ void read_sensors(uint32_t now) {
       if (tapped) g_device.tap();
     }
   }
-  if (now - g_next_beacon < 0x80000000u) {
+  if (gl::reached(now, g_next_beacon)) {
     g_next_beacon = now + kBeaconPeriodMs;
     g_beacons.poll(now, report_rssi);
   }
