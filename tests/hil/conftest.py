@@ -23,6 +23,7 @@ from bench.build import BuildOutput, firmware_version, stand_in
 from bench.drivers.flasher import FlashOptions
 from bench.dut import BenchEndpoints, Dut, State
 from bench.emulated import start_board
+from bench.flash_cli import image_build
 from bench.publish_cli import publish
 from bench.resources import DEFAULT_BOARD, Target, usb_ports
 from bench.targets import parse_port, target_name
@@ -89,10 +90,6 @@ class HilBench:
     duts: dict[str, Dut] = field(default_factory=dict)
     boards: list[Service] = field(default_factory=list)
 
-    @property
-    def all_emulated(self) -> bool:
-        return all(spec.emulated for spec in self.specs.values())
-
 
 @pytest.fixture(scope="session")
 def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
@@ -115,7 +112,7 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
             hub_url = hub.url
         image = config.getoption("build_image")
         build = (
-            BuildOutput(DEFAULT_BOARD, _image_version(image), image, "stand-in" in image.name)
+            image_build(image, DEFAULT_BOARD)
             if image
             else stand_in(DEFAULT_BOARD, firmware_version(), work / "builds")
         )
@@ -141,12 +138,6 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
 def start_hub(log_path: Path, cdn_url: str, port: int = 0) -> Service:
     argv = grouploop_argv("hub", "--host", "127.0.0.1", "--port", str(port), "--cdn-url", cdn_url)
     return start("hub", argv, log_path=log_path, timeout=scaled(30))
-
-
-def _image_version(image: Path) -> str:
-    from bench.image import parse_app_image
-
-    return parse_app_image(image.read_bytes()).version
 
 
 def _dut_for(hil: HilBench, name: str) -> Dut:
