@@ -27,7 +27,7 @@ from serial import rfc2217
 from emulator.device import VirtualDevice
 
 
-class _VirtualPort:
+class VirtualPort:
     """The serial-port attributes `PortManager` reads and sets; nothing is wired to them."""
 
     baudrate = 115200
@@ -111,7 +111,7 @@ class Console:
     async def _rfc2217_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        manager = rfc2217.PortManager(_VirtualPort(), writer)
+        manager = rfc2217.PortManager(VirtualPort(), writer)
 
         def incoming(data: bytes) -> bytes:
             return b"".join(manager.filter(data))

@@ -29,10 +29,10 @@ import os
 import tty
 from collections.abc import Callable
 
-import serial
 from serial import rfc2217
 
 from emulator.board.board import Board, Mode
+from emulator.console import VirtualPort
 
 BACKLOG_LIMIT = 64 * 1024
 RELEASE_DELAY_S = 0.1
@@ -140,16 +140,8 @@ class SocketPort:
             await self._server.wait_closed()
 
 
-class _ModemLines:
-    """The serial-port attributes `PortManager` reads and sets; DTR/RTS go to the board."""
-
-    baudrate = 115200
-    bytesize = serial.EIGHTBITS
-    parity = serial.PARITY_NONE
-    stopbits = serial.STOPBITS_ONE
-    xonxoff = rtscts = break_condition = False
-    cts = dsr = cd = True
-    ri = False
+class _ModemLines(VirtualPort):
+    """A virtual port whose DTR and RTS go to the board."""
 
     def __init__(self, board: Board) -> None:
         self._board = board
@@ -172,12 +164,6 @@ class _ModemLines:
     def rts(self, value: bool) -> None:
         self._rts = value
         self._board.set_lines(dtr=self._dtr, rts=self._rts)
-
-    def reset_input_buffer(self) -> None:
-        pass
-
-    def reset_output_buffer(self) -> None:
-        pass
 
 
 class Rfc2217Port(SocketPort):
