@@ -17,7 +17,7 @@ from waitress.server import create_server
 from cdn import manifest
 from cdn.app import create_app
 from grouploop import settings
-from grouploop.services import announce_ready
+from grouploop.services import announce_ready, shown_host
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,14 +51,12 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(args.firmware_dir.resolve())
     server = create_server(app, host=args.host, port=args.port, threads=args.threads)
     host = server.effective_host
-    # A wildcard address is not something a client can connect to; loopback is.
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     print(f"[CDN] listening on {host}:{server.effective_port}, firmware in {args.firmware_dir}")
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
         # Inside the try: a SIGTERM right after the ready line must still stop cleanly.
-        announce_ready(f"http://{shown}:{server.effective_port}")
+        announce_ready(f"http://{shown_host(host)}:{server.effective_port}")
         server.run()
     except KeyboardInterrupt:
         print("[CDN] stopping", flush=True)
