@@ -168,7 +168,7 @@ void loop() {
   g_net.poll(now);
   g_device.tick(now);
   run_actions();
-  g_net.poll(now);  // send what this tick produced without waiting a loop
+  g_net.send();  // the answers to what poll() received and this tick's frame, in this loop
   gl::Rgb pixels[gl::kNumPixels];
   g_device.pixels(pixels);
   g_hw.show(pixels);

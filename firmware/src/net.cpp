@@ -105,6 +105,9 @@ void Net::poll(uint32_t now_ms) {
     device_.wifi_event(up, now_ms);
   }
   if (g_ws_wanted) g_ws.loop();
+}
+
+void Net::send() {
   char message[gl::MessageQueue<4096>::kMaxMessage + 1];
   while (device_.ws_out().pop(message, sizeof message) > 0) {
     g_ws.sendTXT(message);

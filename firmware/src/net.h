@@ -16,8 +16,10 @@ class Net {
   void ws_disconnect();
   // Runs the update (blocking) and reports the result to the core; never reboots by itself.
   void ota(const char* url);
-  // Reports Wi-Fi changes, runs the socket, sends what the core queued.
+  // Reports Wi-Fi changes and runs the socket (which delivers hub messages to the core).
   void poll(uint32_t now_ms);
+  // Sends what the core queued for the hub.
+  void send();
 
  private:
   gl::Device& device_;
