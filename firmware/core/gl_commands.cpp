@@ -15,6 +15,16 @@ constexpr uint32_t kMaxVibrateMs = 10000;
 constexpr char kMissing[] = "missing_parameters";
 constexpr char kInvalid[] = "invalid_parameters";
 
+// ["rrggbb",...] for one colour per pixel.
+void add_rgb_list(Text& out, const Rgb (&colours)[kNumPixels]) {
+  out.add('[');
+  for (size_t i = 0; i < kNumPixels; ++i) {
+    if (i > 0) out.add(',');
+    out.add('"').add_rgb(colours[i].r, colours[i].g, colours[i].b).add('"');
+  }
+  out.add(']');
+}
+
 bool parse_index(std::string_view s, size_t& out) {
   uint32_t v = 0;
   if (!parse_uint(s, v) || v >= kNumPixels) return false;
@@ -185,19 +195,13 @@ void Device::led_state_json(Text& out) const {
   out.add(",\"brightness\":").add_uint(leds_.brightness);
   out.add(",\"spring\":\"")
       .add_rgb(leds_.spring.k, leds_.spring.damping, leds_.spring.mass)
-      .add("\",\"leds\":[");
-  for (size_t i = 0; i < kNumPixels; ++i) {
-    if (i > 0) out.add(',');
-    out.add('"').add_rgb(leds_.leds[i].r, leds_.leds[i].g, leds_.leds[i].b).add('"');
-  }
+      .add("\",\"leds\":");
+  add_rgb_list(out, leds_.leds);
   Rgb px[kNumPixels];
   pixels(px);
-  out.add("],\"pixels\":[");
-  for (size_t i = 0; i < kNumPixels; ++i) {
-    if (i > 0) out.add(',');
-    out.add('"').add_rgb(px[i].r, px[i].g, px[i].b).add('"');
-  }
-  out.add("]}");
+  out.add(",\"pixels\":");
+  add_rgb_list(out, px);
+  out.add('}');
 }
 
 }  // namespace gl
