@@ -12,7 +12,7 @@ import asyncio
 import signal
 
 from grouploop import settings
-from grouploop.services import announce_ready
+from grouploop.services import announce_ready, shown_host
 from web.server import PageConfig, WebApps, app_urls
 
 
@@ -67,8 +67,7 @@ async def _serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
-    urls = app_urls(ports, shown_host)
+    urls = app_urls(ports, shown_host(args.host))
     announce_ready(urls["socket-client"])
     for app, url in urls.items():
         print(f"[APP] {app} {url}", flush=True)
