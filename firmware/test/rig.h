@@ -25,16 +25,13 @@ struct Rig {
     const int n = dev->serial_out().read(buf, sizeof buf);
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
   }
-  std::vector<std::string> ws() {
+  std::vector<std::string> ws() { return pop_all(dev->ws_out()); }
+  std::vector<std::string> actions() { return pop_all(dev->actions()); }
+  template <size_t N>
+  static std::vector<std::string> pop_all(gl::MessageQueue<N>& queue) {
     std::vector<std::string> out;
-    char buf[4096];
-    for (int n; (n = dev->ws_out().pop(buf, sizeof buf)) > 0;) out.emplace_back(buf);
-    return out;
-  }
-  std::vector<std::string> actions() {
-    std::vector<std::string> out;
-    char buf[4096];
-    for (int n; (n = dev->actions().pop(buf, sizeof buf)) > 0;) out.emplace_back(buf);
+    char buf[N + 1];
+    while (queue.pop(buf, sizeof buf) > 0) out.emplace_back(buf);
     return out;
   }
   // Brings the device online (Wi-Fi, socket) and drains everything produced so far.
