@@ -109,7 +109,7 @@ def _flash_rows(results: list[FlashResult], report_dir: Path) -> list[report.Fla
             r.target.port,
             r.ok,
             r.seconds,
-            "" if r.ok else f"{r.failure.value if r.failure else 'failed'}: {r.message}",
+            r.problem,
             str(r.log_path.relative_to(report_dir)) if r.log_path else "",
         )
         for r in results

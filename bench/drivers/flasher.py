@@ -58,11 +58,18 @@ class FlashResult:
     chip: str | None = None  # as the board's ROM reported itself during the flash
     mac: str | None = None
 
+    @property
+    def problem(self) -> str:
+        """The failure and its message ("" when the flash succeeded)."""
+        return (
+            "" if self.ok else f"{self.failure.value if self.failure else 'failed'}: {self.message}"
+        )
+
     def line(self) -> str:
         if self.ok:
             who = f" ({self.chip}, MAC {self.mac})" if self.chip and self.mac else ""
             return f"{self.target}: flashed and verified in {self.seconds:.1f} s{who}"
-        return f"{self.target}: {self.failure.value if self.failure else 'failed'}: {self.message}"
+        return f"{self.target}: {self.problem}"
 
 
 ImageCheck = Callable[[Path], None]  # raises ValueError naming what is wrong with the image
