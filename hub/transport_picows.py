@@ -95,7 +95,7 @@ class Peer(WSListener):  # type: ignore[misc]
         self._fragment_bytes += frame.payload_size
         if self._fragment_bytes > self.shell.core.limits.max_message_bytes:
             self._fragments.clear()
-            self.shell.core.stats.errors["message_too_large"] += 1
+            # Counted and logged once, by on_ws_disconnected, like every 1009 this shell sends.
             transport.send_close(WSCloseCode.MESSAGE_TOO_BIG, b"message too large")
             transport.disconnect()
             return
