@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 from bench.image import AppImage, ImageError, parse_app_image
 from emulator.board.flash import Flash
 from emulator.board.partitions import (
-    TABLE_OFFSET,
-    TABLE_SIZE,
     PartitionError,
     boot_partition,
-    parse_table,
+    read_table,
 )
 
 DEFAULT_APP_OFFSET = 0x10000
@@ -60,7 +58,7 @@ def download_banner(reset: Reset) -> list[str]:
 def boot_from_flash(flash: Flash, reset: Reset) -> BootResult:
     lines = [ROM_BANNER, reset.line(FLASH_BOOT)]
     try:
-        partitions = parse_table(flash.read(TABLE_OFFSET, TABLE_SIZE))
+        partitions = read_table(flash)
     except PartitionError as exc:
         return _failed(lines, DEFAULT_APP_OFFSET, str(exc))
     if partitions is None:

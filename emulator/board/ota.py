@@ -14,12 +14,10 @@ from bench.image import ImageError, parse_app_image
 from emulator.board.boot import DEFAULT_APP_OFFSET
 from emulator.board.flash import Flash
 from emulator.board.partitions import (
-    TABLE_OFFSET,
-    TABLE_SIZE,
     PartitionError,
     ota_apps,
     ota_data,
-    parse_table,
+    read_table,
     write_ota_select,
 )
 
@@ -28,7 +26,7 @@ def install(flash: Flash, running_offset: int, data: bytes) -> str:
     """Write a downloaded image for the next boot; "" when done, else why not."""
     try:
         image = parse_app_image(data)
-        partitions = parse_table(flash.read(TABLE_OFFSET, TABLE_SIZE))
+        partitions = read_table(flash)
     except (ImageError, PartitionError) as exc:
         return f"invalid_image: {exc}"
     select = None  # what the OTA data will say: (otadata partition, slot, slot count)

@@ -45,8 +45,9 @@ class Partition:
     size: int
 
 
-def parse_table(raw: bytes) -> list[Partition] | None:
-    """The partitions in `raw` (the table's sector); None when the sector is erased."""
+def read_table(flash: Flash) -> list[Partition] | None:
+    """The partitions in the flash's table sector; None when the sector is erased."""
+    raw = flash.read(TABLE_OFFSET, TABLE_SIZE)
     if raw[:2] == b"\xff\xff":
         return None
     partitions: list[Partition] = []
