@@ -175,7 +175,7 @@ async def _send_frames(
 
 async def _send_commands(
     subscriber: Subscriber, config: WorkerConfig, go: Go, result: WorkerResult
-):  # type: ignore[no-untyped-def]
+) -> None:
     """`cmd:<id>:status` to one device after another, one outstanding per device."""
     interval = int(1e6 / config.command_rate)
     due, k = go.window_start_us, 0
