@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
@@ -94,7 +94,7 @@ class Dut:
         self.close_hub()
         self.console.close()
         self.state = State.OFF  # until the new image answers
-        options = FlashOptions(**{**self.flash_options.__dict__, "log_dir": self.log_dir})
+        options = replace(self.flash_options, log_dir=self.log_dir)
         result = flash_one(
             self.target, build.image, options, check_image=check_image, extra=build.extra
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def boards(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Target]]:
 
 
 def test_four_boards_flash_in_parallel(image: Path, boards: list[Target], tmp_path: Path) -> None:
-    options = FlashOptions(**{**OPTIONS.__dict__, "log_dir": tmp_path})
+    options = replace(OPTIONS, log_dir=tmp_path)
     seen: dict[str, float] = {}
     started = time.monotonic()
     results = flash_all(
@@ -63,7 +64,7 @@ def test_wrong_chip_is_named(image: Path, boards: list[Target]) -> None:
 
 
 def test_verify_mismatch_after_a_corrupting_link(image: Path, boards: list[Target]) -> None:
-    options = FlashOptions(**{**OPTIONS.__dict__, "stub": False, "retries": 1})
+    options = replace(OPTIONS, stub=False, retries=1)
     with FaultyLink(boards[1].port, to_board=corrupt_flash_data) as link:
         result = flash_one(Target("noisy", link.url), image, options, check_image=check_image)
     assert result.failure is Failure.VERIFY_MISMATCH, result.line()
@@ -72,7 +73,7 @@ def test_verify_mismatch_after_a_corrupting_link(image: Path, boards: list[Targe
 
 
 def test_board_that_stops_answering_mid_flash(image: Path, boards: list[Target]) -> None:
-    options = FlashOptions(**{**OPTIONS.__dict__, "stub": False})
+    options = replace(OPTIONS, stub=False)
     with FaultyLink(boards[2].port, to_host=silent_after(12)) as link:
         result = flash_one(Target("hung", link.url), image, options, check_image=check_image)
     assert result.failure is Failure.TIMEOUT, result.line()

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ def _closed_port_url() -> str:
 
 
 def test_no_board_at_a_missing_port(image: Path, tmp_path: Path) -> None:
-    options = FlashOptions(**{**OPTIONS.__dict__, "log_dir": tmp_path})
+    options = replace(OPTIONS, log_dir=tmp_path)
     result = flash_one(Target("left", "/dev/ttyGL404"), image, options, check_image=check_image)
     assert not result.ok and result.failure is Failure.NO_BOARD
     assert result.line().startswith("left (/dev/ttyGL404): no board: nothing answers")
@@ -91,7 +92,7 @@ def test_timeout_when_the_port_never_answers(image: Path, silent_pty: str) -> No
 
 
 def test_retries_a_timeout_then_gives_up(image: Path, silent_pty: str) -> None:
-    options = FlashOptions(**{**OPTIONS.__dict__, "retries": 1})
+    options = replace(OPTIONS, retries=1)
     result = flash_one(Target("mute", silent_pty), image, options, check_image=check_image)
     assert result.failure is Failure.TIMEOUT and result.attempts == 2
 
