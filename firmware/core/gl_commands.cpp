@@ -171,6 +171,7 @@ void Device::cmd_vibrate(std::string_view p, Text&, const char*& err) {
     return;
   }
   motor_until_ = now_ + ms;  // a new vibration replaces the running one
+  motor_running_ = true;
 }
 
 void Device::cmd_ota(std::string_view p, Text& data, const char*& err) {

@@ -91,6 +91,7 @@ void Device::apply(uint8_t effects) {
 
 void Device::tick(uint32_t now_ms) {
   now_ = now_ms;
+  if (motor_running_ && reached(now_ms, motor_until_)) motor_running_ = false;
   apply(conn_.tick(now_ms));
   if (conn_.frame_due(now_ms)) {
     // A shell that stopped draining loses frames, never the "id:" line or an answer: a frame
@@ -123,7 +124,7 @@ void Device::tap() {
   if (leds_.pattern == Pattern::Spring) leds_kick_spring(leds_, now_);
 }
 
-bool Device::motor_on() const { return !reached(now_, motor_until_); }
+bool Device::motor_on() const { return motor_running_ && !reached(now_, motor_until_); }
 
 void Device::wifi_event(bool up, uint32_t now_ms) {
   now_ = now_ms;

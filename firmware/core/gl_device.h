@@ -84,6 +84,9 @@ class Device {
   SensorSample sample_{};
   bool tap_latched_ = false;
   uint32_t motor_until_ = 0;
+  // Whether a vibration is running: the deadline alone would read as "on" again once the
+  // clock is 2^31 ms past it (wrap-safe comparison), so tick() ends the run explicitly.
+  bool motor_running_ = false;
   uint32_t now_ = 0;
   uint32_t boot_ms_ = 0;
   uint32_t frames_sent_ = 0;

@@ -186,3 +186,12 @@ TEST(vibration_runs_for_its_duration_and_a_new_one_replaces_it) {
   rig.advance(50);
   CHECK(!rig->motor_on());
 }
+
+TEST(the_motor_stays_off_when_the_clock_is_2_pow_31_ms_past_a_vibration_or_the_boot) {
+  t::Rig rig;
+  rig.advance(0x80000000u, 0x10000000u);  // 24.8 days of uptime with no vibration
+  CHECK(!rig->motor_on());
+  run(rig, "vibrate:200");
+  rig.advance(0x80000000u, 0x10000000u);  // 24.8 days after it ended
+  CHECK(!rig->motor_on());
+}
