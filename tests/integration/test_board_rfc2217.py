@@ -8,34 +8,26 @@ session runs here; socket:// and pty carry the flashing tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bench.image import build_stand_in_image
 from emulator.board.flash import SIZE
-from grouploop.services import grouploop_argv, start
-from tests.fixtures.boards import Console, esptool
-from tests.support.timing import scaled
+from tests.fixtures.boards import BoardSet, Console, esptool
 
 
 @pytest.fixture
-def rfc2217_board(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def rfc2217_board(tmp_path: Path, boards: Callable[..., BoardSet]) -> tuple[str, Path]:
     """A board whose flash already holds a stand-in app (version 10.0.0) at 0x10000."""
     flash = bytearray(b"\xff" * SIZE)
     app = build_stand_in_image("10.0.0", "seeed_xiao_esp32c3")
     flash[0x10000 : 0x10000 + len(app)] = app
-    (tmp_path / "flash.bin").write_bytes(flash)
-    log = tmp_path / "board.log"
-    argv = grouploop_argv(
-        "board", "--serial", "rfc2217://127.0.0.1:0", "--flash-file", str(tmp_path / "flash.bin")
-    )
-    service = start("board", argv, log_path=log, timeout=scaled(30))
-    try:
-        yield service.url, log
-    finally:
-        service.stop()
+    (tmp_path / "board0.bin").write_bytes(flash)  # the file `boards` gives board 0
+    board = boards(1, transport="rfc2217", flash_dir=tmp_path)
+    assert board.service.log_path is not None
+    return board.urls[0], board.service.log_path
 
 
 def test_esptool_resets_it_into_the_loader_and_back_with_dtr_rts(
