@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import os
 import queue
 import re
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from grouploop.services import grouploop_argv
+from tests.fixtures.cdn import http_get
 from tests.support.timing import scaled
 
 ROW = re.compile(r"^\[UP\]\s+(?P<name>\S+)\s+(?P<url>\S+://\S+)\s+pid=(?P<pid>\d+)")
@@ -89,14 +89,8 @@ def up(tmp_path: Path) -> Iterator[Up]:
 
 
 def get(url: str, path: str) -> tuple[int, bytes]:
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=scaled(10))
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+    status, _, body = http_get(url, path)
+    return status, body
 
 
 def assert_gone(pid: int) -> None:
