@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import serial
 
@@ -80,6 +81,20 @@ class Dut:
         """Run a console line that answers `ans:<json>`; return the decoded answer."""
         match = self.console_command(line, r"ans:(\{.*\})\n", timeout)
         return json.loads(match.group(1))
+
+    def hub_answer(self, name: str, timeout: float | None = None) -> dict[str, Any]:
+        """The device's next `ans:<id>:{"cmd":"<name>",…}` line on the hub, decoded."""
+        assert self.hub is not None and self.device_id, "open the hub and boot first"
+        pattern = rf'^ans:{self.device_id}:(\{{"cmd":"{re.escape(name)}".*\}})$'
+        match = self.hub.expect(pattern, self.timeout if timeout is None else timeout)
+        return json.loads(match.group(1))
+
+    def hub_command(self, command: str) -> dict[str, Any]:
+        """Send `command` to this device through the hub; the hub must accept it; its answer."""
+        assert self.hub is not None and self.device_id, "open the hub and boot first"
+        result = self.hub.command(self.device_id, command, self.timeout)
+        assert result == "cmd:result:success", result
+        return self.hub_answer(command.split(":", 1)[0])
 
     def set_log_dir(self, log_dir: Path) -> None:
         """Send the console log of the next steps to `log_dir` (one folder per test)."""

@@ -7,7 +7,6 @@ Each case sends a command, then reads the effect back from the device (`status` 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,17 +46,8 @@ def _state_over_console(dut: Dut) -> tuple[dict[str, Any], dict[str, Any]]:
     return status, leds  # type: ignore[return-value]
 
 
-def _hub_answer(dut: Dut, command: str) -> dict[str, Any]:
-    assert dut.hub is not None and dut.device_id
-    result = dut.hub.command(dut.device_id, command, dut.timeout)
-    assert result == "cmd:result:success", result
-    name = re.escape(command.split(":", 1)[0])
-    line = dut.hub.expect(rf'^ans:{dut.device_id}:(\{{"cmd":"{name}".*\}})$', dut.timeout)
-    return json.loads(line.group(1))
-
-
 def _state_over_hub(dut: Dut) -> tuple[dict[str, Any], dict[str, Any]]:
-    return _hub_answer(dut, "status")["data"], _hub_answer(dut, "led_get_state")["data"]
+    return dut.hub_command("status")["data"], dut.hub_command("led_get_state")["data"]
 
 
 @pytest.mark.parametrize("name", sorted(EFFECTS))
@@ -71,7 +61,7 @@ def test_command_over_console(dut: Dut, name: str) -> None:
 @pytest.mark.parametrize("name", sorted(EFFECTS))
 def test_command_over_hub(dut: Dut, name: str) -> None:
     command, effect = EFFECTS[name]
-    answer = _hub_answer(dut, command)
+    answer = dut.hub_command(command)
     assert answer["ok"] is True, answer
     assert effect(*_state_over_hub(dut)), f"{command} had no visible effect"
 

@@ -26,12 +26,8 @@ def _next_build(hil) -> BuildOutput:
 
 
 def _ota(dut: Dut, url: str) -> dict:
-    assert dut.hub is not None and dut.device_id
     dut.console.skip()
-    result = dut.hub.command(dut.device_id, f"ota:{url}", dut.timeout)
-    assert result == "cmd:result:success", result
-    answer = dut.hub.expect(rf'^ans:{dut.device_id}:(\{{"cmd":"ota".*\}})$', dut.timeout)
-    return json.loads(answer.group(1))
+    return dut.hub_command(f"ota:{url}")
 
 
 def _manifest_url(hil, version: str) -> str:
@@ -47,9 +43,7 @@ def test_ota_to_a_new_version_and_back_through_the_manifest(dut: Dut, hil) -> No
     entry = publish(new, hil.firmware_dir)
     answer = _ota(dut, f"{hil.endpoints.cdn_url}/firmware/{entry.file}")
     assert answer["ok"] is True, answer
-    assert dut.hub is not None
-    verdict = dut.hub.expect(rf'^ans:{dut.device_id}:(\{{"cmd":"ota_result".*\}})$', scaled(30))
-    assert json.loads(verdict.group(1))["data"]["state"] == "succeeded"
+    assert dut.hub_answer("ota_result", scaled(30))["data"]["state"] == "succeeded"
     dut.wait_boot(scaled(30))
     assert dut.version == new.version
     dut.wait_streaming()
@@ -70,9 +64,7 @@ def test_corrupt_ota_image_is_refused_and_the_old_version_keeps_running(dut: Dut
     (hil.firmware_dir / name).write_bytes(bytes(corrupt))
     answer = _ota(dut, f"{hil.endpoints.cdn_url}/firmware/{name}")
     assert answer["ok"] is True, answer  # accepted for download; the verdict follows
-    assert dut.hub is not None
-    verdict = dut.hub.expect(rf'^ans:{dut.device_id}:(\{{"cmd":"ota_result".*\}})$', scaled(30))
-    result = json.loads(verdict.group(1))
+    result = dut.hub_answer("ota_result", scaled(30))
     assert result["ok"] is False and "invalid_image" in result["error"], result
     status = dut.answer("cmd status")["data"]
     assert status["version"] == hil.build.version
