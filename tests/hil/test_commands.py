@@ -6,18 +6,15 @@ Each case sends a command, then reads the effect back from the device (`status` 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.dut import Dut
+from hub.commands import packaged
 
-COMMANDS = json.loads(
-    (Path(__file__).resolve().parents[2] / "cdn" / "static" / "commands.json").read_text()
-)["commands"]
+COMMANDS = packaged().commands  # the one command table, cdn/static/commands.json
 
 Check = Callable[[dict[str, Any], dict[str, Any]], bool]  # (status, led state) → effect seen
 
