@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bench.image import write_stand_in_image
+from grouploop.services import grouploop_argv
 from tests.support.timing import scaled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _grouploop(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "grouploop.cli", *args],
+        grouploop_argv(*args),
         capture_output=True,
         text=True,
         timeout=scaled(60),

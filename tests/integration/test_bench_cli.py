@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from grouploop.services import grouploop_argv
 from tests.fixtures.cdn import CdnServer
 from tests.support.timing import scaled
 
 
 def _bench(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "grouploop.cli", "bench", "--own-services"]
+    argv = grouploop_argv("bench", "--own-services")
     argv += ["--report-dir", str(tmp_path / "report"), "--firmware-dir", str(tmp_path / "fw")]
     return subprocess.run(
         [*argv, *args], capture_output=True, text=True, timeout=scaled(300), check=False
@@ -61,7 +61,7 @@ def test_bench_reports_a_board_that_cannot_be_flashed(tmp_path: Path) -> None:
 def test_bench_stops_when_the_running_cdn_serves_another_firmware_folder(
     tmp_path: Path, cdn: CdnServer
 ) -> None:
-    argv = [sys.executable, "-m", "grouploop.cli", "bench", "--report-dir", str(tmp_path / "r")]
+    argv = grouploop_argv("bench", "--report-dir", str(tmp_path / "r"))
     argv += ["--firmware-dir", str(tmp_path / "elsewhere"), "--emulated", "1"]
     env = {**os.environ, "CDN_BASE_URL": cdn.url, "WS_DEFAULT_URL": "ws://127.0.0.1:9"}
     done = subprocess.run(

@@ -22,6 +22,7 @@ from bench.build import check_image, stand_in
 from bench.drivers.failures import Failure
 from bench.drivers.flasher import FlashOptions, flash_all, flash_one
 from bench.resources import Target, usb_ports
+from grouploop.services import grouploop_argv
 from tests.support.timing import scaled
 
 OPTIONS = FlashOptions(retries=0, connect_attempts=1, timeout=scaled(30))
@@ -123,7 +124,7 @@ def test_flash_cli_without_any_board_says_so() -> None:
     if usb_ports():  # decided before the run: a changed message must fail, not skip
         pytest.skip("a USB board is attached: the no-board message cannot be shown here")
     done = subprocess.run(
-        [sys.executable, "-m", "grouploop.cli", "flash", "--bench-file", "/nonexistent.toml"],
+        grouploop_argv("flash", "--bench-file", "/nonexistent.toml"),
         capture_output=True,
         text=True,
         timeout=scaled(60),
