@@ -180,7 +180,7 @@ class Core:
         if n < 0:  # -(needed + 1): grow and ask again (nothing was consumed)
             self._buf = ctypes.create_string_buffer(-n)
             n = fn(self._h, self._buf, len(self._buf))
-        return self._buf.raw[:n].decode() if n > 0 else None
+        return ctypes.string_at(self._buf, n).decode() if n > 0 else None
 
     def next_ws_message(self) -> str | None:
         """Pops the oldest WebSocket message to send."""
