@@ -269,8 +269,11 @@ class VirtualDevice:
 
     async def _run_link(self, url: str, generation: int) -> None:
         try:
-            # No permessage-deflate: the ESP32's WebSocket client does not offer it.
-            ws = await websockets.connect(url, open_timeout=CONNECT_TIMEOUT_S, compression=None)
+            # As the ESP32's WebSocket client: no permessage-deflate, no proxy (looking one up
+            # scans the environment on every connect, a third of a reconnecting swarm's CPU).
+            ws = await websockets.connect(
+                url, open_timeout=CONNECT_TIMEOUT_S, compression=None, proxy=None
+            )
         except Exception as exc:  # refused, timed out, bad handshake, bad URL: all a failure
             if generation == self._generation:
                 self._print(f"[emulator] ws connect {url} failed: {exc}\n")
