@@ -152,6 +152,10 @@ class Summary:
     def __init__(self, expected_rate: float, devices: int) -> None:
         self.expected = expected_rate * devices
         self.last = (time.monotonic(), 0)  # counters start at 0 with the devices
+        self.worst_lag_ms = 0.0  # over every report since the last line, not only the latest
+
+    def observe_lag(self, lag_ms: float) -> None:
+        self.worst_lag_ms = max(self.worst_lag_ms, lag_ms)
 
     def line(self, c: Counters) -> str:
         now, warn, rate = time.monotonic(), "", 0.0
@@ -160,9 +164,10 @@ class Summary:
             if rate < 0.9 * self.expected:
                 warn = " (below the expected rate)"
         self.last = (now, c.frames)
+        lag, self.worst_lag_ms = max(self.worst_lag_ms, c.max_lag_ms), 0.0
         return (
             f"[SWARM] devices {c.devices} connected {c.connected} frames/s {rate:.0f}{warn} "
-            f"commands {c.answers} tick-lag {c.max_lag_ms:.0f} ms"
+            f"commands {c.answers} tick-lag {lag:.0f} ms"
         )
 
 
@@ -213,7 +218,9 @@ def run(args: argparse.Namespace) -> int:
     return _supervise(args, workers, out)
 
 
-def _collect(out: Any, latest: dict[int, Any], started: set[int], timeout: float) -> None:
+def _collect(
+    out: Any, latest: dict[int, Any], started: set[int], summary: Summary, timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     while (remaining := deadline - time.monotonic()) > 0:
         try:
@@ -224,6 +231,7 @@ def _collect(out: Any, latest: dict[int, Any], started: set[int], timeout: float
             started.add(first)
         else:
             latest[first] = item
+            summary.observe_lag(item["max_lag_ms"])
 
 
 def _total(latest: dict[int, Any]) -> Counters:
@@ -252,7 +260,7 @@ def _supervise(args: argparse.Namespace, workers: list[Any], out: Any) -> int:
     ready = False
     next_summary = time.monotonic() + args.summary
     while not stopping and all(w.is_alive() for w in workers):
-        _collect(out, latest, started, 0.5)
+        _collect(out, latest, started, summary, 0.5)
         if not ready and len(started) == len(workers):
             ready = True
             announce_ready(args.hub)
@@ -280,7 +288,9 @@ def _run_single(args: argparse.Namespace) -> int:
     def report(item: Any) -> None:
         if item == STARTED:
             announce_ready(args.hub)
-        elif time.monotonic() >= state["next"]:
+            return
+        summary.observe_lag(item.max_lag_ms)
+        if time.monotonic() >= state["next"]:
             state["next"] += args.summary
             _print_summary(summary.line(item))
 
