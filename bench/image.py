@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from grouploop.files import write_atomic
+
 IMAGE_MAGIC = 0xE9
 CHECKSUM_SEED = 0xEF
 APP_DESC_MAGIC = 0xABCD5432
@@ -236,7 +238,5 @@ def write_stand_in_image(path: Path, version: str, board: str) -> AppImage:
     """Write a stand-in image for `board` carrying `version` to `path`; returns what it holds."""
     data = build_stand_in_image(version, board)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)  # never a half-written image under the final name
+    write_atomic(path, data)  # never a half-written image under the final name
     return parse_app_image(data)

@@ -16,9 +16,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grouploop import settings
+from grouploop.files import write_atomic
 
 SCHEMA = 1
 MANIFEST_NAME = "manifest.json"
@@ -132,22 +131,6 @@ def document(builds: list[Build]) -> dict[str, Any]:
     """The manifest as JSON-ready data, newest build first."""
     ordered = sorted(builds, key=lambda b: (b.build_date, b.file), reverse=True)
     return {"schema": SCHEMA, "builds": [b.to_dict() for b in ordered]}
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that readers see the old or the new file, never a mix."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 @contextlib.contextmanager

@@ -38,6 +38,7 @@ from websockets.protocol import State
 
 from emulator import firmware_core
 from emulator.sensors import Sensors
+from grouploop.files import write_atomic
 from grouploop.frame import is_frame
 
 BOARD = "virtual"  # the board name in the boot line and status: not a real ESP32
@@ -318,9 +319,7 @@ class VirtualDevice:
     def _save_config(self, text: str) -> None:
         self._config = text
         if self._config_path is not None:
-            tmp = self._config_path.with_suffix(".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(self._config_path)  # atomic: never half-saved
+            write_atomic(self._config_path, text.encode())  # never half-saved
         if self._on_config is not None:
             self._on_config(text)
 

@@ -8,8 +8,9 @@ With a file, the flash is memory-mapped so every write is already in the file.
 from __future__ import annotations
 
 import mmap
-import os
 from pathlib import Path
+
+from grouploop.files import write_atomic
 
 SIZE = 4 * 1024 * 1024
 SECTOR = 0x1000
@@ -35,9 +36,7 @@ class Flash:
             )
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(b"\xff" * size)  # a new chip comes erased
-            os.replace(tmp, path)
+            write_atomic(path, b"\xff" * size)  # a new chip comes erased
         self._file = path.open("r+b")
         self._data = mmap.mmap(self._file.fileno(), size)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -99,22 +98,6 @@ def test_concurrent_publishers_lose_no_entry(tmp_path: Path) -> None:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda b: manifest.add_build(tmp_path, b), builds))
     assert {b.file for b in manifest.load(tmp_path)} == {b.file for b in builds}
-
-
-def test_write_atomic_keeps_the_old_file_when_writing_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "manifest.json"
-    target.write_text("old")
-
-    def disk_full(fd: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(manifest.os, "fsync", disk_full)
-    with pytest.raises(OSError, match="No space"):
-        manifest.write_atomic(target, b"new")
-    assert target.read_text() == "old"
-    assert os.listdir(tmp_path) == ["manifest.json"]
 
 
 def test_publish_copies_the_image_and_records_its_digests(tmp_path: Path) -> None:
