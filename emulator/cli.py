@@ -24,7 +24,7 @@ from typing import Any
 from emulator import firmware_core
 from emulator.console import Console
 from emulator.swarm import MAX_DEVICES, Counters, Swarm, device_config, mac_for
-from grouploop import settings
+from grouploop import aio, settings
 from grouploop.services import announce_ready
 
 STARTED = "started"
@@ -111,19 +111,6 @@ async def run_shard(
         await swarm.close()
 
 
-def _event_loop_runner() -> asyncio.Runner:
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.Runner()
-    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
-
-
-def _run_async(main: Any) -> None:
-    with _event_loop_runner() as runner:
-        runner.run(main)
-
-
 async def _stoppable(args: argparse.Namespace, first: int, count: int, report: Any) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -143,7 +130,7 @@ def _worker(args: argparse.Namespace, first: int, count: int, out: Any) -> None:
     def report(item: Any) -> None:
         out.put((first, item if item == STARTED else asdict(item)))
 
-    _run_async(_stoppable(args, first, count, report))
+    aio.run(_stoppable(args, first, count, report))
 
 
 class Summary:
@@ -294,5 +281,5 @@ def _run_single(args: argparse.Namespace) -> int:
             state["next"] += args.summary
             _print_summary(summary.line(item))
 
-    _run_async(_stoppable(args, 0, args.devices, report))
+    aio.run(_stoppable(args, 0, args.devices, report))
     return 0

@@ -14,7 +14,7 @@ import signal
 import sys
 from typing import Any
 
-from grouploop import services, settings
+from grouploop import aio, services, settings
 from hub import commands
 from hub.core import HubCore
 from hub.limits import Limits
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         # Check often enough that a device leaves within 1.25 times the timeout.
         expire_interval=min(1.0, args.silence_timeout / 4),
     )
-    _event_loop_runner()(_serve(server))
+    aio.run(_serve(server))
     return 0
 
 
@@ -104,12 +104,3 @@ async def _serve(server: Any) -> None:
         loop.add_signal_handler(sig, stop.set)
     await server.run(stop, on_ready=services.announce_ready)
     log.info("[DISCONNECT] hub stopped")
-
-
-def _event_loop_runner():  # type: ignore[no-untyped-def]
-    """uvloop when installed (it roughly halves the per-message cost), else asyncio."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run
-    return uvloop.run

@@ -24,9 +24,9 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import TypeVar, cast
 
-import uvloop
 from picows import ws_connect
 
+from grouploop import aio
 from hub.loadgen import codec
 from hub.loadgen.clients import Device, Subscriber
 from hub.loadgen.stats import WorkerResult
@@ -72,7 +72,7 @@ def raise_fd_limit() -> int:
 def main(conn: Connection, config: WorkerConfig) -> None:
     """Process entry point."""
     raise_fd_limit()
-    uvloop.run(_run(conn, config))
+    aio.run(_run(conn, config))
 
 
 async def _sleep_until(us: int) -> None:
