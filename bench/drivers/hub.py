@@ -18,8 +18,9 @@ from typing import IO
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from grouploop.frame import is_frame
+
 GREETING = "Connected to GroupLoop WebSocket server"
-_FRAME = re.compile(r"^[0-9a-f]{20}$")
 
 
 class HubTimeout(AssertionError):
@@ -55,7 +56,7 @@ class HubLink:
                 if self._log:
                     # Frames are too many to log one by one; answers and results are kept.
                     for line in lines:
-                        if not _FRAME.match(line):
+                        if not is_frame(line):
                             self._log.write(f"{time.strftime('%H:%M:%S')} hub< {line}\n")
                     self._log.flush()
         except ConnectionClosed:
@@ -83,7 +84,7 @@ class HubLink:
                         return match
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    seen = [line for _, line in self._lines[-400:] if not _FRAME.match(line)]
+                    seen = [line for _, line in self._lines[-400:] if not is_frame(line)]
                     raise HubTimeout(
                         f"no {pattern!r} from the hub within {timeout:.1f} s; "
                         f"last non-frame lines: {seen[-8:]}"
@@ -103,7 +104,7 @@ class HubLink:
         time.sleep(seconds)  # the measurement window itself; nothing to await
         with self._changed:
             window = self._lines[start:]
-        return [(t, line) for t, line in window if _FRAME.match(line) and line[:4] == device_id]
+        return [(t, line) for t, line in window if is_frame(line) and line[:4] == device_id]
 
     def close(self) -> None:
         self._stack.close()
