@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from grouploop.services import grouploop_argv
-from tests.fixtures.cdn import http_get
+from tests.support.http import http_get
 from tests.support.timing import scaled
 
 ROW = re.compile(r"^\[UP\]\s+(?P<name>\S+)\s+(?P<url>\S+://\S+)\s+pid=(?P<pid>\d+)")
