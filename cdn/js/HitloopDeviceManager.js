@@ -389,7 +389,7 @@
     /** Forget devices silent for longer than inactiveTimeoutMs; returns their ids. */
     pruneInactive(now = this.now()) {
       const gone = [];
-      for (const [id, device] of this.devices) {
+      for (const device of this.devices.values()) {
         if (now - device.lastSeen > this.inactiveTimeoutMs) gone.push(device);
       }
       for (const device of gone) {

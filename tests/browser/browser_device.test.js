@@ -12,10 +12,10 @@ globalThis.window = globalThis;
 globalThis.WebSocket = { OPEN: 1 };
 const { HitloopDevice } = require('../../cdn/js/HitloopDevice.js');
 const { HitloopDeviceManager } = require('../../cdn/js/HitloopDeviceManager.js');
-window.HitloopDevice = HitloopDevice;
-window.HitloopDeviceManager = HitloopDeviceManager;
+globalThis.HitloopDevice = HitloopDevice;
+globalThis.HitloopDeviceManager = HitloopDeviceManager;
 require('../../web/apps/shared/browser-device.js');
-const { Device, room } = window.BrowserDevice;
+const { Device, room } = globalThis.BrowserDevice;
 
 const table = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../../cdn/static/commands.json'), 'utf8'));
