@@ -18,10 +18,7 @@ export default [
     languageOptions: { ecmaVersion: 2022, sourceType: "script" },
     rules: {
       // `_name` marks an argument or caught error kept for its position or its meaning.
-      "no-unused-vars": [
-        "error",
-        { argsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" },
-      ],
+      "no-unused-vars": ["error", { argsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" }],
     },
   },
   {

@@ -20,8 +20,11 @@
   const wanted = new URLSearchParams(location.search).get("id");
   const remembered = localStorage.getItem("grouploop.deviceId");
   const isId = (text) => /^[0-9a-f]{4}$/.test(text || "");
-  const id = isId(wanted) ? wanted
-    : isId(remembered) ? remembered : window.BrowserDevice.randomId();
+  const id = isId(wanted)
+    ? wanted
+    : isId(remembered)
+      ? remembered
+      : window.BrowserDevice.randomId();
   localStorage.setItem("grouploop.deviceId", id);
   $("device-id").textContent = id;
 
@@ -73,7 +76,8 @@
     const decoded = window.HitloopDevice.decodeFrame(frame);
     $("frame").textContent = decoded ? `${decoded.frame}${decoded.tap ? "  (tap)" : ""}` : "—";
     $("accel").textContent = [values.ax, values.ay, values.az].map((g) => g.toFixed(2)).join("  ");
-    $("rssi").textContent = values.rssi.map((dbm, i) => `${room.beacons[i]} ${dbm.toFixed(0)}`)
+    $("rssi").textContent = values.rssi
+      .map((dbm, i) => `${room.beacons[i]} ${dbm.toFixed(0)}`)
       .join("  ");
     $("frames").textContent = device.framesSent;
   }

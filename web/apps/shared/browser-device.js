@@ -57,7 +57,9 @@ window.BrowserDevice = (() => {
   }
 
   function randomId() {
-    return Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0");
+    return Math.floor(Math.random() * 0x10000)
+      .toString(16)
+      .padStart(4, "0");
   }
 
   /* ---- LEDs: state, and the colours a pattern gives at a time ---- */
@@ -124,7 +126,8 @@ window.BrowserDevice = (() => {
         break;
       case "cycle":
         return leds.leds.map((_c, i) =>
-          hue(((t / 3000) * 360 + i * 60) % 360).map((c) => Math.round(c * scale)));
+          hue(((t / 3000) * 360 + i * 60) % 360).map((c) => Math.round(c * scale)),
+        );
       default: // solid
         break;
     }
@@ -234,7 +237,10 @@ window.BrowserDevice = (() => {
       clearTimeout(this.retry);
       // The manager's backoff (HitloopDeviceManager.js), with a device's own bounds.
       const delay = window.HitloopDeviceManager.reconnectDelay(
-        this.attempts, RECONNECT_MS.first, RECONNECT_MS.cap);
+        this.attempts,
+        RECONNECT_MS.first,
+        RECONNECT_MS.cap,
+      );
       this.attempts += 1;
       this.retry = setTimeout(() => this.connect(), delay);
     }
@@ -382,8 +388,7 @@ window.BrowserDevice = (() => {
         frames_dropped: this.framesDropped,
         reconnects: this.reconnects,
         ota: { state: "idle" },
-        rssi: (this.lastSensors ? this.lastSensors.rssi : [-100, -100, -100, -100])
-          .map(Math.round),
+        rssi: (this.lastSensors ? this.lastSensors.rssi : [-100, -100, -100, -100]).map(Math.round),
       };
     }
   }
