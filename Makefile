@@ -42,10 +42,12 @@ test: setup browser lint ## build and test everything: lint, firmware core (ASan
 	node --test tests/js/ tests/browser/
 	$(BIN)/pytest
 
-lint: setup ## ruff and mypy
+lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy hub grouploop cdn emulator bench web
+	npx eslint .
+	npx prettier --check .
 
 perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
 	$(PY) -m hub.perf
