@@ -87,6 +87,23 @@ def test_hub_commands_answer_once_each(core: Core) -> None:
     assert not core.motor_on()
 
 
+def test_pixel_count_is_the_cores_and_bounds_the_led_index(core: Core) -> None:
+    last = core.num_pixels - 1
+    assert core.num_pixels > 0
+    assert len(core.pixels()) == core.num_pixels
+    core.serial_line(f"cmd led_set:{last}:ff0000", 0)
+    core.serial_line(f"cmd led_set:{last + 1}:ff0000", 0)
+    answers = [
+        json.loads(line.removeprefix("ans:"))
+        for line in core.read_serial().splitlines()
+        if line.startswith("ans:")
+    ]
+    assert [(a["ok"], a.get("error")) for a in answers] == [
+        (True, None),
+        (False, "invalid_parameters"),
+    ]
+
+
 def test_status_json_is_the_status_answer_data(core: Core) -> None:
     core.serial_line("status", 0)
     printed = core.read_serial().splitlines()[-1]
