@@ -130,6 +130,18 @@ test("every command gets exactly one answer; hub messages get none", () => {
   assert.deepEqual(got[4], { cmd: "nope", ok: false, error: "unknown_command" });
 });
 
+test("the pixel count and the hub lines to ignore are commands.json's device facts", () => {
+  assert.equal(connectedDevice().device.pixels().length, table.device.pixels);
+  const other = { ...table, device: { pixels: 3, hub_noise: ["hello"] } };
+  const sent = [];
+  const device = new Device({ id: "b0b0", hubUrl: "ws://127.0.0.1:1", commands: other });
+  device.socket = { readyState: 1, send: (text) => sent.push(text), close() {} };
+  assert.equal(device.pixels().length, 3);
+  assert.equal(device.ledState().leds.length, 3);
+  device.receive("hello there\npong");
+  assert.deepEqual(answers(sent), [{ cmd: "pong", ok: false, error: "unknown_command" }]);
+});
+
 test("beacon RSSI falls with distance and stays in the frame range", () => {
   const nearNw = room.rssiAt(0.5, 0.5);
   assert.ok(nearNw[0] > nearNw[1] && nearNw[0] > nearNw[2] && nearNw[0] > nearNw[3]);

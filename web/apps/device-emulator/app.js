@@ -8,7 +8,7 @@
 
 (async () => {
   const G = window.GroupLoop;
-  const { Device, room, displayColour, NUM_PIXELS } = window.BrowserDevice;
+  const { Device, room, displayColour } = window.BrowserDevice;
   const $ = (id) => document.getElementById(id);
 
   // The page is a device of the hub, not a subscriber: no manager of its own.
@@ -89,9 +89,10 @@
   body.setAttribute("r", "56");
   body.setAttribute("class", "body");
   ring.append(body);
-  const leds = Array.from({ length: NUM_PIXELS }, (_unused, i) => {
+  const pixelCount = commands.device.pixels;
+  const leds = Array.from({ length: pixelCount }, (_unused, i) => {
     const led = document.createElementNS(svg, "circle");
-    const angle = (i / NUM_PIXELS) * 2 * Math.PI - Math.PI / 2;
+    const angle = (i / pixelCount) * 2 * Math.PI - Math.PI / 2;
     led.setAttribute("cx", (38 * Math.cos(angle)).toFixed(1));
     led.setAttribute("cy", (38 * Math.sin(angle)).toFixed(1));
     led.setAttribute("r", "12");
