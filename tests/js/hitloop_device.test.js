@@ -32,7 +32,7 @@ test("RSSI maps 0..255 to -100..-40 dBm", () => {
   close(rssiDbm(127.5), -70);
 });
 
-const BEACONS = ["NW", "NE", "SE", "SW"]; // wire order
+const { BEACONS } = HitloopDevice; // wire order
 
 for (const c of cases.decode) {
   test(`shared decode case: ${c.case}`, () => {
