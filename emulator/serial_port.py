@@ -126,25 +126,14 @@ class VirtualLines:
 
     def __init__(self, device: PortDevice) -> None:
         self._device = device
-        self._dtr = self._rts = False
+        self._lines = {"dtr": False, "rts": False}
 
-    @property
-    def dtr(self) -> bool:
-        return self._dtr
+    dtr = property(lambda self: self._lines["dtr"], lambda self, value: self._set(dtr=value))
+    rts = property(lambda self: self._lines["rts"], lambda self, value: self._set(rts=value))
 
-    @dtr.setter
-    def dtr(self, value: bool) -> None:
-        self._dtr = value
-        self._device.set_lines(dtr=self._dtr, rts=self._rts)
-
-    @property
-    def rts(self) -> bool:
-        return self._rts
-
-    @rts.setter
-    def rts(self, value: bool) -> None:
-        self._rts = value
-        self._device.set_lines(dtr=self._dtr, rts=self._rts)
+    def _set(self, **line: bool) -> None:
+        self._lines.update(line)
+        self._device.set_lines(**self._lines)
 
     def reset_input_buffer(self) -> None:
         pass
