@@ -4,6 +4,7 @@ test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from playwright.sync_api import expect
@@ -148,12 +149,21 @@ def test_device_emulator_page_is_a_streaming_device_that_shows_its_leds(
     assert opened.errors == []
 
 
-def test_simulator_devices_are_devices_of_the_hub_and_follow_commands(
+def test_simulator_joins_the_hub_only_on_start_and_its_devices_follow_commands(
     open_page: Callable[..., OpenPage], web_stack: WebStack, hub_watch: Callable[[], HubWatch]
 ) -> None:
     already = set(web_stack.hub_devices())
     opened = open_page("simulator", "count=5&behaviour=wander")
     page = opened.page
+    # The swarm moves in the page and its own subscriber is connected, yet no device has
+    # joined the hub: opening the tab must not add devices to a live installation.
+    expect(page.locator("#simulated")).to_have_text("5")
+    expect(page.locator("#connection")).to_have_text("connected")
+    deadline = time.monotonic() + scaled(1.5)
+    while time.monotonic() < deadline:  # a device that joins does so within milliseconds
+        assert set(web_stack.hub_devices()) == already
+        expect(page.locator("#connected")).to_have_text("0")
+    page.click("#start")
     expect(page.locator("#connected")).to_have_text("5")
     expect(page.locator("#streaming")).to_have_text("5")
     devices = web_stack.wait_hub(lambda devices: len(set(devices) - already) == 5)
@@ -166,6 +176,14 @@ def test_simulator_devices_are_devices_of_the_hub_and_follow_commands(
         state = watch.ask_device(device, "led_get_state")["data"]
         assert state["leds"] == ["ff0000"] * 6 and state["pattern"] == "solid"
 
+    # A device clicked in the room is selected: its orientation is drawn beside the room.
+    page.evaluate("() => window.Simulator.swarm.behaviour = 'still'")
+    member = page.evaluate("() => window.Simulator.roomPosition(0)")
+    canvas = page.locator("#room canvas").bounding_box()
+    assert canvas is not None
+    page.mouse.click(canvas["x"] + member["x"], canvas["y"] + member["y"])
+    expect(page.locator("#selected-id")).to_have_text(member["id"])
+    expect(page.locator("#selected-tilt")).to_contain_text("roll")
     opened.screenshot("simulator")
 
     # Fewer devices: the page closes the others' connections and the hub forgets them.
@@ -173,6 +191,11 @@ def test_simulator_devices_are_devices_of_the_hub_and_follow_commands(
     page.click("#swarm-form button")
     expect(page.locator("#connected")).to_have_text("2")
     expect(page.locator("#streaming")).to_have_text("2", timeout=scaled(10) * 1000)
+    # Stop: every device leaves the hub, the swarm stays in the page.
+    page.click("#start")
+    expect(page.locator("#connected")).to_have_text("0")
+    web_stack.wait_hub(lambda devices: not new & set(devices))
+    expect(page.locator("#simulated")).to_have_text("2")
     assert opened.errors == []
 
 

@@ -15,7 +15,7 @@
 "use strict";
 
 window.BrowserDevice = (() => {
-  const FRAME_INTERVAL_MS = 50; // 20 Hz
+  const FRAME_INTERVAL_MS = 50; // 20 Hz, as the firmware
   const RECONNECT_MS = { first: 500, cap: 5000 };
   // A socket this far behind is not being drained: drop frames (stale by the next one).
   const BACKLOG_BYTES = 4096;
@@ -158,7 +158,8 @@ window.BrowserDevice = (() => {
      * its commands, and its "device" facts: pixel count, hub lines that are not commands),
      * sensors() → {ax, ay, az (g), rssi: [nw, ne, se, sw] (dBm)}, onChange(device, what)
      * called on "connection", "command" and "vibrate", onFrame(device, frame, sensors)
-     * after each frame sent, and vibrate(ms) for a real motor.
+     * after each frame sent, vibrate(ms) for a real motor, and frameRate (frames a second,
+     * the firmware's 20 when absent; setFrameRate changes it).
      */
     constructor(options) {
       this.id = options.id || randomId();
@@ -171,6 +172,7 @@ window.BrowserDevice = (() => {
       this.onChange = options.onChange || (() => {});
       this.onFrame = options.onFrame || (() => {});
       this.vibrateHook = options.vibrate || (() => {});
+      this.frameIntervalMs = options.frameRate ? 1000 / options.frameRate : FRAME_INTERVAL_MS;
       this.leds = defaultLeds(performance.now(), this.pixelCount);
       this.motorUntil = 0;
       this.tapPending = false;
@@ -215,7 +217,7 @@ window.BrowserDevice = (() => {
         this.everConnected = true;
         this.attempts = 0;
         socket.send(`id:${this.id}`);
-        this.timer = setInterval(() => this.sendFrame(), FRAME_INTERVAL_MS);
+        this.startFrames();
         this.setState("open");
       };
       socket.onmessage = (event) => {
@@ -226,6 +228,17 @@ window.BrowserDevice = (() => {
         this.setState("closed");
         if (!this.stopped) this.scheduleReconnect();
       };
+    }
+
+    startFrames() {
+      clearInterval(this.timer);
+      this.timer = setInterval(() => this.sendFrame(), this.frameIntervalMs);
+    }
+
+    /* Frames a second from now on (a connected device changes pace at once). */
+    setFrameRate(perSecond) {
+      this.frameIntervalMs = 1000 / perSecond;
+      if (this.connected) this.startFrames();
     }
 
     /* "connecting", "open" or "closed", as HitloopDeviceManager's; the page is told of each. */
@@ -261,7 +274,7 @@ window.BrowserDevice = (() => {
       if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
       const sensors = this.sensors();
       this.lastSensors = sensors;
-      stepSpring(this.leds, FRAME_INTERVAL_MS / 1000);
+      stepSpring(this.leds, this.frameIntervalMs / 1000);
       if (this.socket.bufferedAmount > BACKLOG_BYTES) {
         this.framesDropped += 1; // the tap stays pending for the next frame that goes out
         return;
