@@ -7,6 +7,10 @@
 
 Any transport shell answers plain HTTP GETs with `OperatorHttp.respond(path)`; a `None`
 reply means "not an operator path" (the shell goes on with the WebSocket handshake).
+
+Every reply may be read by a page from any origin (`Access-Control-Allow-Origin: *`): the
+web apps are served from other ports than the hub's, and the device emulator reads
+`/devices` to choose an id no other device uses. The replies change nothing.
 """
 
 from __future__ import annotations
@@ -24,11 +28,16 @@ JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
 
 
+# Headers of every operator reply, besides its Content-Type.
+ANY_ORIGIN = (("Access-Control-Allow-Origin", "*"),)
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     status: int
     content_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ANY_ORIGIN
 
 
 class OperatorHttp:

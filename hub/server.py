@@ -125,4 +125,6 @@ class HubServer(ShellBase[Outbox]):
         response = connection.respond(reply.status, reply.body.decode("utf-8"))
         del response.headers["Content-Type"]
         response.headers["Content-Type"] = reply.content_type
+        for name, value in reply.headers:
+            response.headers[name] = value
         return response

@@ -164,6 +164,6 @@ class PicowsHubServer(ShellBase[Peer]):
         if reply is None:
             return Peer(self)
         response = WSUpgradeResponse.create_ok_response(
-            reply.body, extra_headers={"Content-Type": reply.content_type}
+            reply.body, extra_headers={"Content-Type": reply.content_type, **dict(reply.headers)}
         )
         return WSUpgradeResponseWithListener(response, None)

@@ -42,7 +42,7 @@ window.Orientation = (() => {
   /* Tilt in degrees: roll about the device's x axis, pitch about its y axis. */
   function angles(up) {
     const [x, y, z] = up;
-    const degrees = (radians) => Math.round((radians * 180) / Math.PI);
+    const degrees = (radians) => Math.round((radians * 180) / Math.PI) || 0; // never "-0°"
     return { roll: degrees(Math.atan2(y, z)), pitch: degrees(Math.atan2(-x, Math.hypot(y, z))) };
   }
 
