@@ -91,3 +91,21 @@ for (const behaviour of ["gather", "flock", "wander", "circle"]) {
     assert.equal(swarm.stats().connected, 0); // never started: nothing joined a hub
   });
 }
+
+test("walls push a device back only when it is near them", () => {
+  const { wallSpace } = globalThis.Flocking;
+  assert.deepEqual(wallSpace(member(4, 3), 8, 6, 0.7), [0, 0]);
+  const [px, py] = wallSpace(member(0.2, 5.9), 8, 6, 0.7);
+  assert.ok(px > 0 && py < 0, `${px}, ${py}`); // away from the west and south walls
+});
+
+test("a flock of 100 spreads over the room instead of lining the walls", () => {
+  const swarm = new globalThis.Swarm.Swarm({ hubUrl: "ws://127.0.0.1:1", commands: table });
+  swarm.behaviour = "flock";
+  swarm.resize(100);
+  for (let frame = 0; frame < 600; frame += 1) swarm.step(1 / 30, (frame * 1000) / 30);
+  const nearWall = swarm.members.filter(
+    (m) => Math.min(m.x, m.y, room.width - m.x, room.height - m.y) < 2 * swarm.radius,
+  );
+  assert.ok(nearWall.length < 25, `${nearWall.length} of 100 against a wall`);
+});

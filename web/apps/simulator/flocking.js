@@ -10,6 +10,8 @@
  *   neighbours' velocity) and cohesion (move towards their centre), each with a weight.
  * - personalSpace: a push (m/s) away from devices closer than arm's reach, added to what
  *   every behaviour wants, so crowds spread before they collide;
+ * - wallSpace: a push (m/s) away from walls that are near, so a flock turns before it
+ *   reaches one instead of sliding along it;
  * - separate: pushes overlapping devices apart, whatever their behaviour wants.
  */
 "use strict";
@@ -98,6 +100,12 @@ window.Flocking = (() => {
     return [px, py];
   }
 
+  /* Velocity (m/s) away from the walls of a width × height room closer than `reach` (m). */
+  function wallSpace(member, width, height, reach) {
+    const away = (distance) => Math.max(0, reach - distance) * 2; // 2 m/s per metre
+    return [away(member.x) - away(width - member.x), away(member.y) - away(height - member.y)];
+  }
+
   /*
    * Moves members apart until no two are closer than `gap` (m) and all stay inside the room
    * at `margin` from its walls; a few passes, each splitting every overlap between the two.
@@ -148,6 +156,7 @@ window.Flocking = (() => {
     freeSpot,
     flock,
     personalSpace,
+    wallSpace,
     separate,
     closestPair,
     VIEW_METRES,

@@ -11,8 +11,9 @@
 
 window.Swarm = (() => {
   const { Device, room } = window.BrowserDevice;
-  const { bodyRadius, freeSpot, flock, personalSpace, separate } = window.Flocking;
+  const { bodyRadius, freeSpot, flock, personalSpace, wallSpace, separate } = window.Flocking;
   const G_MS2 = 9.81;
+  const WALL_REACH = 1; // m: closer than this to a wall, a device turns away from it
   const noise = (amount) => (Math.random() * 2 - 1) * amount;
   const clamp = (value, low, high) => Math.max(low, Math.min(high, value));
   // Spread evenly over an area: a ring between two radii, or the unit disc.
@@ -158,7 +159,8 @@ window.Swarm = (() => {
       for (const member of this.members) {
         const [bx, by] = desired(member, dt, this);
         const [px, py] = personalSpace(member, this.members, 1.3 * this.gap);
-        const [wx, wy] = [bx + px, by + py];
+        const [qx, qy] = wallSpace(member, room.width, room.height, WALL_REACH);
+        const [wx, wy] = [bx + px + qx, by + py + qy];
         // Velocity eases towards the wish: that change is the acceleration the device feels.
         const vx = member.vx + (wx - member.vx) * Math.min(1, 3 * dt);
         const vy = member.vy + (wy - member.vy) * Math.min(1, 3 * dt);
