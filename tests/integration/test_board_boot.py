@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.image import build_stand_in_image
+from grouploop.esp.image import build_stand_in_image
 from tests.fixtures.boards import BoardSet, Console, esptool
 
 APP = "0x10000"
