@@ -5,8 +5,8 @@
   last frame time and decoded values, frame count);
 - `/metrics`: Prometheus text format (`hub.metrics`).
 
-Any transport shell answers plain HTTP GETs with `OperatorHttp.respond(path)`; a `None`
-reply means "not an operator path" (the shell goes on with the WebSocket handshake).
+Any transport answers plain HTTP GETs with `OperatorHttp.respond(path)`; a `None`
+reply means "not an operator path" (the transport goes on with the WebSocket handshake).
 """
 
 from __future__ import annotations

@@ -46,6 +46,8 @@ SocketT = TypeVar("SocketT", bound=Socket)
 
 
 class HubServerBase(ABC, Generic[SocketT]):
+    """A hub on one WebSocket library: a subclass supplies `listen`, `close` and its `Socket`."""
+
     def __init__(
         self,
         core: HubCore,
