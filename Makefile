@@ -45,7 +45,7 @@ test: setup browser lint ## build and test everything: lint, firmware core (ASan
 lint: setup ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy hub grouploop cdn emulator bench web
+	$(BIN)/mypy hub grouploop cdn emulator bench web pytest_embedded_grouploop
 
 perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
 	$(PY) -m hub.perf
