@@ -12,7 +12,8 @@ chose before any DUT is built:
 - the serial class resets the board by the RTC watchdog (reset.py), after a flash too;
 - without `--port`, the port is an emulated board this session started and flashed with the
   labelled stand-in image (or `--grouploop-image`), one board per DUT (`--count`);
-- socket:// ports count their waiting bytes, so the serial reader reads at full speed.
+- socket:// ports count their waiting bytes, so the serial reader reads at full speed;
+- `--port-mac` is checked by the service (pytest-embedded 2.9's own check misreads esptool 5).
 
 Per test, as pytest-embedded's own options: `@pytest.mark.parametrize("grouploop_transport",
 ["socket", "rfc2217", "pty"], indirect=True)`. Without pytest-embedded this plugin does

@@ -13,8 +13,9 @@ import pytest
 from pytest_embedded_serial_esp import EspSerial
 
 from bench.build import check_image, firmware_version, stand_in
+from bench.drivers.flasher import FlashOptions, identify
 from bench.emulated import start_board
-from bench.resources import DEFAULT_BOARD
+from bench.resources import DEFAULT_BOARD, Target
 from emulator.board.boot import DEFAULT_APP_OFFSET
 from emulator.board.flash import Flash
 from grouploop.services import Service
@@ -113,8 +114,19 @@ def _grouploop_service(
         if cls is None or not issubclass(cls, EspSerial):
             raise pytest.UsageError("the grouploop service needs esp: esp,grouploop")
         options.classes["serial"] = with_watchdog_reset(cls)
-        if not options.kwargs["serial"].get("port"):
+        serial_kwargs = options.kwargs["serial"]
+        if not serial_kwargs.get("port"):
             boards = boards or request.getfixturevalue("grouploop_boards")
-            options.kwargs["serial"]["port"] = boards.url(grouploop_transport, index)
+            serial_kwargs["port"] = boards.url(grouploop_transport, index)
+        if serial_kwargs.get("port_mac"):
+            _check_mac(serial_kwargs["port"], serial_kwargs.pop("port_mac"))
     with fast_socket_reads():
         yield
+
+
+def _check_mac(port: str, wanted: str) -> None:
+    """`--port-mac` for the service's ports: pytest-embedded 2.9 looks for `MAC: <mac>`, which
+    esptool 5 no longer prints (it pads the label), so the service checks the MAC itself."""
+    _, mac = identify(Target("port-mac", port), FlashOptions(timeout=60))
+    if mac is None or mac.lower() != wanted.lower():
+        raise pytest.UsageError(f"--port-mac {wanted}: the board on {port} has MAC {mac}")
