@@ -24,7 +24,7 @@ from pytest_embedded_grouploop.reset import fast_socket_reads, with_watchdog_res
 
 
 class Boards:
-    """Emulated boards started on demand, one per (transport, DUT index).
+    """Emulated boards started on demand, one per (transport, DUT index), for one test.
 
     Each starts from the factory: the app image already in its flash at 0x10000 (written to
     its flash file, which is quicker than esptool over rfc2217's round trips), so it boots
@@ -76,10 +76,11 @@ def _per_dut(value: Any) -> tuple[Any, ...]:
     return value if isinstance(value, tuple) else (value,)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def grouploop_boards(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Boards]:
+    """Each test's own boards, fresh from the factory (a test may flash or configure them)."""
     boards = Boards(tmp_path_factory.mktemp(SERVICE), request.config.option.grouploop_image)
     yield boards
     boards.stop()

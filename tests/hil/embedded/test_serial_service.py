@@ -2,7 +2,7 @@
 
 `esp,grouploop`: the grouploop service starts a board flashed with the stand-in image and
 hands its port to pytest-embedded, which connects with esptool, resets it (by the RTC
-watchdog) and reads its console: over socket:// and over rfc2217://. With `--port` and
+watchdog) and reads its console: over socket://, rfc2217:// and a pty. With `--port` and
 `--port-mac` given, the service checks the MAC of that board instead.
 """
 
@@ -16,8 +16,12 @@ from tests.fixtures.boards import BoardSet, start_boards
 
 pytestmark = pytest.mark.parametrize("embedded_services", ["esp,grouploop"], indirect=True)
 # How pytest-embedded's reset reaches the board: RTS over RFC 2217, the RTC watchdog (armed
-# through the ROM loader) over a socket, which carries no modem lines.
-RESETS = [("socket", "0x10 (RTCWDT_RTC_RST)"), ("rfc2217", "0x1 (POWERON)")]
+# through the ROM loader) over a socket or a pty, which carry no modem lines.
+RESETS = [
+    ("socket", "0x10 (RTCWDT_RTC_RST)"),
+    ("rfc2217", "0x1 (POWERON)"),
+    ("pty", "0x10 (RTCWDT_RTC_RST)"),
+]
 TRANSPORTS = pytest.mark.parametrize("grouploop_transport", ["socket", "rfc2217"], indirect=True)
 
 
