@@ -48,22 +48,25 @@ def named_board(tmp_path: Path) -> Iterator[BoardSet]:
     board.stop()
 
 
+def _named_board(request: pytest.FixtureRequest) -> BoardSet | None:
+    if "named_board" not in request.fixturenames:
+        return None  # the service starts the board
+    board: BoardSet = request.getfixturevalue("named_board")
+    return board
+
+
 @pytest.fixture
 def port(request: pytest.FixtureRequest) -> str | None:
-    """pytest-embedded's `--port`: `named_board` where a test asks for it, else the service's."""
-    if "named_board" not in request.fixturenames:
-        return None
-    board: BoardSet = request.getfixturevalue("named_board")
-    return board.urls[0]
+    """pytest-embedded's `--port`: `named_board` where a test asks for it."""
+    board = _named_board(request)
+    return board.urls[0] if board else None
 
 
 @pytest.fixture
 def port_mac(request: pytest.FixtureRequest) -> str | None:
     """pytest-embedded's `--port-mac`: the MAC of `named_board`, as esptool prints it."""
-    if "named_board" not in request.fixturenames:
-        return None
-    board: BoardSet = request.getfixturevalue("named_board")
-    return board.macs[0]
+    board = _named_board(request)
+    return board.macs[0] if board else None
 
 
 @pytest.mark.usefixtures("named_board")
