@@ -10,8 +10,8 @@ fixtures (`app`, `serial`, `dut`) in one factory. This plugin adds `grouploop` t
 chose before any DUT is built:
 
 - the serial class resets the board by the RTC watchdog (reset.py), after a flash too;
-- without `--port`, the port is an emulated board this session started and flashed with the
-  labelled stand-in image (or `--grouploop-image`), one board per DUT (`--count`);
+- without `--port`, the port is an emulated board started for the test, its flash holding
+  the labelled stand-in image (or `--grouploop-image`), one board per DUT (`--count`);
 - socket:// ports count their waiting bytes, so the serial reader reads at full speed;
 - `--port-mac` is checked by the service (pytest-embedded 2.9's own check misreads esptool 5).
 
@@ -41,7 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--grouploop-image",
         type=Path,
-        help="app image flashed on started boards (default: the labelled stand-in image)",
+        help="app image in the flash of started boards (default: the labelled stand-in image)",
     )
 
 
