@@ -45,7 +45,7 @@ test: setup browser lint ## build and test everything: lint, firmware core (ASan
 lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy hub grouploop cdn emulator bench web benchmarks
+	$(BIN)/mypy hub grouploop cdn emulator bench web benchmarks pytest_embedded_grouploop
 	npx eslint .
 	npx prettier --check .
 

@@ -94,11 +94,12 @@ def _pytest_argv(
 ) -> list[str]:
     hub_url, cdn_url, firmware_dir = urls
     argv = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "hil"), "-p", "no:cacheprovider"]
-    argv += ["-q", "-rfE", f"--junitxml={report_dir / 'junit.xml'}", "--already-flashed"]
-    argv += ["--build-image", str(output.image), "--hub-url", hub_url, "--cdn-url", cdn_url]
-    argv += ["--firmware-dir", str(firmware_dir), "--hil-artifacts", str(report_dir / "logs")]
+    argv += ["-q", "-rfE", f"--junitxml={report_dir / 'junit.xml'}", "--hil-already-flashed"]
+    argv += ["--hil-build-image", str(output.image), "--hil-hub-url", hub_url]
+    argv += ["--hil-cdn-url", cdn_url, "--hil-firmware-dir", str(firmware_dir)]
+    argv += ["--hil-artifacts", str(report_dir / "logs")]
     for t in targets:
-        argv += ["--board-url" if t.emulated else "--port", f"{t.name}={t.port}"]
+        argv += ["--hil-board-url" if t.emulated else "--hil-port", f"{t.name}={t.port}"]
     return argv
 
 
