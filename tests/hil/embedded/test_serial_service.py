@@ -6,6 +6,7 @@ watchdog) and reads its console: over socket://, rfc2217:// and a pty. With `--p
 `--port-mac` given, the service checks the MAC of that board instead.
 """
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from bench.build import firmware_version
 from tests.fixtures.boards import BoardSet, start_boards
+from tests.hil.bodies import status_through_the_console
 
 pytestmark = pytest.mark.parametrize("embedded_services", ["esp,grouploop"], indirect=True)
 # How pytest-embedded's reset reaches the board: RTS over RFC 2217, the RTC watchdog (armed
@@ -39,6 +41,13 @@ def test_console_answers_what_is_written(dut) -> None:
     dut.write("config")
     found = dut.expect(r'config:\{.*"hub_url":"(ws://[^"]+)"', timeout=5)
     assert found.group(1).startswith(b"ws://")
+
+
+@TRANSPORTS
+def test_the_bench_duts_body_runs_on_pytest_embeddeds_dut(dut) -> None:
+    # tests/hil/test_console.py runs the same body on the bench's own Dut.
+    dut.expect_exact("GroupLoop", timeout=10)
+    assert re.fullmatch(r"[0-9a-f]{4}", status_through_the_console(dut)["id"])
 
 
 @pytest.fixture
