@@ -52,9 +52,10 @@ lint: setup ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy hub grouploop cdn emulator bench web
 
-perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
+perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost
 	$(PY) -m hub.perf
 	$(PY) -m emulator.perf
+	$(MAKE) -s -C firmware/host perf-ota
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))

@@ -4,7 +4,8 @@
   `--key`, else GROUPLOOP_SIGNING_KEY, else `~/.config/grouploop/keys/signing-key.pem`
   (XDG_CONFIG_HOME is honoured), created with mode 0600 by `grouploop keys init`.
 - A signature is the DER ECDSA signature of the image's SHA-256, written beside the image as
-  `<image>.sig` and listed (base64) in the CDN manifest with the key id.
+  `<image>.sig`, listed (base64) in the CDN manifest with the key id, and sent by the CDN with
+  the image in the `X-GroupLoop-Signature` header (base64), where devices take it from.
 - A key id is the first 16 hex chars of the SHA-256 of the public key's DER
   SubjectPublicKeyInfo (the firmware core computes the same).
 - Trusted public keys are PEM files in a folder: `firmware/keys/` is what the firmware build
@@ -34,6 +35,7 @@ TRUSTED_KEYS_ENV = "GROUPLOOP_TRUSTED_KEYS"
 FIRMWARE_KEYS_DIR = PROJECT_ROOT / "firmware" / "keys"
 KEY_FILE_NAME = "signing-key.pem"
 SIGNATURE_SUFFIX = ".sig"
+SIGNATURE_HEADER = "X-GroupLoop-Signature"
 
 
 class SigningError(RuntimeError):
