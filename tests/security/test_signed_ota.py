@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.drivers.console import ConsoleDriver
 from bench.image import build_stand_in_image, write_stand_in_image
 from emulator.swarm import mac_for
 from grouploop import signing
@@ -26,8 +27,8 @@ from grouploop.services import Service, grouploop_argv, start
 from grouploop.signing import SigningKey
 from tests.fixtures.boards import (
     OTA_LAYOUT,
+    WAIT,
     BoardSet,
-    Console,
     esptool,
     partition_table,
     start_boards,
@@ -50,7 +51,7 @@ class Target:
 
     name: str
     device_id: str
-    console: Console
+    console: ConsoleDriver
     version: str
 
 
@@ -80,11 +81,10 @@ def _flash_board(boards: BoardSet, tmp: Path, hub: HubProcess, cdn: CdnServer) -
     url = boards.urls[0]
     done = esptool(url, "write-flash", "0x8000", str(table), "0x10000", str(app))
     assert done.returncode == 0, done.stdout + done.stderr
-    console = Console(url)
-    console.expect(rf"GroupLoop {re.escape(BOARD_VERSION)} ")
+    console = ConsoleDriver("board", url).open()
+    console.expect(rf"GroupLoop {re.escape(BOARD_VERSION)} ", WAIT)
     config = {"wifi_ssid": "bench", "hub_url": hub.url, "cdn_url": cdn.url}
-    console.send(f"config set {json.dumps(config)}")
-    console.expect(r"config:ok")
+    console.command(f"config set {json.dumps(config)}", r"config:ok", WAIT)
     device_id = boards.macs[0].replace(":", "")[-4:]
     return Target("board", device_id, console, BOARD_VERSION)
 
@@ -95,7 +95,7 @@ def stack(
 ) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("signed-ota")
     started: list[Service] = []
-    consoles: list[Console] = []
+    consoles: list[ConsoleDriver] = []
     try:
         cdn = start_cdn(tmp / "firmware", log_path=tmp / "cdn.log")
         started.append(cdn.service)
@@ -115,7 +115,7 @@ def stack(
             timeout=scaled(30),
         )
         started.append(emulate)
-        virtual_console = Console(_virtual_console(emulate))
+        virtual_console = ConsoleDriver("virtual", _virtual_console(emulate)).open()
         consoles.append(virtual_console)
         version = (Path(__file__).parents[2] / "firmware" / "VERSION").read_text().strip()
         virtual = Target("virtual", mac_for(SEED, 0)[-2:].hex(), virtual_console, version)
@@ -148,9 +148,8 @@ def _truncated(server: CdnServer, key: SigningKey) -> None:
 
 def _version_over_hub_and_console(stack: Stack, target: Target) -> tuple[str, str]:
     status = stack.watch.ask_device(target.device_id, "status")
-    start = len(target.console.text)
-    target.console.send("status")
-    match = target.console.expect(r'^ans:\{"cmd":"status".*"version":"([^"]+)"', start=start)
+    pattern = r'^ans:\{"cmd":"status".*"version":"([^"]+)"'
+    match = target.console.command("status", pattern, WAIT)
     return status["data"]["version"], match.group(1)
 
 
@@ -193,7 +192,8 @@ def test_a_bad_image_is_refused_and_the_old_version_keeps_running(
     target = stack.targets[target_name]
     expected = error.format(version=target.version)
     start = len(stack.watch.lines)
-    console_start = len(target.console.text)
+    target.console.skip()
+    console_start = len(target.console.transcript.text)
     answer = stack.watch.ask_device(target.device_id, f"ota:{stack.cdn.url}/firmware/{name}")
     assert answer["ok"] is True, answer  # the download starts; the verdict follows
     prefix = f"ans:{target.device_id}:"
@@ -201,11 +201,9 @@ def test_a_bad_image_is_refused_and_the_old_version_keeps_running(
         lambda line: line.startswith(prefix) and '"cmd":"ota_result"' in line, start, 30
     )
     assert json.loads(line[len(prefix) :]) == {"cmd": "ota_result", "ok": False, "error": expected}
-    target.console.expect(
-        rf"ota failed, keeping the running image: {re.escape(expected)}", start=console_start
-    )
+    target.console.expect(rf"ota failed, keeping the running image: {re.escape(expected)}", WAIT)
     assert _version_over_hub_and_console(stack, target) == (target.version, target.version)
-    assert "rst:" not in target.console.text[console_start:]  # no reboot happened
+    assert "rst:" not in target.console.transcript.text[console_start:]  # no reboot happened
 
 
 @pytest.mark.parametrize("target_name", ["board", "virtual"])
@@ -217,9 +215,7 @@ def test_an_image_from_an_origin_not_allowed_is_refused_before_download(
     url = f"{stack.elsewhere.url}/firmware/good.bin"
     answer = stack.watch.ask_device(target.device_id, f"ota:{url}")
     assert answer == {"cmd": "ota", "ok": False, "error": "origin_not_allowed"}
-    start = len(target.console.text)
-    target.console.send(f"cmd ota:{url}")
-    target.console.expect(r'"error":"origin_not_allowed"', start=start)
+    target.console.command(f"cmd ota:{url}", r'"error":"origin_not_allowed"', WAIT)
     assert _version_over_hub_and_console(stack, target) == (target.version, target.version)
     assert "good.bin" not in stack.elsewhere.service.log_path.read_text()  # never fetched
 
@@ -231,7 +227,7 @@ def test_a_newer_image_signed_by_a_trusted_key_is_installed(
     _publish(stack.cdn, "newer.bin", NEWER, signing_keys.key)
     target = stack.targets[target_name]
     start = len(stack.watch.lines)
-    console_start = len(target.console.text)
+    target.console.skip()
     answer = stack.watch.ask_device(target.device_id, f"ota:{stack.cdn.url}/firmware/newer.bin")
     assert answer["ok"] is True, answer
     prefix = f"ans:{target.device_id}:"
@@ -239,9 +235,9 @@ def test_a_newer_image_signed_by_a_trusted_key_is_installed(
         lambda line: line.startswith(prefix) and '"cmd":"ota_result"' in line, start, 30
     )
     assert json.loads(line[len(prefix) :])["ok"] is True, line
-    target.console.expect(rf"ota image verified: version {re.escape(NEWER)}", start=console_start)
+    target.console.expect(rf"ota image verified: version {re.escape(NEWER)}", WAIT)
     if target_name == "board":  # the board boots the new image from its flash
-        target.console.expect(rf"GroupLoop {re.escape(NEWER)} ", start=console_start)
+        target.console.expect(rf"GroupLoop {re.escape(NEWER)} ", WAIT)
         again = len(stack.watch.lines)
         stack.watch.wait_line(lambda line: line.startswith(target.device_id), again, 20)
         assert _version_over_hub_and_console(stack, target) == (NEWER, NEWER)
