@@ -27,12 +27,12 @@ const char kSignatureHeader[] = "X-GroupLoop-Signature";
 
 // Streams the HTTP body into the inactive OTA slot and through the core's hash; "" when the
 // whole image arrived and was written, else why not.
-String stream_to_slot(HTTPClient& http, int length, gl::Device& device) {
+String stream_to_slot(HTTPClient& http, size_t length, gl::Device& device) {
   WiFiClient* stream = http.getStreamPtr();
   static uint8_t buf[1024];  // static: the loop's stack stays small
   size_t total = 0;
   uint32_t last_data = millis();
-  while (length < 0 || total < static_cast<size_t>(length)) {
+  while (total < length) {
     const int available = stream->available();
     if (available <= 0) {
       if (!http.connected()) break;
@@ -49,10 +49,7 @@ String stream_to_slot(HTTPClient& http, int length, gl::Device& device) {
     device.ota_data(buf, n);
     total += n;
   }
-  if (total == 0) return "empty_image";
-  if (length >= 0 && total != static_cast<size_t>(length)) {
-    return String("truncated: ") + total + " of " + length + " bytes";
-  }
+  if (total != length) return String("truncated: ") + total + " of " + length + " bytes";
   return "";
 }
 
@@ -131,13 +128,17 @@ void Net::ota(const char* url) {
     failure = code > 0 ? String("http_") + code
                        : String("download_failed: ") + HTTPClient::errorToString(code);
   } else {
-    const int length = http.getSize();  // -1: chunked, Update checks the slot's room
-    if (!Update.begin(length > 0 ? static_cast<size_t>(length) : UPDATE_SIZE_UNKNOWN)) {
+    // The CDN always sends Content-Length: a chunked body (-1) is refused rather than
+    // parsed, and a known size lets Update refuse an image larger than the slot up front.
+    const int length = http.getSize();
+    if (length <= 0) {
+      failure = "no_content_length";
+    } else if (!Update.begin(static_cast<size_t>(length))) {
       failure = String("image_too_large: ") + Update.errorString();
     } else {
       const String md5 = http.header("x-MD5");
       if (md5.length() == 32) Update.setMD5(md5.c_str());
-      failure = stream_to_slot(http, length, device_);
+      failure = stream_to_slot(http, static_cast<size_t>(length), device_);
     }
   }
   const String signature = http.header(kSignatureHeader);
