@@ -47,14 +47,16 @@ test: setup browser lint ## build and test everything: lint, firmware core (ASan
 	node --test tests/js/ tests/browser/
 	$(BIN)/pytest
 
-lint: setup ## ruff and mypy
+lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy hub grouploop cdn emulator bench web
+	$(BIN)/mypy hub grouploop cdn emulator bench web benchmarks
+	npx eslint .
+	npx prettier --check .
 
 perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost
-	$(PY) -m hub.perf
-	$(PY) -m emulator.perf
+	$(PY) -m benchmarks.hub
+	$(PY) -m benchmarks.emulator
 	$(MAKE) -s -C firmware/host perf-ota
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify

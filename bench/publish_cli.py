@@ -14,9 +14,9 @@ import argparse
 from pathlib import Path
 
 from bench.build import BuildOutput, release_name
-from bench.image import ImageError, parse_app_image
 from cdn import manifest
 from grouploop import signing
+from grouploop.esp.image import ImageError, parse_app_image
 from grouploop.signing import SigningKey
 
 

@@ -23,7 +23,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = REPO_ROOT / "firmware"
 DEFAULT_LIBRARY = FIRMWARE_DIR / "build" / "host" / "libgrouploop_core.so"
 LIBRARY_ENV = "GL_CORE_LIB"  # overrides the library path
-NUM_PIXELS = 6
 NUM_BEACONS = 4  # order: NW, NE, SE, SW
 DEFAULT_BOARD = "seeed_xiao_esp32c3"
 
@@ -65,6 +64,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "gl_next_ws_message": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
     "gl_read_serial": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
     "gl_next_action": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_num_pixels": (ctypes.c_int, []),
     "gl_pixels": (None, [ctypes.c_void_p, _u8p]),
     "gl_brightness": (ctypes.c_uint8, [ctypes.c_void_p]),
     "gl_motor_on": (ctypes.c_int, [ctypes.c_void_p]),
@@ -120,6 +120,8 @@ class Core:
         if len(mac) != 6:
             raise ValueError(f"a MAC has 6 bytes, got {len(mac)}")
         self._lib = library or load_library()
+        #: LEDs of the device: the core's number, never repeated here (gl_num_pixels).
+        self.num_pixels = int(self._lib.gl_num_pixels())
         config_text = json.dumps(config) if isinstance(config, dict) else (config or "")
         handle = self._lib.gl_create(
             config_text.encode(),
@@ -223,9 +225,9 @@ class Core:
 
     def pixels(self) -> list[tuple[int, int, int]]:
         """Pixel colours after pattern and brightness."""
-        raw = (ctypes.c_uint8 * (NUM_PIXELS * 3))()
+        raw = (ctypes.c_uint8 * (self.num_pixels * 3))()
         self._lib.gl_pixels(self._h, raw)
-        return [(raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]) for i in range(NUM_PIXELS)]
+        return [(raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]) for i in range(self.num_pixels)]
 
     def brightness(self) -> int:
         return int(self._lib.gl_brightness(self._h))

@@ -2,25 +2,25 @@
 
 The virtual device streams the download (emulator.ota_download, at most `slot_size` bytes)
 through the firmware core, which checks its signature, version and origin; only an image it
-accepted reaches `install`. That validates it again with `bench.image.parse_app_image`, as the
-bootloader would, before anything is written: a corrupt image never touches the flash and the
-running app keeps going. A valid one is written into the next ota_N app partition, then the
-OTA data is pointed at it. Without a partition table the flash holds one app at 0x10000,
-which is replaced.
+accepted reaches `install`. That validates it again with `grouploop.esp.image.parse_app_image`,
+as the bootloader would, before anything is written: a corrupt image never touches the flash
+and the running app keeps going. A valid one is written into the next ota_N app partition,
+then the OTA data is pointed at it. Without a partition table the flash holds one app at
+0x10000, which is replaced.
 """
 
 from __future__ import annotations
 
-from bench.image import ImageError, parse_app_image
-from emulator.board.boot import DEFAULT_APP_OFFSET
-from emulator.board.flash import Flash
-from emulator.board.partitions import (
+from emulator.board.boot import DEFAULT_APP_OFFSET, ota_sequences, read_partitions
+from emulator.board.flash import SECTOR, Flash
+from grouploop.esp.image import ImageError, parse_app_image
+from grouploop.esp.partitions import (
     Partition,
     PartitionError,
+    build_ota_select,
+    next_sequence,
     ota_apps,
     ota_data,
-    read_table,
-    write_ota_select,
 )
 
 Slot = tuple[int, int, tuple[Partition, int, int] | None]
@@ -28,7 +28,7 @@ Slot = tuple[int, int, tuple[Partition, int, int] | None]
 
 def _next_slot(flash: Flash, running_offset: int) -> Slot | str:
     """(offset, room, what the OTA data will say: (otadata, slot, slot count)), or why none."""
-    partitions = read_table(flash)
+    partitions = read_partitions(flash)
     if partitions is None:
         return DEFAULT_APP_OFFSET, flash.size - DEFAULT_APP_OFFSET, None
     apps, otadata = ota_apps(partitions), ota_data(partitions)
@@ -65,3 +65,13 @@ def install(flash: Flash, running_offset: int, data: bytes) -> str:
     if select is not None:
         write_ota_select(flash, *select)
     return ""
+
+
+def write_ota_select(flash: Flash, otadata: Partition, slot: int, count: int) -> None:
+    """Make ota_`slot` (of `count`) the boot app, as esp_ota_set_boot_partition does."""
+    sequences = ota_sequences(flash, otadata)
+    # Overwrite the older (or invalid) sector, so a torn write leaves the other one valid.
+    sector = min(range(2), key=lambda n: sequences[n] or 0)
+    at = otadata.offset + sector * SECTOR
+    flash.erase(at, SECTOR)
+    flash.program(at, build_ota_select(next_sequence(sequences, slot, count)))

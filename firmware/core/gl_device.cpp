@@ -147,9 +147,7 @@ void Device::ws_event(bool open, uint32_t now_ms) {
 }
 
 bool Device::hub_noise(std::string_view line) {
-  // Lines the hub sends that are not commands: its greeting and its protocol answers.
-  constexpr std::string_view kNoise[] = {"Connected to", "id:", "pong", "stream:", "cmd:", "ans:"};
-  for (std::string_view n : kNoise) {
+  for (std::string_view n : kHubNoise) {
     if (starts_with(line, n)) {
       if (line == "id:error") log("hub refused the device id");
       return true;

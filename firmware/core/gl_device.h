@@ -26,6 +26,11 @@ enum class OtaState : uint8_t { Idle, InProgress, Failed, Succeeded };
 enum class Source : uint8_t { Hub, Console };
 
 constexpr size_t kMaxLine = 512;  // longest hub or console line the device accepts
+// Prefixes of the lines the hub sends that are not commands: its greeting and its protocol
+// answers. Ignored, never answered. Browser devices read the same list from
+// cdn/static/commands.json ("device"); firmware/test/test_shared_facts.cpp pins the two.
+inline constexpr std::string_view kHubNoise[] = {"Connected to", "id:",  "pong",
+                                                 "stream:",      "cmd:", "ans:"};
 
 class Device {
  public:

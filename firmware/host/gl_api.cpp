@@ -89,6 +89,11 @@ int gl_next_action(gl_device* dev, char* buf, int cap) {
   return dev->dev.actions().pop(buf, capacity(cap));
 }
 
+static_assert(GL_NUM_PIXELS == gl::kNumPixels, "grouploop_core.h disagrees with gl_leds.h");
+static_assert(GL_NUM_BEACONS == gl::kNumBeacons, "grouploop_core.h disagrees with gl_frame.h");
+
+int gl_num_pixels(void) { return static_cast<int>(gl::kNumPixels); }
+
 void gl_pixels(const gl_device* dev, uint8_t* rgb_out) {
   gl::Rgb px[gl::kNumPixels];
   dev->dev.pixels(px);

@@ -20,6 +20,8 @@
 extern "C" {
 #endif
 
+/* For C callers' buffer sizes; gl_api.cpp checks it against the core at compile time.
+ * Bindings read gl_num_pixels() instead of repeating the number. */
 #define GL_NUM_PIXELS 6
 #define GL_NUM_BEACONS 4 /* order: NW, NE, SE, SW */
 
@@ -80,6 +82,7 @@ int gl_read_serial(gl_device *dev, char *buf, int cap);     /* drains serial out
  * reports gl_ota_result and does not reboot by itself: the core asks for "reboot". */
 int gl_next_action(gl_device *dev, char *buf, int cap);
 /* Pixel colours after pattern and brightness: GL_NUM_PIXELS * 3 bytes, r g b per pixel. */
+int gl_num_pixels(void); /* = GL_NUM_PIXELS, for bindings that cannot read the macro */
 void gl_pixels(const gl_device *dev, uint8_t *rgb_out);
 uint8_t gl_brightness(const gl_device *dev);
 int gl_motor_on(const gl_device *dev);

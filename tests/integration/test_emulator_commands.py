@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bench.image import build_stand_in_image
+from grouploop.esp.image import build_stand_in_image
 from tests.fixtures.devices import ask_device, first_frame, subscribe
 from tests.support.timing import scaled
 

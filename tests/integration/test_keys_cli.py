@@ -6,8 +6,8 @@ import stat
 import subprocess
 from pathlib import Path
 
-from bench.image import write_stand_in_image
 from grouploop import signing
+from grouploop.esp.image import write_stand_in_image
 from grouploop.services import grouploop_argv
 from tests.support.timing import scaled
 

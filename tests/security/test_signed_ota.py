@@ -20,19 +20,13 @@ from pathlib import Path
 import pytest
 
 from bench.drivers.console import ConsoleDriver
-from bench.image import build_stand_in_image, write_stand_in_image
 from emulator.swarm import mac_for
 from grouploop import signing
+from grouploop.esp.image import build_stand_in_image, write_stand_in_image
+from grouploop.esp.partitions import build_table
 from grouploop.services import Service, grouploop_argv, start
 from grouploop.signing import SigningKey
-from tests.fixtures.boards import (
-    OTA_LAYOUT,
-    WAIT,
-    BoardSet,
-    esptool,
-    partition_table,
-    start_boards,
-)
+from tests.fixtures.boards import OTA_LAYOUT, WAIT, BoardSet, esptool, start_boards
 from tests.fixtures.browser import HubWatch
 from tests.fixtures.cdn import CdnServer, start_cdn
 from tests.fixtures.hub import HubProcess, start_hub_process
@@ -76,7 +70,7 @@ def _virtual_console(service: Service) -> str:
 
 def _flash_board(boards: BoardSet, tmp: Path, hub: HubProcess, cdn: CdnServer) -> Target:
     table, app = tmp / "partitions.bin", tmp / "app.bin"
-    table.write_bytes(partition_table(*OTA_LAYOUT))
+    table.write_bytes(build_table(OTA_LAYOUT))
     write_stand_in_image(app, BOARD_VERSION, BOARD)
     url = boards.urls[0]
     done = esptool(url, "write-flash", "0x8000", str(table), "0x10000", str(app))

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bench.image import build_stand_in_image
 from emulator.firmware_core import Core, firmware_version, instance_size
 from grouploop import frame, signing
+from grouploop.esp.image import build_stand_in_image
 from grouploop.signing import SigningKey
 from tests.fixtures.firmware import TEST_ID, TEST_MAC, online
 from tests.fixtures.signing import SessionSigning
@@ -88,6 +88,23 @@ def test_hub_commands_answer_once_each(core: Core) -> None:
     assert core.motor_on()
     core.tick(105)
     assert not core.motor_on()
+
+
+def test_pixel_count_is_the_cores_and_bounds_the_led_index(core: Core) -> None:
+    last = core.num_pixels - 1
+    assert core.num_pixels > 0
+    assert len(core.pixels()) == core.num_pixels
+    core.serial_line(f"cmd led_set:{last}:ff0000", 0)
+    core.serial_line(f"cmd led_set:{last + 1}:ff0000", 0)
+    answers = [
+        json.loads(line.removeprefix("ans:"))
+        for line in core.read_serial().splitlines()
+        if line.startswith("ans:")
+    ]
+    assert [(a["ok"], a.get("error")) for a in answers] == [
+        (True, None),
+        (False, "invalid_parameters"),
+    ]
 
 
 def test_status_json_is_the_status_answer_data(core: Core) -> None:
