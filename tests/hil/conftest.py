@@ -32,7 +32,9 @@ from bench.publish_cli import publish
 from bench.resources import DEFAULT_BOARD, Target, usb_ports
 from bench.targets import parse_port, target_name
 from grouploop.services import Service, grouploop_argv, start
+from grouploop.signing import SigningKey
 from tests.fixtures.cdn import start_cdn
+from tests.fixtures.signing import SessionSigning
 from tests.support.timing import scaled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,12 +109,13 @@ class HilBench:
     work_dir: Path
     specs: dict[str, TargetSpec]
     already_flashed: bool
+    key: SigningKey  # signs what the suites publish; the targets trust it
     duts: dict[str, Dut] = field(default_factory=dict)
     boards: list[Service] = field(default_factory=list)
 
 
 @pytest.fixture(scope="session")
-def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
+def hil(request: pytest.FixtureRequest, signing_keys: SessionSigning) -> Iterator[HilBench]:
     config = request.config
     artifacts: Path = config.getoption("hil_artifacts")
     artifacts.mkdir(parents=True, exist_ok=True)
@@ -136,7 +139,8 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
             if image
             else stand_in(DEFAULT_BOARD, firmware_version(), work / "builds")
         )
-        publish(build, firmware_dir)  # the OTA suite goes back to it through the manifest
+        # The OTA suite goes back to it through the manifest.
+        publish(build, firmware_dir, signing_keys.key)
         bench = HilBench(
             BenchEndpoints(hub_url, cdn_url),
             firmware_dir,
@@ -145,6 +149,7 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
             work,
             {spec.name: spec for spec in _specs(config)},
             config.getoption("hil_already_flashed"),
+            signing_keys.key,
         )
         try:
             yield bench
