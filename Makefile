@@ -54,10 +54,11 @@ lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	npx eslint .
 	npx prettier --check .
 
-perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost
+perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost, browser devices' fps and click latency
 	$(PY) -m benchmarks.hub
 	$(PY) -m benchmarks.emulator
 	$(MAKE) -s -C firmware/host perf-ota
+	$(PY) -m benchmarks.web_devices
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))

@@ -128,6 +128,7 @@
     p.windowResized = fit;
 
     p.draw = () => {
+      window.Simulator.drawn += 1;
       swarm.step(p.deltaTime / 1000, p.millis());
       p.background("#eef1f6");
       drawRoom();
@@ -157,40 +158,52 @@
       });
     }
 
+    /*
+     * One device: body, LED ring, vibration and selection rings, label. Straight on the
+     * canvas's 2D context: p5's fill() parses its colour string on every call, which at 100
+     * devices × 7 circles was most of a frame.
+     */
     function drawDevice(member, labelled) {
+      const ctx = p.drawingContext;
       const device = member.device;
       const [x, y] = at(member.x, member.y);
       const r = swarm.radius * scale;
-      p.noStroke();
-      p.fill(device.connected ? "#3a4252" : "#9aa1ad");
-      p.circle(x, y, 2 * r);
-      device.pixels().forEach((colour, i, ring) => {
-        const angle = (i / ring.length) * 2 * Math.PI - Math.PI / 2;
-        p.fill(displayColour(colour));
-        p.circle(x + Math.cos(angle) * r * 0.62, y + Math.sin(angle) * r * 0.62, r * 0.56);
+      const disc = (cx, cy, radius, colour) => {
+        ctx.beginPath();
+        ctx.arc(cx, cy, radius, 0, 2 * Math.PI);
+        ctx.fillStyle = colour;
+        ctx.fill();
+      };
+      const ring = (radius, colour, width) => {
+        ctx.beginPath();
+        ctx.arc(x, y, radius, 0, 2 * Math.PI);
+        ctx.strokeStyle = colour;
+        ctx.lineWidth = width;
+        ctx.stroke();
+      };
+      disc(x, y, r, device.connected ? "#3a4252" : "#9aa1ad");
+      const pixels = device.pixels();
+      pixels.forEach((colour, i) => {
+        const angle = (i / pixels.length) * 2 * Math.PI - Math.PI / 2;
+        const [lx, ly] = [x + Math.cos(angle) * r * 0.62, y + Math.sin(angle) * r * 0.62];
+        disc(lx, ly, r * 0.28, displayColour(colour));
       });
-      p.noFill();
-      if (device.motorOn) {
-        p.stroke("#d0342c");
-        p.strokeWeight(2);
-        p.circle(x, y, 2 * r + 6 + 3 * Math.sin(p.millis() / 20));
-      }
-      if (member === selected) {
-        p.stroke("#2f6fed");
-        p.strokeWeight(3);
-        p.circle(x, y, 2 * r + 4);
-      }
-      p.noStroke();
+      if (device.motorOn) ring(r + 3 + 1.5 * Math.sin(p.millis() / 20), "#d0342c", 2);
+      if (member === selected) ring(r + 2, "#2f6fed", 3);
       if (labelled) {
-        p.fill("#1d2330");
-        p.textSize(10);
-        p.text(device.id, x, y + r + 7);
+        ctx.fillStyle = "#1d2330";
+        ctx.font = "10px system-ui, sans-serif";
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        ctx.fillText(device.id, x, y + r + 7);
       }
     }
 
-    // For the console and the browser tests: the swarm, and where a member is drawn.
+    // For the console, the browser tests and the benchmark: the swarm, where a member is
+    // drawn, and how many frames the sketch has drawn.
     window.Simulator = {
       swarm,
+      drawn: 0,
       roomPosition(index) {
         const member = swarm.members[index];
         const [x, y] = at(member.x, member.y);
