@@ -12,6 +12,9 @@ The core decides everything a device does; this shell only carries things in and
 - `ota <url>` downloads the image over HTTP (`download_image`). There is no flash here, so an
   image is accepted when the server answers 200 with a non-empty body whose MD5 matches the
   `x-MD5` header (when present), as Arduino's HTTPUpdate checks.
+- `wss://` and `https://` servers are verified against the configured `ca_cert` only
+  (grouploop.tls.device_context), as the ESP32 shell's TLS clients do; a failed handshake is
+  logged with its reason (`[emulator] ws connect … failed: TLS: …`).
 
 An owner with more hardware than that (the emulated board, emulator.board) passes hooks:
 `on_reboot` (it resets instead), `on_ota` (it validates and flashes the image) and
@@ -27,6 +30,7 @@ import contextlib
 import hashlib
 import json
 import re
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -38,6 +42,7 @@ from websockets.protocol import State
 
 from emulator import firmware_core
 from emulator.sensors import Sensors
+from grouploop import tls
 from grouploop.files import write_atomic
 from grouploop.frame import is_frame
 
@@ -48,8 +53,9 @@ SERIAL_LOG_LIMIT = 256 * 1024  # characters of serial output kept for tests and 
 CONNECT_TIMEOUT_S = 5.0
 OTA_TIMEOUT_S = 30.0
 
-#: Carries out an `ota <url>` action; returns (accepted, reason) for the core.
-OtaHandler = Callable[[str], Awaitable[tuple[bool, str]]]
+#: Carries out an `ota <url>` action over TLS when given a context (None: plain http);
+#: returns (accepted, reason) for the core.
+OtaHandler = Callable[[str, ssl.SSLContext | None], Awaitable[tuple[bool, str]]]
 
 
 class Clock:
@@ -273,11 +279,15 @@ class VirtualDevice:
             # As the ESP32's WebSocket client: no permessage-deflate, no proxy (looking one up
             # scans the environment on every connect, a third of a reconnecting swarm's CPU).
             ws = await websockets.connect(
-                url, open_timeout=CONNECT_TIMEOUT_S, compression=None, proxy=None
+                url,
+                open_timeout=CONNECT_TIMEOUT_S,
+                compression=None,
+                proxy=None,
+                ssl=tls.device_context(url, self.core.ca_cert()),
             )
-        except Exception as exc:  # refused, timed out, bad handshake, bad URL: all a failure
+        except Exception as exc:  # refused, timed out, bad handshake or CA, bad URL: a failure
             if generation == self._generation:
-                self._print(f"[emulator] ws connect {url} failed: {exc}\n")
+                self._print(f"[emulator] ws connect {url} failed: {tls.describe(exc)}\n")
                 self.core.ws_event(False, self.clock.now_ms())
             return
         if generation != self._generation:
@@ -301,12 +311,17 @@ class VirtualDevice:
 
     async def _run_ota(self, url: str) -> None:
         core = self.core
-        ok, reason = await self._ota(url)
+        try:
+            context = tls.device_context(url, core.ca_cert())
+        except tls.TlsConfigError as exc:
+            ok, reason = False, f"tls: {exc}"
+        else:
+            ok, reason = await self._ota(url, context)
         if self.core is core:  # not rebooted meanwhile: the core that asked gets the answer
             core.ota_result(ok, reason, self.clock.now_ms())
 
-    async def _download(self, url: str) -> tuple[bool, str]:
-        image, reason = await download_image(url, self.mac)
+    async def _download(self, url: str, context: ssl.SSLContext | None) -> tuple[bool, str]:
+        image, reason = await download_image(url, self.mac, context)
         return image is not None, reason
 
     # -- configuration ----------------------------------------------------------------------
@@ -349,11 +364,14 @@ class VirtualDevice:
         self.core.close()
 
 
-async def download_image(url: str, mac: bytes) -> tuple[bytes | None, str]:
+async def download_image(
+    url: str, mac: bytes, context: ssl.SSLContext | None = None
+) -> tuple[bytes | None, str]:
     """Fetch an OTA image as HTTPUpdate would: (image, "") or (None, reason).
 
     The request carries HTTPUpdate's User-Agent and the MAC; an image is refused unless the
     answer is 200 with a non-empty body whose MD5 matches the `x-MD5` header (when present).
+    An https server is verified with `context` (grouploop.tls.device_context).
     """
     headers = {
         "User-Agent": "ESP32-http-Update",
@@ -363,12 +381,16 @@ async def download_image(url: str, mac: bytes) -> tuple[bytes | None, str]:
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,
-            session.get(url, headers=headers) as response,
+            session.get(
+                url, headers=headers, ssl=context if context is not None else True
+            ) as response,
         ):
             if response.status != 200:
                 return None, f"http_{response.status}"
             body = await response.read()
             expected = response.headers.get("x-MD5")
+    except aiohttp.ClientConnectorCertificateError as exc:
+        return None, f"download_failed: {tls.describe(exc.certificate_error)}"
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         return None, f"download_failed: {exc or type(exc).__name__}"
     if not body:

@@ -12,6 +12,7 @@ command table from an https CDN) trust exactly one CA certificate given as PEM t
 from __future__ import annotations
 
 import argparse
+import functools
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,7 @@ def server_tls(args: argparse.Namespace) -> ServerTls | None:
     return ServerTls(Path(cert), Path(key))
 
 
+@functools.lru_cache(maxsize=8)  # one context per CA, shared by a whole swarm's connections
 def client_context(ca_pem: str) -> ssl.SSLContext:
     """A client context that trusts only the CA in `ca_pem` (PEM text), hostnames checked."""
     # Not create_default_context: that would also trust the system's CAs, a device trusts one.
@@ -84,3 +86,24 @@ def client_context(ca_pem: str) -> ssl.SSLContext:
     except (ssl.SSLError, ValueError) as exc:
         raise TlsConfigError(f"ca_cert is not a PEM CA certificate: {exc}") from None
     return context
+
+
+def device_context(url: str, ca_pem: str) -> ssl.SSLContext | None:
+    """What a device verifies `url`'s server with: None for ws:// and http://, else a context
+    trusting only `ca_pem`. Without a CA a TLS URL is refused (TlsConfigError), never
+    connected unverified."""
+    if not url.startswith(("wss://", "https://")):
+        return None
+    if not ca_pem:
+        raise TlsConfigError(f"{url.split(':', 1)[0]}:// needs a ca_cert to verify the server")
+    return client_context(ca_pem)
+
+
+def describe(exc: BaseException) -> str:
+    """A failed connection's reason; a certificate the CA does not vouch for says so."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS: server certificate not trusted by ca_cert ({exc.verify_message})"
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return describe(cause)
+    return str(exc) or type(exc).__name__

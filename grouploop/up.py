@@ -29,9 +29,10 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
-from grouploop import settings
+from grouploop import settings, tls
 from grouploop.services import (
     Service,
     ServiceError,
@@ -40,6 +41,16 @@ from grouploop.services import (
     shown_host,
     start,
 )
+
+
+def _tls(a: argparse.Namespace) -> list[str]:
+    """The servers' TLS flags (none by default: plain ws/http on loopback)."""
+    return ["--tls-cert", str(a.tls_cert), "--tls-key", str(a.tls_key)] if a.tls_cert else []
+
+
+def _ca(flag: str, a: argparse.Namespace) -> list[str]:
+    """A client's CA flag: what it verifies the TLS servers with."""
+    return [flag, str(a.tls_ca)] if a.tls_ca else []
 
 
 @dataclass(frozen=True)
@@ -53,13 +64,23 @@ SERVICES: list[Spec] = [
     Spec(
         "cdn",
         "CDN: /js/, /firmware/, /static/commands.json",
-        lambda a, urls: grouploop_argv("cdn", "--host", a.host, "--port", str(a.cdn_port)),
+        lambda a, urls: grouploop_argv(
+            "cdn", "--host", a.host, "--port", str(a.cdn_port), *_tls(a)
+        ),
     ),
     Spec(
         "hub",
         "WebSocket hub (HTTP /healthz /devices /metrics on the same port)",
         lambda a, urls: grouploop_argv(
-            "hub", "--host", a.host, "--port", str(a.hub_port), "--cdn-url", urls["cdn"]
+            "hub",
+            "--host",
+            a.host,
+            "--port",
+            str(a.hub_port),
+            "--cdn-url",
+            urls["cdn"],
+            *_tls(a),
+            *_ca("--cdn-ca", a),
         ),
     ),
     Spec(
@@ -74,6 +95,7 @@ SERVICES: list[Spec] = [
             "--cdn-url",
             urls["cdn"],
             *(["--any-ports"] if a.web_any_ports else []),
+            *_tls(a),
         ),
     ),
     Spec(
@@ -85,7 +107,16 @@ SERVICES: list[Spec] = [
         "devices",
         "3 virtual devices streaming to the hub (more: grouploop emulate --devices N)",
         lambda a, urls: grouploop_argv(
-            "emulate", "--hub", urls["hub"], "--devices", "3", "--seed", "up", "--summary", "60"
+            "emulate",
+            "--hub",
+            urls["hub"],
+            "--devices",
+            "3",
+            "--seed",
+            "up",
+            "--summary",
+            "60",
+            *_ca("--ca-cert", a),
         ),
     ),
 ]
@@ -103,6 +134,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--start-timeout", type=float, default=60.0, help="seconds each service may take to start"
     )
+    tls.add_server_arguments(parser)  # hub, CDN and web apps over wss/https
+    parser.add_argument(
+        "--tls-ca",
+        type=Path,
+        default=config.tls_ca,
+        metavar="PEM",
+        help="CA that signed --tls-cert: the virtual devices' ca_cert (TLS_CA)",
+    )
 
 
 class _Stop(Exception):
@@ -110,6 +149,15 @@ class _Stop(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        server_tls = tls.server_tls(args)
+        if server_tls is not None:
+            server_tls.context()
+            if args.tls_ca is None:
+                raise tls.TlsConfigError("--tls-cert needs --tls-ca: the devices verify with it")
+    except tls.TlsConfigError as exc:
+        print(f"[UP] {exc}", flush=True)
+        return 2
     wake = threading.Event()
     requested: list[int] = []
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import ssl
 from collections.abc import Callable
 
 from emulator.board.app import RunningApp
@@ -177,8 +178,8 @@ class Board:
     def _config_saved(self, config: str) -> None:
         self.config = config
 
-    async def _ota(self, url: str) -> tuple[bool, str]:
-        image, reason = await download_image(url, self.chip.mac)
+    async def _ota(self, url: str, context: ssl.SSLContext | None) -> tuple[bool, str]:
+        image, reason = await download_image(url, self.chip.mac, context)
         if image is not None:
             reason = install(self.flash, self._app_offset, image)
         self._log(f"[{self.name}] ota {url}: {reason or 'installed'}")

@@ -183,6 +183,11 @@ void Device::cmd_ota(std::string_view p, Text& data, const char*& err) {
     err = "ota_in_progress";
     return;
   }
+  if (tls_unverifiable(config_, p)) {
+    log("ota refused: https:// needs a ca_cert to verify the server with: ", p);
+    err = "no_ca_cert";
+    return;
+  }
   ota_ = OtaState::InProgress;
   copy_to(ota_url_, sizeof ota_url_, p);
   ota_error_[0] = '\0';

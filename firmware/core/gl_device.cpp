@@ -58,11 +58,7 @@ void Device::log(std::string_view a, std::string_view b) {
 }
 
 void Device::action(std::string_view verb, std::string_view arg) {
-  char buf[MessageQueue<2048>::kMaxMessage + 1];
-  Text t(buf, sizeof buf);
-  t.add(verb);
-  if (!arg.empty()) t.add(' ').add(arg);
-  actions_.push(t.view());
+  actions_.push(verb, arg);
 }
 
 void Device::apply(uint8_t effects) {
@@ -75,8 +71,15 @@ void Device::apply(uint8_t effects) {
     action("wifi_connect", config_.wifi_ssid);
   }
   if (effects & kWsConnect) {
-    log("hub connecting to ", config_.hub_url);
-    action("ws_connect", config_.hub_url);
+    if (tls_unverifiable(config_, config_.hub_url)) {
+      // Never connect unverified: fail this attempt (the link backs off and retries, so
+      // a later `config set {"ca_cert":...}` is picked up).
+      log("hub refused: wss:// needs a ca_cert to verify the hub with: ", config_.hub_url);
+      apply(conn_.ws_event(false, now_));
+    } else {
+      log("hub connecting to ", config_.hub_url);
+      action("ws_connect", config_.hub_url);
+    }
   }
   if (effects & kGoOnline) {
     // Whatever was queued belongs to an old connection; the hub must hear "id:" first.

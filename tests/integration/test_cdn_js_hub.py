@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,9 +52,10 @@ m.connect();
 """
 
 
-async def device(hub_url: str, stop: asyncio.Event) -> list[str]:
-    """Stream FRAME at 20 Hz until `stop`; answer every command; return the commands."""
-    client = await HubClient.connect(hub_url)
+async def device(hub_url: str, stop: asyncio.Event, **connect: Any) -> list[str]:
+    """Stream FRAME at 20 Hz until `stop`; answer every command; return the commands.
+    `connect`: more options of the WebSocket client (e.g. `ssl`)."""
+    client = await HubClient.connect(hub_url, **connect)
     received: list[str] = []
     try:
         while not stop.is_set():
@@ -69,8 +72,11 @@ async def device(hub_url: str, stop: asyncio.Event) -> list[str]:
     return received
 
 
-async def run_manager(tmp_path: Path, script: str, *args: str) -> asyncio.subprocess.Process:
-    """node running `script` with HitloopDeviceManager.js's path and `args` as its arguments."""
+async def run_manager(
+    tmp_path: Path, script: str, *args: str, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """node running `script` with HitloopDeviceManager.js's path and `args` as its arguments
+    (and `env` added to the environment)."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed: the JS libraries cannot be tested")
@@ -84,6 +90,7 @@ async def run_manager(tmp_path: Path, script: str, *args: str) -> asyncio.subpro
         str(ROOT / "cdn" / "js" / "HitloopDeviceManager.js"),
         *args,
         stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
 
 
