@@ -18,6 +18,7 @@ from typing import IO
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from grouploop import tls
 from grouploop.frame import is_frame
 
 GREETING = "Connected to GroupLoop WebSocket server"
@@ -28,7 +29,10 @@ class HubTimeout(AssertionError):
 
 
 class HubLink:
-    def __init__(self, url: str, log_path: Path | None = None, timeout: float = 10.0):
+    def __init__(
+        self, url: str, log_path: Path | None = None, timeout: float = 10.0, ca_cert: str = ""
+    ):
+        """`ca_cert`: the PEM CA a wss:// hub is verified with, as the devices do."""
         self.url = url
         self._log: IO[str] | None = log_path.open("a", encoding="utf-8") if log_path else None
         self._lines: list[tuple[float, str]] = []
@@ -36,7 +40,7 @@ class HubLink:
         self._changed = threading.Condition()
         self._stack = contextlib.ExitStack()
         self._ws: ClientConnection = self._stack.enter_context(
-            connect(url, open_timeout=timeout, max_size=None)
+            connect(url, open_timeout=timeout, max_size=None, ssl=tls.device_context(url, ca_cert))
         )
         self._reader = threading.Thread(target=self._read, name="hub-link", daemon=True)
         self._reader.start()

@@ -41,6 +41,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--emulated", type=int, default=None, help="start N emulated boards")
     group.addoption("--hub-url", help="use this running hub (default: start one)")
     group.addoption("--cdn-url", help="use this running CDN (default: start one)")
+    group.addoption(
+        "--ca-cert", type=Path, help="CA of a wss/https hub and CDN, provisioned into devices"
+    )
     group.addoption("--firmware-dir", type=Path, help="the CDN's firmware folder (with --cdn-url)")
     group.addoption("--build-image", type=Path, help="the build under test (default: stand-in)")
     group.addoption("--already-flashed", action="store_true", help="targets run --build-image")
@@ -118,7 +121,7 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
         )
         publish(build, firmware_dir)  # the OTA suite goes back to it through the manifest
         bench = HilBench(
-            BenchEndpoints(hub_url, cdn_url),
+            BenchEndpoints(hub_url, cdn_url, ca_text(config.getoption("ca_cert"))),
             firmware_dir,
             build,
             artifacts,
@@ -133,6 +136,10 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
                 dut.close()
             for board in bench.boards:
                 board.stop()
+
+
+def ca_text(path: Path | None) -> str:
+    return path.read_text(encoding="utf-8") if path is not None else ""
 
 
 def start_hub(log_path: Path, cdn_url: str, port: int = 0) -> Service:
