@@ -49,12 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--firmware-dir", type=Path, help="CDN firmware folder to publish into")
     parser.add_argument("-k", dest="keyword", help="only HIL tests matching this expression")
     tls.add_server_arguments(parser)  # start hub and CDN over wss/https
-    parser.add_argument(
-        "--tls-ca",
-        type=Path,
-        default=settings.load().tls_ca,
-        metavar="PEM",
-        help="CA that signed --tls-cert, provisioned into every board as ca_cert (TLS_CA)",
+    tls.add_ca_argument(
+        parser, "--tls-ca", "CA that signed --tls-cert, provisioned into every board as ca_cert"
     )
     parser.set_defaults(stand_in=True)  # the bench always runs: a stand-in when no toolchain
 

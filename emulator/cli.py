@@ -24,7 +24,7 @@ from typing import Any
 from emulator import firmware_core
 from emulator.console import Console
 from emulator.swarm import MAX_DEVICES, Counters, Swarm, device_config, mac_for
-from grouploop import aio, settings
+from grouploop import aio, settings, tls
 from grouploop.services import announce_ready
 
 STARTED = "started"
@@ -56,13 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--pty", action="store_true", help="also open a pty console per device")
     parser.add_argument("--state-dir", type=Path, help="persist saved configurations here")
-    parser.add_argument(
+    tls.add_ca_argument(
+        parser,
         "--ca-cert",
-        type=Path,
-        default=settings.load().tls_ca,
-        metavar="PEM",
-        help="CA certificate provisioned as the devices' ca_cert: they verify wss:// and "
-        "https:// servers with it (TLS_CA)",
+        "CA certificate provisioned as the devices' ca_cert: they verify wss:// and https:// "
+        "servers with it",
     )
     parser.add_argument("--summary", type=float, default=5.0, help="summary period in seconds")
 

@@ -65,6 +65,13 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_ca_argument(parser: argparse.ArgumentParser, flag: str, help_text: str) -> None:
+    """A flag naming the PEM CA certificate clients verify the servers with (TLS_CA)."""
+    parser.add_argument(
+        flag, type=Path, default=settings.load().tls_ca, metavar="PEM", help=f"{help_text} (TLS_CA)"
+    )
+
+
 def server_tls(args: argparse.Namespace) -> ServerTls | None:
     """The parsed `--tls-cert/--tls-key`, or None for plain text; both or neither."""
     cert, key = args.tls_cert, args.tls_key

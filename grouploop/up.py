@@ -29,7 +29,6 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 
 from grouploop import settings, tls
@@ -135,13 +134,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--start-timeout", type=float, default=60.0, help="seconds each service may take to start"
     )
     tls.add_server_arguments(parser)  # hub, CDN and web apps over wss/https
-    parser.add_argument(
-        "--tls-ca",
-        type=Path,
-        default=config.tls_ca,
-        metavar="PEM",
-        help="CA that signed --tls-cert: the virtual devices' ca_cert (TLS_CA)",
-    )
+    tls.add_ca_argument(parser, "--tls-ca", "CA that signed --tls-cert: the devices' ca_cert")
 
 
 class _Stop(Exception):

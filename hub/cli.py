@@ -13,7 +13,6 @@ import importlib
 import logging
 import signal
 import sys
-from pathlib import Path
 from typing import Any
 
 from grouploop import aio, services, settings, tls
@@ -37,12 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--host", default=conf.ws_host, help="address to listen on (WS_HOST; default %(default)s)")
     add("--port", type=int, default=conf.ws_port, help="port, 0 = any free (WS_PORT; %(default)s)")
     add("--cdn-url", default=conf.cdn_base_url, help="CDN for commands.json (CDN_BASE_URL)")
-    add(
-        "--cdn-ca",
-        type=Path,
-        default=conf.tls_ca,
-        metavar="PEM",
-        help="CA certificate to verify an https CDN with (TLS_CA; default: the system's CAs)",
+    tls.add_ca_argument(
+        parser, "--cdn-ca", "CA an https CDN is verified with; default: the system's"
     )
     add("--cdn-attempts", type=int, default=4, help="tries to reach the CDN before the fallback")
     add(

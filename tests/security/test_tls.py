@@ -27,8 +27,7 @@ from tests.fixtures.cdn import CdnServer, start_cdn
 from tests.fixtures.devices import first_frame, subscribe
 from tests.fixtures.hub import HubProcess
 from tests.fixtures.tls import ServerCa
-from tests.integration.test_cdn_js_hub import SCRIPT, next_event, run_manager
-from tests.integration.test_cdn_js_hub import device as js_device
+from tests.integration.test_cdn_js_hub import manager_session
 from tests.support.http import http_get
 from tests.support.timing import scaled
 
@@ -185,30 +184,15 @@ async def test_js_library_over_wss_and_https_with_the_venue_ca_trusted(
     """HitloopDeviceManager in node: commands.json over https, the hub over wss. node trusts
     the venue's CA as a browser does once it is installed (NODE_EXTRA_CA_CERTS)."""
     hub = start_hub(*tls_ca.server_args, cdn_url=tls_cdn.url)
-    proc = await run_manager(
+    events, commands = await manager_session(
         tmp_path,
-        SCRIPT,
         hub.url,
-        f"{tls_cdn.url}/static/commands.json",
-        str(int(scaled(20) * 1000)),
-        str(int(scaled(1.0) * 1000)),
+        tls_cdn.url,
         env={"NODE_EXTRA_CA_CERTS": str(tls_ca.ca_path)},
+        ssl=tls_ca.client_context(),
     )
-    stop_device = asyncio.Event()
-    device_task = asyncio.create_task(js_device(hub.url, stop_device, ssl=tls_ca.client_context()))
-    events: list[dict[str, Any]] = []
-    try:
-        async with asyncio.timeout(scaled(25)):
-            await next_event(proc, events, "answer")
-            stop_device.set()
-            assert await device_task == ["led:ff0000"]
-            await next_event(proc, events, "remove")
-    finally:
-        stop_device.set()
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
     by_name = {e["event"]: e["value"] for e in events}
     assert "error" not in by_name, events
     assert by_name["sent"] == "cmd:a1b2:led:ff0000"
     assert by_name["answer"] == {"id": "a1b2", "cmd": "led", "ok": True, "known": True}
+    assert commands == ["led:ff0000"]
