@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import json
 import math
-import resource
 import ssl
 import statistics
 import tempfile
@@ -26,19 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from grouploop import fds
+
 #: Descriptors this process needs besides the flood's sockets (stdio, the event loop, logs).
 SPARE_FDS = 64
-
-
-def raise_fd_limit(needed: int) -> None:
-    """Raise the soft RLIMIT_NOFILE to `needed` (+ spare); refuse when the hard limit is lower."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = needed + SPARE_FDS
-    if soft >= wanted:
-        return
-    if hard != resource.RLIM_INFINITY and hard < wanted:
-        raise RuntimeError(f"{needed} connections need {wanted} descriptors; hard limit is {hard}")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 @dataclass
@@ -58,7 +48,7 @@ class Flood:
 
     async def start(self, connect_timeout: float = 30.0) -> None:
         """Open every connection (in batches, so the accept queue is not overrun)."""
-        raise_fd_limit(self.n)
+        fds.raise_soft_limit(self.n + SPARE_FDS)
         opened = asyncio.Event()
         for i in range(self.n):
             self._tasks.append(asyncio.create_task(self._client(i, opened)))

@@ -25,7 +25,7 @@ from hypercorn.config import Config
 
 from cdn import manifest
 from cdn.app import create_app
-from grouploop import aio, settings, tls
+from grouploop import aio, fds, settings, tls
 from grouploop.services import announce_ready, shown_host
 
 #: Seconds a connection may take to send a whole request (and may stay idle between two).
@@ -72,6 +72,7 @@ def server_config(listener_fd: int, server_tls: tls.ServerTls | None) -> Config:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    fds.raise_soft_limit()  # a socket per connection: thousands may be open at once
     try:
         server_tls = tls.server_tls(args)
         if server_tls is not None:

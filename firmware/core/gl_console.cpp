@@ -70,7 +70,9 @@ void Device::config_command(std::string_view args, uint32_t now_ms) {
   }
   const bool wifi_changed = std::strcmp(next.wifi_ssid, config_.wifi_ssid) != 0 ||
                             std::strcmp(next.wifi_password, config_.wifi_password) != 0;
-  const bool hub_changed = std::strcmp(next.hub_url, config_.hub_url) != 0;
+  // A new CA decides whether the hub can be verified: try it at once, as a new hub.
+  const bool hub_changed = std::strcmp(next.hub_url, config_.hub_url) != 0 ||
+                           std::strcmp(next.ca_cert, config_.ca_cert) != 0;
   config_ = next;
   action("save_config", out.view());
   print_line("config:ok");

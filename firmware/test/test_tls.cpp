@@ -92,6 +92,11 @@ TEST(device_refuses_a_wss_hub_without_ca_cert_and_says_why) {
   CHECK(rig->connection().state() == gl::Link::Backoff);  // retried later, never unverified
   rig.advance(60000);
   for (const std::string& a : rig.actions()) CHECK(a.rfind("ws_connect", 0) != 0);
+  // A CA arriving later is tried at once, not at the end of the backoff.
+  rig->serial_line("config set " + with_ca(), rig.now);
+  rig.advance(10);
+  const auto acts = rig.actions();
+  CHECK_EQ(acts.back(), std::string("ws_connect wss://10.0.0.2:5003"));
 }
 
 TEST(device_connects_to_a_wss_hub_once_it_has_a_ca_cert) {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from bench.image import write_stand_in_image
 from cdn import manifest
 from emulator.device import VirtualDevice
 from grouploop.services import grouploop_argv
-from tests.fixtures.boards import OTA_LAYOUT, BoardSet, Console, esptool, partition_table
+from tests.fixtures.boards import OTA_LAYOUT, WAIT, BoardSet, console, esptool, partition_table
 from tests.fixtures.cdn import CdnServer, start_cdn
 from tests.fixtures.devices import first_frame, subscribe
 from tests.fixtures.hub import HubProcess
@@ -52,11 +53,22 @@ def publish_image(cdn: CdnServer, tmp_path: Path) -> str:
     return f"{cdn.url}/firmware/v.bin"
 
 
+async def serial_match(
+    device: VirtualDevice, pattern: str, timeout: float, start: int = 0
+) -> re.Match[str]:
+    """Wait until the device's serial output from `start` matches `pattern`."""
+    regex = re.compile(pattern)
+    await device.wait_for(lambda: regex.search(device.serial_log, start) is not None, timeout)
+    match = regex.search(device.serial_log, start)
+    assert match is not None
+    return match
+
+
 async def ota_outcome(device: VirtualDevice, url: str) -> str:
     """`cmd ota:<url>` on the device's console; the core's verdict line (its log)."""
     start = len(device.serial_log)
     device.serial_line(f"cmd ota:{url}")
-    match = await device.expect_serial(r"ota (succeeded|failed).*", scaled(15), start)
+    match = await serial_match(device, r"ota (succeeded|failed).*", scaled(15), start)
     return match.group(0)
 
 
@@ -87,7 +99,7 @@ async def test_device_refuses_a_hub_its_ca_cert_did_not_sign(
     hub = start_hub(*tls_ca.server_args)
     swarm = await virtual_devices(1, hub_url=hub.url, config={"ca_cert": wrong_ca.ca_pem})
     device = swarm.devices[0]
-    await device.expect_serial(rf"ws connect wss://\S+ failed: {UNTRUSTED}", scaled(10))
+    await serial_match(device, rf"ws connect wss://\S+ failed: {UNTRUSTED}", scaled(10))
     assert not device.connected
     status, _, body = http_get(hub.url, "/devices", context=tls_ca.client_context())
     assert status == 200 and device.device_id not in body.decode()
@@ -98,7 +110,7 @@ async def test_device_without_ca_cert_refuses_a_wss_hub(
 ) -> None:
     hub = start_hub(*tls_ca.server_args)
     device = (await virtual_devices(1, hub_url=hub.url)).devices[0]
-    await device.expect_serial(r"hub refused: wss:// needs a ca_cert", scaled(10))
+    await serial_match(device, r"hub refused: wss:// needs a ca_cert", scaled(10))
     await asyncio.sleep(0.5)  # what it does next: back off, not connect unverified
     assert "ws connect" not in device.serial_log and not device.connected
 
@@ -124,7 +136,7 @@ async def test_ota_over_https_with_the_right_ca_and_refused_with_the_wrong_one(
     assert "server certificate not trusted by ca_cert" in refused
     start = len(without.serial_log)
     without.serial_line(f"cmd ota:{url}")
-    await without.expect_serial(r'"error":"no_ca_cert"', scaled(5), start)
+    await serial_match(without, r'"error":"no_ca_cert"', scaled(5), start)
 
 
 def test_hub_loads_the_command_table_from_an_https_cdn_with_its_ca(
@@ -164,18 +176,15 @@ def test_emulated_board_verifies_the_hub_with_its_provisioned_ca_cert(
     board = boards(1)
     result = esptool(board.urls[0], "write-flash", "0x8000", str(table), "0x10000", str(image))
     assert result.returncode == 0, result.stdout + result.stderr
-    con = Console(board.urls[0])
-    try:
-        con.expect(r"GroupLoop 9\.1\.0 ")
-        start = len(con.text)
+    with console(board.urls[0]) as con:
+        con.expect(r"GroupLoop 9\.1\.0 ", WAIT)
+        con.skip()
         config = {"wifi_ssid": "venue", "hub_url": hub.url, "ca_cert": wrong_ca.ca_pem}
-        con.send(f"config set {json.dumps(config)}")
-        con.expect(rf"ws connect {hub.url} failed: {UNTRUSTED}", timeout=15, start=start)
-        start = len(con.text)
-        con.send(f"config set {json.dumps({'ca_cert': tls_ca.ca_pem})}")
-        con.expect(r"hub connected", timeout=20, start=start)
-    finally:
-        con.close()
+        con.send_line(f"config set {json.dumps(config)}")
+        con.expect(rf"ws connect {hub.url} failed: {UNTRUSTED}", WAIT)
+        con.skip()
+        con.send_line(f"config set {json.dumps({'ca_cert': tls_ca.ca_pem})}")
+        con.expect(r"hub connected", WAIT)
 
 
 async def test_js_library_over_wss_and_https_with_the_venue_ca_trusted(
