@@ -151,6 +151,7 @@ async def _measure(args: argparse.Namespace, base_url: str, image: str) -> None:
     async def measure() -> list[float]:
         return await latencies(base_url, image, rounds, None, args.timeout)
 
+    await measure()  # warm-up: first requests pay for imports and caches
     print(_row("no flood", await measure()), flush=True)
     flood = Flood(parts.hostname, parts.port, clients, interval)
     await flood.start()
