@@ -48,8 +48,8 @@ lint: setup ## ruff and mypy
 	$(BIN)/mypy hub grouploop cdn emulator bench web benchmarks
 
 perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
-	$(PY) -m hub.perf
-	$(PY) -m emulator.perf
+	$(PY) -m benchmarks.hub
+	$(PY) -m benchmarks.emulator
 
 chaos: setup ## fault/abuse benchmark: CDN download latency under 1,000 slow clients (printed)
 	$(PY) -m benchmarks.slow_clients

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from bench.image import write_stand_in_image
 from cdn import manifest
 from emulator.device import VirtualDevice
+from grouploop.esp.image import write_stand_in_image
 from grouploop.services import grouploop_argv
 from tests.fixtures.boards import OTA_LAYOUT, WAIT, BoardSet, console, esptool, partition_table
 from tests.fixtures.cdn import CdnServer, start_cdn
