@@ -22,8 +22,9 @@ import pytest
 from cdn import manifest
 from emulator.device import VirtualDevice
 from grouploop.esp.image import write_stand_in_image
+from grouploop.esp.partitions import build_table
 from grouploop.services import grouploop_argv
-from tests.fixtures.boards import OTA_LAYOUT, WAIT, BoardSet, console, esptool, partition_table
+from tests.fixtures.boards import OTA_LAYOUT, WAIT, BoardSet, console, esptool
 from tests.fixtures.cdn import CdnServer, start_cdn
 from tests.fixtures.devices import first_frame, subscribe
 from tests.fixtures.hub import HubProcess
@@ -171,7 +172,7 @@ def test_emulated_board_verifies_the_hub_with_its_provisioned_ca_cert(
 ) -> None:
     hub = start_hub(*tls_ca.server_args)
     table, image = tmp_path / "partitions.bin", tmp_path / "app.bin"
-    table.write_bytes(partition_table(*OTA_LAYOUT))
+    table.write_bytes(build_table(OTA_LAYOUT))
     write_stand_in_image(image, "9.1.0", "seeed_xiao_esp32c3")
     board = boards(1)
     result = esptool(board.urls[0], "write-flash", "0x8000", str(table), "0x10000", str(image))
