@@ -168,6 +168,7 @@ async def _measure(args: argparse.Namespace, base_url: str, image: str) -> None:
 
 def main() -> None:
     from cdn import manifest
+    from grouploop import signing
     from grouploop.services import grouploop_argv, start
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -192,6 +193,7 @@ def main() -> None:
             version="1.0.0",
             stand_in=True,
             name="fw.bin",
+            key=signing.create_key(Path(tmp) / "signing-key.pem"),  # a throwaway key
         )
         service = start(
             "cdn",

@@ -16,6 +16,7 @@ namespace gl {
 constexpr size_t kMaxCaCert = 2048;
 constexpr size_t kMaxConfigJson = 3072;  // larger input is refused before parsing
 constexpr char kPasswordMask[] = "********";
+constexpr size_t kMaxOtaOrigins = 2;  // e.g. the CDN and its successor while moving
 
 struct Pins {
   int8_t led, motor, button, sda, scl;
@@ -28,6 +29,8 @@ struct Config {
   char cdn_url[129];       // http:// or https://
   Pins pins;               // ESP32-C3 GPIO numbers 0..21, all different
   char beacons[kNumBeacons][18];  // "aa:bb:cc:dd:ee:ff" (lowercase) or "" (unset)
+  // Where OTA images may come from ("http(s)://host[:port]"); none set: cdn_url's origin.
+  char ota_origins[kMaxOtaOrigins][80];
   // PEM CA certificate that wss:// and https:// servers are verified with; empty: such
   // URLs are refused (never connected without verification).
   char ca_cert[kMaxCaCert];

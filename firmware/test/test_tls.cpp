@@ -1,5 +1,5 @@
 // The CA certificate (ca_cert): kept, masked when shown, checked for PEM armour; without it a
-// device refuses wss:// hubs and https:// OTA instead of connecting unverified.
+// device refuses wss:// hubs (and https:// OTA, test_ota.cpp) instead of connecting unverified.
 #include <string>
 
 #include "gl_config.h"
@@ -105,18 +105,4 @@ TEST(device_connects_to_a_wss_hub_once_it_has_a_ca_cert) {
   rig.drain();
   rig->wifi_event(true, rig.now);
   CHECK_EQ(rig.actions().at(0), std::string("ws_connect wss://10.0.0.2:5003"));
-}
-
-TEST(https_ota_without_ca_cert_is_refused_with_a_reason) {
-  t::Rig rig;
-  rig.online();
-  CHECK_EQ(rig.command("ota:https://cdn.venue:5008/firmware/a.bin"),
-           std::string(R"(ans:{"cmd":"ota","ok":false,"error":"no_ca_cert"})"));
-  CHECK(rig.actions().empty());
-  CHECK(rig->ota_state() != gl::OtaState::InProgress);
-  CHECK(rig.serial().find("log: ota refused: https:// needs a ca_cert") != std::string::npos);
-  rig->serial_line("config set " + with_ca(), rig.now);
-  rig.drain();
-  rig.command("ota:https://cdn.venue:5008/firmware/a.bin");
-  CHECK_EQ(rig.actions().at(0), std::string("ota https://cdn.venue:5008/firmware/a.bin"));
 }

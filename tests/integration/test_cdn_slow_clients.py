@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from benchmarks.slow_clients import Flood, timed_download
 from cdn import manifest
 from cdn.cli import HEADER_TIMEOUT_S
+from grouploop import signing
 from tests.fixtures.cdn import CdnServer
 from tests.support.timing import scaled
 
@@ -31,6 +32,7 @@ def publish_image(cdn: CdnServer, tmp_path: Path) -> str:
         version="1.0.0",
         stand_in=True,
         name="fw.bin",
+        key=signing.load_key(signing.default_key_path()),  # the session's (tests.fixtures)
     )
     return "fw.bin"
 

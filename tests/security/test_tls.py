@@ -21,6 +21,7 @@ import pytest
 
 from cdn import manifest
 from emulator.device import VirtualDevice
+from grouploop import signing
 from grouploop.esp.image import write_stand_in_image
 from grouploop.esp.partitions import build_table
 from grouploop.services import grouploop_argv
@@ -47,9 +48,15 @@ def tls_cdn(tmp_path: Path, tls_ca: ServerCa) -> Iterator[CdnServer]:
 
 def publish_image(cdn: CdnServer, tmp_path: Path) -> str:
     source = tmp_path / "image.bin"
-    source.write_bytes(b"grouploop-tls-image" * 512)
+    write_stand_in_image(source, "99.0.0", "virtual")  # newer than any running version
     manifest.publish(
-        source, cdn.firmware_dir, board="virtual", version="9.9.9", stand_in=True, name="v.bin"
+        source,
+        cdn.firmware_dir,
+        board="virtual",
+        version="99.0.0",
+        stand_in=True,
+        name="v.bin",
+        key=signing.load_key(signing.default_key_path()),  # the session's (tests.fixtures)
     )
     return f"{cdn.url}/firmware/v.bin"
 
@@ -126,10 +133,13 @@ async def test_ota_over_https_with_the_right_ca_and_refused_with_the_wrong_one(
 ) -> None:
     url = publish_image(tls_cdn, tmp_path)
     assert url.startswith("https://127.0.0.1:")
-    configs = {"right": {"ca_cert": tls_ca.ca_pem}, "wrong": {"ca_cert": wrong_ca.ca_pem}}
+    cas = {"right": tls_ca.ca_pem, "wrong": wrong_ca.ca_pem, "none": ""}
+    # The CDN is the devices' OTA origin; only their CA differs.
     trusting, distrusting, without = [
-        (await virtual_devices(1, seed=seed, config=configs.get(seed))).devices[0]
-        for seed in ("right", "wrong", "none")
+        (
+            await virtual_devices(1, seed=seed, config={"cdn_url": tls_cdn.url, "ca_cert": ca})
+        ).devices[0]
+        for seed, ca in cas.items()
     ]
     assert (await ota_outcome(trusting, url)).startswith("ota succeeded")
     refused = await ota_outcome(distrusting, url)
