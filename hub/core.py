@@ -3,8 +3,8 @@
 This module implements the table of docs/protocol.md. It owns no socket, no event loop and no
 clock; a transport shell (``hub.server`` for `websockets`, another for `picows`) drives it:
 
-    core = HubCore(registry, limits)
-    sends = core.connect(conn, now, remote="1.2.3.4:5678")  # [(conn, greeting)]
+    core = HubCore(registry, limits, credentials)  # credentials None: an open hub
+    sends = core.connect(conn, now, remote="1.2.3.4:5678", token=None)  # greeting (+ auth)
     sends = core.receive(conn, text, now)          # answers, commands for devices
     sends = core.receive_binary(conn, now)         # binary is refused with an error line
     core.disconnect(conn, now)                     # forget the connection (and its device)
@@ -17,6 +17,17 @@ in order. `congested(conn)` tells the core a subscriber cannot take more now (it
 is full); the core then holds that subscriber's stream lines in a bounded backlog (see
 `hub.fanout`). `now` is seconds on a monotonic clock. The core never raises on client input:
 malformed lines are answered with the documented error, or dropped and counted in `stats`.
+
+A send whose text is `CLOSE` asks the shell to close that connection (policy violation, 1008)
+once the texts before it are written: a failed login is answered, then closed.
+
+Authentication (docs/protocol.md): with `credentials`, a connection logs in with a token from
+its URL (`?token=`, handed to `connect`) or an `auth:<token>` line; `auth:ok:<role>` or
+`auth:error:invalid` and CLOSE. Until then, and beyond its role, it may only `ping`, label
+itself and log in: commands get `cmd:error:forbidden`, `s` and device ids `…:error:forbidden`,
+frames are dropped and counted. Only a `device` credential registers a device, and only its
+own id; so `ans:` lines are only ever attributed to the id a device's secret is bound to.
+Without credentials (open mode) nothing is checked, exactly as before authentication existed.
 
 Errors outside the protocol table are answered as `error:<reason>` (`unknown_message`,
 `binary_not_supported`, `message_too_large`, `rate_limited`, `not_registered`); original
@@ -32,6 +43,7 @@ from dataclasses import dataclass
 
 from grouploop.frame import FRAME_LENGTH, FRAME_PATTERN
 from hub.commands import CommandRegistry
+from hub.credentials import Credential, Credentials
 from hub.fanout import Fanout, Send
 from hub.limits import Limits, TokenBucket
 from hub.stats import Stats
@@ -39,6 +51,10 @@ from hub.stats import Stats
 log = logging.getLogger("hub")
 
 GREETING = "Connected to GroupLoop WebSocket server"
+#: Not a text to write: the shell closes the connection (1008) when it meets this object.
+CLOSE = "\x00close"
+#: What `auth:` answers on an open hub: no credentials are checked, everything is allowed.
+OPEN_ROLE = "open"
 NOTHING: Sequence[Send] = ()
 
 _FRAME = FRAME_PATTERN.match
@@ -67,6 +83,8 @@ class Connection:
     bucket: TokenBucket | None
     label: str | None = None
     device: Device | None = None
+    #: Who logged in on this connection (None: nobody yet, or an open hub).
+    credential: Credential | None = None
     #: When this connection was last told `error:rate_limited`.
     limited_notice_at: float = float("-inf")
     #: When an error of this connection was last logged.
@@ -74,9 +92,19 @@ class Connection:
 
 
 class HubCore:
-    def __init__(self, commands: CommandRegistry, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        commands: CommandRegistry,
+        limits: Limits | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
         self.commands = commands
         self.limits = limits or Limits()
+        #: None: an open hub (no login, no role checks).
+        self.credentials = credentials
+        #: Failed logins not yet logged (they are logged at most once a second, with a count).
+        self._failures_unlogged = 0
+        self._failure_logged_at = float("-inf")
         self.stats = Stats()
         self.connections: dict[Hashable, Connection] = {}
         self.devices: dict[str, Device] = {}
@@ -84,15 +112,22 @@ class HubCore:
 
     # -- transport interface -------------------------------------------------------------
 
-    def connect(self, conn: Hashable, now: float, remote: str = "") -> Sequence[Send]:
+    def connect(
+        self, conn: Hashable, now: float, remote: str = "", token: str | None = None
+    ) -> Sequence[Send]:
+        """A new connection; `token` is the one its URL carried (`?token=`), if any."""
         limits = self.limits
         bucket = None
         if limits.rate_lines_per_s > 0:
             bucket = TokenBucket(limits.rate_lines_per_s, limits.rate_burst, now)
-        self.connections[conn] = Connection(conn, remote, now, bucket)
+        c = Connection(conn, remote, now, bucket)
+        self.connections[conn] = c
         self.stats.connections_total += 1
         log.info("[CONNECT] %s (%d connections)", remote or conn, len(self.connections))
-        return [(conn, GREETING)]
+        out: list[Send] = [(conn, GREETING)]
+        if token is not None:
+            self._login(c, token, now, out)
+        return out
 
     def receive(self, conn: Hashable, text: str, now: float) -> Sequence[Send]:
         c = self.connections.get(conn)
@@ -161,14 +196,19 @@ class HubCore:
         elif line == "ping":
             out.append((c.key, "pong"))
         elif line == "s":
+            if not self._may(c, "viewer"):
+                out.append((c.key, self._forbidden("stream", c, now)))
+                return
             self.fanout.subscribe(c.key)
             out.append((c.key, "stream:on"))
         elif line.startswith("cmd:"):
-            out.append((c.key, self._command(line[4:], out)))
+            out.append((c.key, self._command(c, line[4:], now, out)))
         elif line.startswith("id:"):
             out.append((c.key, self._identify(c, line[3:], now)))
         elif line.startswith("ans:"):
             self._answer(c, line[4:], out)
+        elif line.startswith("auth:"):
+            self._login(c, line[5:], now, out)
         else:
             self.stats.errors["unknown_message"] += 1
             out.append((c.key, "error:unknown_message"))
@@ -176,6 +216,9 @@ class HubCore:
     def _frame(self, c: Connection, frame: str, now: float) -> None:
         device = c.device
         if device is None or device.device_id != frame[:4]:
+            if not self._may_be(c, frame[:4]):
+                self._forbidden("frame", c, now)
+                return
             device = self._register(c, frame[:4], now)
         device.last_seen = now
         device.last_frame = frame
@@ -190,10 +233,12 @@ class HubCore:
         if not label or too_long or not _LABEL(label) or label.isspace():
             self.stats.errors["id_error"] += 1
             return "id:error"
-        c.label = label
         device_id = label.lower()
         if _DEVICE_ID(label) and (c.device is None or c.device.device_id != device_id):
+            if not self._may_be(c, device_id):
+                return self._forbidden("id", c, now)
             self._register(c, device_id, now)
+        c.label = label
         return "id:ok"
 
     def _answer(self, c: Connection, body: str, out: list[Send]) -> None:
@@ -205,7 +250,7 @@ class HubCore:
         if self.fanout.subscribers:
             self.fanout.pending.append(f"ans:{c.device.device_id}:{body}")
 
-    def _command(self, body: str, out: list[Send]) -> str:
+    def _command(self, c: Connection, body: str, now: float, out: list[Send]) -> str:
         """`cmd:<target>:<command>[:<params>]` → sends to devices (into `out`) and the answer."""
         target, sep, rest = body.partition(":")
         name, _, params = rest.partition(":")
@@ -215,6 +260,8 @@ class HubCore:
         spec = self.commands.get(name)
         if spec is None:
             return self._command_error("unknown_command")
+        if not self._may(c, spec.role):
+            return self._forbidden("command", c, now)
         # A trailing empty parameter (`status:`) is no parameter; ':' inside the last one stays.
         params = params.rstrip(":")
         if spec.arity:
@@ -250,6 +297,58 @@ class HubCore:
     def _command_error(self, reason: str) -> str:
         self.stats.errors[reason] += 1
         return f"cmd:error:{reason}"
+
+    # -- authentication -------------------------------------------------------------------
+
+    def _login(self, c: Connection, token: str, now: float, out: list[Send]) -> None:
+        if self.credentials is None:
+            out.append((c.key, f"auth:ok:{OPEN_ROLE}"))
+            return
+        credential = self.credentials.verify(token)
+        if credential is None:
+            self.stats.logins_failed += 1
+            self._log_failure(c, now)
+            out.append((c.key, "auth:error:invalid"))
+            out.append((c.key, CLOSE))
+            return
+        self.stats.logins += 1
+        if c.device is not None and c.device.device_id != credential.device_id:
+            self._drop_device(c.device, f"connection logged in as {credential.name}")
+        c.credential = credential
+        log.info("[AUTH] %s is %s (%s)", c.remote or c.key, credential.name, credential.role)
+        out.append((c.key, f"auth:ok:{credential.role}"))
+
+    def _log_failure(self, c: Connection, now: float) -> None:
+        """Log failed logins at most once a second, with how many were not logged."""
+        self._failures_unlogged += 1
+        if now - self._failure_logged_at < 1.0:
+            return
+        self._failure_logged_at = now
+        more = self._failures_unlogged - 1
+        self._failures_unlogged = 0
+        also = f" (and {more} more since the last such line)" if more else ""
+        log.warning("[AUTH] failed login from %s%s", c.remote or c.key, also)
+
+    def _may(self, c: Connection, role: str) -> bool:
+        if self.credentials is None:
+            return True
+        return c.credential is not None and c.credential.may(role)
+
+    def _may_be(self, c: Connection, device_id: str) -> bool:
+        """Whether `c` may register (stream, answer) as `device_id`."""
+        if self.credentials is None:
+            return True
+        return c.credential is not None and c.credential.device_id == device_id
+
+    def _forbidden(self, what: str, c: Connection, now: float) -> str:
+        """Count (and log at a bounded rate) a refusal; returns the answer for `what`."""
+        self.stats.errors[f"forbidden_{what}"] += 1
+        if now - c.error_logged_at >= 1.0:
+            c.error_logged_at = now
+            who = c.credential.name if c.credential else "not logged in"
+            log.warning("[AUTH] %s refused for %s (%s)", what, c.remote or c.key, who)
+        prefix = {"command": "cmd:error", "id": "id:error"}.get(what, "error")
+        return f"{prefix}:forbidden"
 
     # -- registry -------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
+from hub.core import CLOSE
+from hub.credentials import token_in_query
 from hub.shell import CLOSE_TIMEOUT, WRITE_HIGH_WATER, ShellBase, not_reading, remote_name
 
 #: Queued messages after which a connection that does not read is closed.
@@ -40,6 +42,7 @@ class Outbox:
         self.finished = False
 
     def write(self, text: str) -> None:
+        """Queue `text` (or `CLOSE`: close with 1008 once the texts before it are sent)."""
         if self.finished:
             return
         if len(self.queue) >= OUTBOX_LIMIT:
@@ -65,9 +68,16 @@ class Outbox:
                 await self.wake.wait()
                 self.wake.clear()
                 while queue:
-                    await self.ws.send(queue.popleft())
+                    text = queue.popleft()
+                    if text is CLOSE:
+                        await self.ws.close(CloseCode.POLICY_VIOLATION, "authentication failed")
+                        return
+                    await self.ws.send(text)
         except ConnectionClosed:
             queue.clear()
+
+    def close_for_policy(self) -> None:
+        self.write(CLOSE)
 
     def close(self) -> None:
         self.finished = True
@@ -104,7 +114,7 @@ class HubServer(ShellBase[Outbox]):
 
     async def _handle(self, ws: ServerConnection) -> None:
         outbox = Outbox(ws)
-        self.opened(outbox, outbox.remote)
+        self.opened(outbox, outbox.remote, token_in_query(ws.request.path if ws.request else ""))
         try:
             async for message in ws:
                 if isinstance(message, str):
@@ -119,10 +129,12 @@ class HubServer(ShellBase[Outbox]):
             outbox.close()
 
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
-        reply = self.http.respond(request.path)
+        reply = self.http.respond(request.path, request.headers.get("Authorization"))
         if reply is None:
             return None  # a WebSocket handshake (or websockets' own 426 for plain HTTP)
         response = connection.respond(reply.status, reply.body.decode("utf-8"))
         del response.headers["Content-Type"]
         response.headers["Content-Type"] = reply.content_type
+        for name, value in reply.headers:
+            response.headers[name] = value
         return response

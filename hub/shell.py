@@ -6,8 +6,10 @@
 sequence: listen, start the timers, announce the URL, wait for `stop`, stop the timers, close.
 
 A shell supplies `listen` and `close` (its server), and connection objects (`Connection`)
-that write text and say whether they are congested; the core uses those objects as its keys,
-so a send goes straight to its connection without a lookup.
+that write text, close for a policy violation (a failed login) and say whether they are
+congested; the core uses those objects as its keys, so a send goes straight to its connection
+without a lookup. The shell hands the core the `token` of the WebSocket URL's query
+(`?token=`, `hub.credentials.token_in_query`): the browser API can send no header.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from grouploop import services
-from hub.core import HubCore
+from hub.core import CLOSE, HubCore
 from hub.operator_http import OperatorHttp
 
 log = logging.getLogger("hub")
@@ -38,6 +40,9 @@ class Connection(Hashable, Protocol):
     def congested(self) -> bool: ...
 
     def write(self, text: str) -> None: ...
+
+    def close_for_policy(self) -> None:
+        """Close (1008) once what was written before is sent."""
 
 
 ConnT = TypeVar("ConnT", bound=Connection)
@@ -98,10 +103,10 @@ class ShellBase(ABC, Generic[ConnT]):
 
     # -- what the shells call ----------------------------------------------------------------
 
-    def opened(self, conn: ConnT, remote: str) -> None:
+    def opened(self, conn: ConnT, remote: str, token: str | None = None) -> None:
         self.connections.add(conn)
         self.no_connections.clear()
-        self.send(self.core.connect(conn, time.monotonic(), remote))
+        self.send(self.core.connect(conn, time.monotonic(), remote, token))
 
     def closed(self, conn: ConnT) -> None:
         self.connections.discard(conn)
@@ -125,7 +130,10 @@ class ShellBase(ABC, Generic[ConnT]):
     @staticmethod
     def send(sends: Sequence[tuple[Hashable, str]]) -> None:
         for conn, text in sends:
-            conn.write(text)  # type: ignore[attr-defined]
+            if text is CLOSE:
+                conn.close_for_policy()  # type: ignore[attr-defined]
+            else:
+                conn.write(text)  # type: ignore[attr-defined]
 
     # -- timers ------------------------------------------------------------------------------
 

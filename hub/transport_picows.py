@@ -33,6 +33,7 @@ from picows import (
     ws_create_server,
 )
 
+from hub.credentials import token_in_query
 from hub.shell import CLOSE_TIMEOUT, WRITE_HIGH_WATER, ShellBase, not_reading, remote_name
 
 #: Unsent bytes after which a connection that does not read is closed.
@@ -42,8 +43,10 @@ UNREAD_LIMIT = 4 * 1024 * 1024
 class Peer(WSListener):  # type: ignore[misc]
     """One connection; the object itself is the core's connection key."""
 
-    def __init__(self, shell: PicowsHubServer) -> None:
+    def __init__(self, shell: PicowsHubServer, token: str | None = None) -> None:
         self.shell = shell
+        #: The token of the upgrade request's `?token=`, handed to the core on connect.
+        self.token = token
         self.transport: WSTransport | None = None
         self.remote = "?"
         self.congested = False
@@ -56,7 +59,7 @@ class Peer(WSListener):  # type: ignore[misc]
         raw = transport.underlying_transport
         raw.set_write_buffer_limits(high=WRITE_HIGH_WATER)
         self.remote = remote_name(raw.get_extra_info("peername"))
-        self.shell.opened(self, self.remote)
+        self.shell.opened(self, self.remote, self.token)
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         sent = transport.close_handshake.sent if transport.close_handshake else None
@@ -127,6 +130,12 @@ class Peer(WSListener):  # type: ignore[misc]
             not_reading(self.remote)
             transport.disconnect(graceful=False)
 
+    def close_for_policy(self) -> None:
+        transport = self.transport
+        if transport is not None and not transport.is_disconnected:
+            transport.send_close(WSCloseCode.POLICY_VIOLATION, b"authentication failed")
+            transport.disconnect()
+
 
 class PicowsHubServer(ShellBase[Peer]):
     """Constructed and run exactly like `hub.server.HubServer`."""
@@ -160,10 +169,15 @@ class PicowsHubServer(ShellBase[Peer]):
                 await self.no_connections.wait()
 
     def _route(self, request: WSUpgradeRequest) -> Peer | WSUpgradeResponseWithListener:
-        reply = self.http.respond(request.path.decode("utf-8", "replace"))
+        path = request.path.decode("utf-8", "replace")
+        reply = self.http.respond(path, request.headers.get("Authorization"))
         if reply is None:
-            return Peer(self)
-        response = WSUpgradeResponse.create_ok_response(
-            reply.body, extra_headers={"Content-Type": reply.content_type}
-        )
+            return Peer(self, token_in_query(path))
+        headers = {"Content-Type": reply.content_type, **dict(reply.headers)}
+        if reply.status == 200:
+            response = WSUpgradeResponse.create_ok_response(reply.body, extra_headers=headers)
+        else:
+            response = WSUpgradeResponse.create_error_response(
+                reply.status, reply.body, extra_headers=headers
+            )
         return WSUpgradeResponseWithListener(response, None)

@@ -1,5 +1,6 @@
 // Device configuration: defaults per board, strict JSON merge with whole-object validation,
-// and serialisation (the Wi-Fi password masked wherever the text may be shown).
+// and serialisation (the Wi-Fi password and the device secret masked wherever the text may be
+// shown).
 #pragma once
 
 #include <cstddef>
@@ -25,13 +26,18 @@ struct Config {
   char cdn_url[129];       // http:// or https://
   Pins pins;               // ESP32-C3 GPIO numbers 0..21, all different
   char beacons[kNumBeacons][18];  // "aa:bb:cc:dd:ee:ff" (lowercase) or "" (unset)
+  // The hub credential bound to this device's id (docs/protocol.md, Authentication): up to 64
+  // printable ASCII characters, sent as "auth:<secret>" when online; empty: no login (open hub).
+  char device_secret[65];
 };
 
 void config_defaults(Config& c, std::string_view board);
 // Merges `json` (an object; every key optional) over `base` into `out`. On failure returns
-// false, writes a reason and leaves `out` untouched. "********" as the password keeps it.
+// false, writes a reason and leaves `out` untouched. "********" as the password or the device
+// secret keeps it.
 bool config_merge(const Config& base, std::string_view json, Config& out, Text& reason);
-// mask_password: "********" instead of a non-empty password (for anything shown to people).
+// mask_password: "********" instead of a non-empty password or device secret (for anything
+// shown to people).
 void config_to_json(const Config& c, bool mask_password, Text& out);
 
 }  // namespace gl
