@@ -56,6 +56,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--pty", action="store_true", help="also open a pty console per device")
     parser.add_argument("--state-dir", type=Path, help="persist saved configurations here")
+    parser.add_argument(
+        "--secrets",
+        type=Path,
+        metavar="FILE",
+        help="JSON {device id: secret}: each device logs in to the hub with its secret "
+        "(a hub with auth on; grouploop up --lan writes one)",
+    )
     parser.add_argument("--summary", type=float, default=5.0, help="summary period in seconds")
 
 
@@ -83,6 +90,16 @@ async def _open_consoles(swarm: Swarm, args: argparse.Namespace, first: int) -> 
     return consoles
 
 
+def read_secrets(path: Path | None) -> dict[str, str]:
+    """The `--secrets` file: a JSON object of device id → secret (lowercase ids)."""
+    if path is None:
+        return {}
+    data = json.loads(path.read_text("utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError(f"{path}: want a JSON object of device id -> secret")
+    return {str(k).lower(): v for k, v in data.items()}
+
+
 async def run_shard(
     args: argparse.Namespace, first: int, count: int, report: Any, stop: asyncio.Event
 ) -> None:
@@ -97,6 +114,7 @@ async def run_shard(
         tick_ms=args.tick_ms,
         tap_rate_hz=args.tap_rate,
         state_dir=args.state_dir,
+        secrets=read_secrets(args.secrets),
     )
     consoles = await _open_consoles(swarm, args, first)
     swarm.start()
@@ -187,6 +205,11 @@ def run(args: argparse.Namespace) -> int:
             f"{firmware_core.library_path()} not found: build it with `make firmware-host`",
             file=sys.stderr,
         )
+        return 2
+    try:
+        read_secrets(args.secrets)
+    except (OSError, ValueError) as exc:
+        print(f"--secrets: {exc}", file=sys.stderr)
         return 2
     if (reason := _refused_hub(args.hub)) is not None:
         print(f"the firmware refuses --hub {args.hub}: {reason}", file=sys.stderr)
