@@ -16,7 +16,7 @@ window.BrowserDevice = (() => {
   const FRAME_INTERVAL_MS = 50; // 20 Hz
   const RECONNECT_MS = { first: 500, cap: 5000 };
   // Lines the hub sends that are not commands, ignored as the firmware does (gl_device.cpp).
-  const HUB_NOISE = ["Connected to", "id:", "pong", "stream:", "cmd:", "ans:"];
+  const HUB_NOISE = ["Connected to", "id:", "pong", "stream:", "cmd:", "ans:", "auth:"];
   // A socket this far behind is not being drained: drop frames (stale by the next one).
   const BACKLOG_BYTES = 4096;
 
@@ -149,7 +149,9 @@ window.BrowserDevice = (() => {
 
   class Device {
     /*
-     * options: id (4 hex; random when absent), hubUrl, commands (commands.json as loaded),
+     * options: id (4 hex; random when absent), hubUrl, token (a device secret bound to this
+     * id, for a hub with auth on: sent as "auth:<token>" before "id:", as the firmware does),
+     * commands (commands.json as loaded),
      * sensors() → {ax, ay, az (g), rssi: [nw, ne, se, sw] (dBm)}, onChange(device, what)
      * called on "connection", "command" and "vibrate", onFrame(device, frame, sensors)
      * after each frame sent, and vibrate(ms) for a real motor.
@@ -157,6 +159,7 @@ window.BrowserDevice = (() => {
     constructor(options) {
       this.id = options.id || randomId();
       this.hubUrl = options.hubUrl;
+      this.token = options.token || "";
       this.commands = options.commands;
       this.sensors = options.sensors;
       this.onChange = options.onChange || (() => {});
@@ -205,6 +208,7 @@ window.BrowserDevice = (() => {
         if (this.everConnected) this.reconnects += 1;
         this.everConnected = true;
         this.attempts = 0;
+        if (this.token) socket.send(`auth:${this.token}`);
         socket.send(`id:${this.id}`);
         this.timer = setInterval(() => this.sendFrame(), FRAME_INTERVAL_MS);
         this.setState("open");
