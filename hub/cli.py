@@ -93,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
     # The transports' own per-connection INFO lines would drown the hub's tagged log.
     logging.getLogger("websockets").setLevel(logging.WARNING)
     logging.getLogger("hub.picows").setLevel(logging.WARNING)
+    source = credentials.Source(args.tokens)
     try:
-        creds = credentials.load(args.tokens)
+        creds = source.load()
     except credentials.CredentialError as exc:
         log.error("[AUTH] %s", exc)
         return 2
@@ -119,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         flush_interval=args.flush_interval,
         # Check often enough that a device leaves within 1.25 times the timeout.
         expire_interval=min(1.0, args.silence_timeout / 4),
+        credentials=source if creds is not None else None,
     )
     aio.run(_serve(server))
     return 0

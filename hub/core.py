@@ -176,6 +176,22 @@ class HubCore:
             len(self.connections),
         )
 
+    def set_credentials(self, credentials: Credentials) -> list[Send]:
+        """New credentials (the file changed): connections whose credential is gone are told
+        `auth:error:revoked` and closed; everyone else carries on."""
+        self.credentials = credentials
+        out: list[Send] = []
+        for c in list(self.connections.values()):
+            if c.credential is not None and c.credential.sha256 not in credentials.by_hash:
+                log.info("[AUTH] %s: %s was revoked", c.remote or c.key, c.credential.name)
+                c.credential = None
+                if c.device is not None:
+                    self._drop_device(c.device, "its credential was revoked")
+                self.fanout.unsubscribe(c.key)
+                out += [(c.key, "auth:error:revoked"), (c.key, CLOSE)]
+        log.info("[AUTH] credentials reloaded: %d", len(credentials))
+        return out
+
     def flush(self, congested: Callable[[Hashable], bool] | None = None) -> list[Send]:
         return self.fanout.flush(congested)
 

@@ -18,7 +18,9 @@ The credential file (JSON, written 0600):
 Where the hub finds credentials (`sources`): `--tokens FILE`, else `GL_TOKENS_FILE`, else the
 default file (`$XDG_CONFIG_HOME/grouploop/tokens.json`, `~/.config/…`) when it exists; plus
 `GL_TOKENS` in the environment: comma-separated `role:token` (or `device:<id>:<secret>`).
-None of them: the hub is open (loopback only, `hub.cli`).
+None of them: the hub is open (loopback only, `hub.cli`). A hub with auth on rereads its file
+when it changes (`Source.changed`, checked every second): a new token or device secret works
+at once, and connections logged in with a revoked one are closed.
 """
 
 from __future__ import annotations
@@ -235,6 +237,33 @@ def _file_in_use(file: Path | None, env: Mapping[str, str]) -> Path | None:
         return Path(env["GL_TOKENS_FILE"])
     default = default_path(env)
     return default if default.exists() else None
+
+
+class Source:
+    """The hub's credential sources, remembered so that a change of the file can be seen."""
+
+    def __init__(self, file: Path | None, env: Mapping[str, str] | None = None) -> None:
+        self.file = file
+        self.env = dict(os.environ if env is None else env)
+        self._stamp: tuple[int, int, int] | None = None
+
+    def load(self) -> Credentials | None:
+        stamp = self._current_stamp()
+        loaded = load(self.file, self.env)
+        self._stamp = stamp
+        return loaded
+
+    def changed(self) -> bool:
+        """Whether the credential file was replaced or edited since the last `load`."""
+        return self._current_stamp() != self._stamp
+
+    def _current_stamp(self) -> tuple[int, int, int] | None:
+        path = _file_in_use(self.file, self.env)
+        try:
+            st = path.stat() if path is not None else None
+        except OSError:
+            return None
+        return None if st is None else (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def load(file: Path | None, env: Mapping[str, str] | None = None) -> Credentials | None:

@@ -23,6 +23,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from grouploop import services
 from hub.core import CLOSE, HubCore
+from hub.credentials import CredentialError, Source
 from hub.operator_http import OperatorHttp
 
 log = logging.getLogger("hub")
@@ -59,6 +60,7 @@ class ShellBase(ABC, Generic[ConnT]):
         ping_timeout: float | None = 20.0,
         flush_interval: float = 0.01,
         expire_interval: float = 1.0,
+        credentials: Source | None = None,
     ) -> None:
         self.core = core
         self.host = host
@@ -67,6 +69,8 @@ class ShellBase(ABC, Generic[ConnT]):
         self.ping_timeout = ping_timeout
         self.flush_interval = flush_interval
         self.expire_interval = expire_interval
+        #: Reread every second when it changed (a hub with auth on); None: an open hub.
+        self.credentials = credentials
         self.http = OperatorHttp(core)
         self.connections: set[ConnT] = set()
         #: Set whenever no connection is open (shutdown waits for it).
@@ -88,6 +92,8 @@ class ShellBase(ABC, Generic[ConnT]):
             asyncio.create_task(self._flush_loop()),
             asyncio.create_task(self._expire_loop()),
         ]
+        if self.credentials is not None:
+            timers.append(asyncio.create_task(self._reload_loop(self.credentials)))
         try:
             if on_ready is not None:
                 on_ready(self.url(port))
@@ -150,6 +156,19 @@ class ShellBase(ABC, Generic[ConnT]):
         while True:
             await asyncio.sleep(self.expire_interval)
             self.core.expire(time.monotonic())
+
+    async def _reload_loop(self, source: Source) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            if not source.changed():
+                continue
+            try:
+                loaded = source.load()
+            except CredentialError as exc:
+                log.error("[AUTH] credentials not reloaded, keeping the previous ones: %s", exc)
+                continue
+            if loaded is not None:
+                self.send(self.core.set_credentials(loaded))
 
 
 def not_reading(remote: str) -> None:

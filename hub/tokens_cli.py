@@ -6,7 +6,8 @@
     grouploop tokens revoke alice
 
 The file is `--file`, else `GL_TOKENS_FILE`, else ~/.config/grouploop/tokens.json. A running
-hub reads it at start: restart the hub after a change.
+hub with auth on rereads it within a second: a new token works at once, and connections that
+logged in with a revoked one are closed.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{entry.name}\t{entry.role}{bound}\t{entry.created}")
         else:
             gone = credentials.revoke(path, args.name)
-            print(f"revoked {gone.name} ({gone.role}); restart the hub to apply", file=sys.stderr)
+            print(f"revoked {gone.name} ({gone.role})", file=sys.stderr)
     except credentials.CredentialError as exc:
         print(f"grouploop tokens: {exc}", file=sys.stderr)
         return 2

@@ -109,10 +109,11 @@ class Console:
                 self._buffer += text
                 self._changed.notify_all()
 
-    def send_line(self, line: str) -> None:
+    def send_line(self, line: str, secret: str | None = None) -> None:
+        """Write one line; `secret` (a device secret in it) is masked in the log."""
         if self._serial is None:
             raise RuntimeError(f"{self.name}: console is closed")
-        self._note(f"> {line}")
+        self._note(f"> {line.replace(secret, '********') if secret else line}")
         self._serial.write(line.encode() + b"\n")
         self._serial.flush()
 
@@ -150,8 +151,10 @@ class Console:
                     )
                 self._changed.wait(remaining)
 
-    def command(self, line: str, answer: str, timeout: float) -> re.Match[str]:
+    def command(
+        self, line: str, answer: str, timeout: float, secret: str | None = None
+    ) -> re.Match[str]:
         """Send a console line and wait for the answer pattern."""
         self.skip()
-        self.send_line(line)
+        self.send_line(line, secret)
         return self.expect(answer, timeout)

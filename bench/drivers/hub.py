@@ -1,9 +1,9 @@
 """A stream subscriber on the hub: what a device sends (frames, answers) as a test sees it.
 
-`HubLink` connects like any client, sends `s`, and keeps every line with its arrival time,
-so a test can `expect` an answer, count a device's frames or send a `cmd:` and read the
-result. It uses the synchronous `websockets` client on a reader thread, matching the
-console driver's blocking `expect`.
+`HubLink` connects like any client (with the bench's token, `?token=`, when the hub has auth
+on), sends `s`, and keeps every line with its arrival time, so a test can `expect` an answer,
+count a device's frames or send a `cmd:` and read the result. It uses the synchronous
+`websockets` client on a reader thread, matching the console driver's blocking `expect`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,13 @@ class HubTimeout(AssertionError):
 
 
 class HubLink:
-    def __init__(self, url: str, log_path: Path | None = None, timeout: float = 10.0):
+    def __init__(
+        self,
+        url: str,
+        log_path: Path | None = None,
+        timeout: float = 10.0,
+        token: str | None = None,
+    ):
         self.url = url
         self._log: IO[str] | None = log_path.open("a", encoding="utf-8") if log_path else None
         self._lines: list[tuple[float, str]] = []
@@ -36,11 +42,17 @@ class HubLink:
         self._changed = threading.Condition()
         self._stack = contextlib.ExitStack()
         self._ws: ClientConnection = self._stack.enter_context(
-            connect(url, open_timeout=timeout, max_size=None)
+            connect(
+                f"{url.rstrip('/')}/?token={token}" if token else url,
+                open_timeout=timeout,
+                max_size=None,
+            )
         )
         self._reader = threading.Thread(target=self._read, name="hub-link", daemon=True)
         self._reader.start()
         self.expect(re.escape(GREETING), timeout)
+        if token:
+            self.expect("^auth:ok:", timeout)
         self.send("s")
         self.expect("^stream:on$", timeout)
 

@@ -4,7 +4,10 @@ Targets: `--port` (repeatable) picks boards; `--board-url` names emulated boards
 already running (the bench passes the ones it flashed); `--emulated N` starts N emulated
 boards; with none of these, every USB board found is used, or one emulated board when none
 is attached. Hub and CDN: `--hub-url`/`--cdn-url`/`--firmware-dir` use running ones (the
-bench's), otherwise the session starts its own on free ports. Per-target serial and hub logs
+bench's; `--hub-tokens` names that hub's credential file, its admin token in $GL_BENCH_TOKEN),
+otherwise the session starts its own on free ports, the hub with auth on (a credential file of
+its own: the suites command with an admin token, each board gets a device secret when it is
+configured). Per-target serial and hub logs
 of every test go under `--hil-artifacts/<target>/<test>/`.
 """
 
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.auth import BenchAuth
 from bench.build import BuildOutput, firmware_version, stand_in
 from bench.drivers.flasher import FlashOptions
 from bench.dut import BenchEndpoints, Dut, State
@@ -40,6 +44,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--board-url", action="append", default=[], help="a running emulated board")
     group.addoption("--emulated", type=int, default=None, help="start N emulated boards")
     group.addoption("--hub-url", help="use this running hub (default: start one)")
+    group.addoption(
+        "--hub-tokens",
+        type=Path,
+        help="the running hub's credential file (auth on; admin token in $GL_BENCH_TOKEN)",
+    )
     group.addoption("--cdn-url", help="use this running CDN (default: start one)")
     group.addoption("--firmware-dir", type=Path, help="the CDN's firmware folder (with --cdn-url)")
     group.addoption("--build-image", type=Path, help="the build under test (default: stand-in)")
@@ -106,8 +115,11 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
             stack.callback(cdn.service.stop)
             cdn_url = cdn.url
         hub_url = config.getoption("hub_url")
+        tokens: Path | None = config.getoption("hub_tokens")
+        auth = BenchAuth.from_env(tokens) if tokens else None
         if not hub_url:
-            hub = start_hub(artifacts / "hub.log", cdn_url)
+            auth = BenchAuth.create(work)
+            hub = start_hub(artifacts / "hub.log", cdn_url, auth)
             stack.callback(hub.stop)
             hub_url = hub.url
         image = config.getoption("build_image")
@@ -118,7 +130,7 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
         )
         publish(build, firmware_dir)  # the OTA suite goes back to it through the manifest
         bench = HilBench(
-            BenchEndpoints(hub_url, cdn_url),
+            BenchEndpoints(hub_url, cdn_url, auth),
             firmware_dir,
             build,
             artifacts,
@@ -135,8 +147,10 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
                 board.stop()
 
 
-def start_hub(log_path: Path, cdn_url: str, port: int = 0) -> Service:
+def start_hub(log_path: Path, cdn_url: str, auth: BenchAuth | None, port: int = 0) -> Service:
     argv = grouploop_argv("hub", "--host", "127.0.0.1", "--port", str(port), "--cdn-url", cdn_url)
+    if auth is not None:
+        argv += ["--tokens", str(auth.tokens_file)]
     return start("hub", argv, log_path=log_path, timeout=scaled(30))
 
 

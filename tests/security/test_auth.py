@@ -235,3 +235,25 @@ def test_an_open_hub_off_loopback_refuses_to_start_and_says_how(tmp_path: Path) 
     assert done.returncode == 2
     assert "grouploop tokens add --role admin" in done.stderr
     assert "--insecure-open" in done.stderr
+
+
+async def test_a_token_added_or_revoked_while_the_hub_runs_applies_at_once(
+    auth_hub: Callable[..., AuthHub], ws_client: Callable[..., Any], tmp_path: Path
+) -> None:
+    hub = auth_hub(0)
+    path = tmp_path / "tokens.json"
+    old = await ws_client(hub.url_as("operator"))
+    assert await old.next_line() == "auth:ok:operator"
+    newer = tokens_add(path, "viewer", "--name", "late")
+    client = await ws_client(hub.url)
+    deadline = asyncio.get_running_loop().time() + scaled(5)
+    while (answer := await client.ask(f"auth:{newer}")) != "auth:ok:viewer":
+        assert answer == "auth:error:invalid"  # not reread yet: that closed this connection
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.2)
+        client = await ws_client(hub.url)
+    revoke = grouploop_argv("tokens", "--file", str(path), "revoke", "operator-1")
+    subprocess.run(revoke, check=True, capture_output=True, timeout=60)
+    assert await old.next_line(timeout=scaled(5)) == "auth:error:revoked"
+    await asyncio.wait_for(old._reader, scaled(5))
+    assert old.ws.close_code == 1008

@@ -156,3 +156,18 @@ def test_an_open_hub_answers_auth_lines_and_checks_nothing() -> None:
     core.connect("app", 0.0)
     sends = core.receive("app", "cmd:all:ota:http://x.example/a.bin", 0.0)
     assert sends[-1] == ("app", "cmd:result:sent_to_1_devices")
+
+
+def test_new_credentials_close_the_connections_whose_credential_was_revoked(
+    core: HubCore,
+) -> None:
+    victim_online(core)
+    login(core, "op", "t-op")
+    core.receive("op", "s", 0.0)
+    assert core.credentials is not None
+    kept = [c for c in core.credentials.by_hash.values() if c.name != "device-a1b2"]
+    sends = core.set_credentials(Credentials(kept))
+    assert sends == [("dev", "auth:error:revoked"), ("dev", CLOSE)]
+    assert VICTIM not in core.devices
+    assert list(core.receive("dev", FRAME, 1.0)) == []  # dropped: no credential any more
+    assert VICTIM not in core.devices
