@@ -78,7 +78,9 @@ SERVICES: list[Spec] = [
             str(a.hub_port),
             "--cdn-url",
             urls["cdn"],
-            *(["--tokens", str(a.lan_setup.tokens_file)] if a.lan_setup else []),
+            # Without --lan the hub is open even when a default credential file exists: the
+            # virtual devices started here have no secrets, and a laptop needs none.
+            *(["--tokens", str(a.lan_setup.tokens_file)] if a.lan_setup else ["--open"]),
         ),
     ),
     Spec(

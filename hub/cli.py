@@ -80,6 +80,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "exists); none configured = open mode, loopback only",
     )
     add(
+        "--open",
+        action="store_true",
+        help="ignore every credential source: an open hub, loopback only (what `grouploop up` "
+        "runs without --lan)",
+    )
+    add(
         "--insecure-open",
         action="store_true",
         help="serve without credentials on a non-loopback address: anyone on the network "
@@ -95,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("hub.picows").setLevel(logging.WARNING)
     source = credentials.Source(args.tokens)
     try:
-        creds = source.load()
+        creds = None if args.open else source.load()
     except credentials.CredentialError as exc:
         log.error("[AUTH] %s", exc)
         return 2
