@@ -1,4 +1,5 @@
-"""Issue 9 item 2, replayed against a real hub and virtual devices: who may command the fleet.
+"""Issue 9 item 2, replayed against a real hub, virtual devices and an emulated board (flashed
+by esptool, provisioned over its console): who may command the fleet.
 
 With auth on (a credential file): an unauthenticated `cmd:all:ota` is refused; a token
 without the admin role cannot OTA or reset but an operator sets LEDs; a connection holding
@@ -21,8 +22,11 @@ from typing import Any
 
 import pytest
 
+from bench.image import build_stand_in_image
 from grouploop.services import grouploop_argv
+from hub import credentials
 from tests.fixtures.auth import AuthHub, tokens_add
+from tests.fixtures.boards import BoardSet, Console, esptool
 from tests.fixtures.devices import ask_device, first_frame, subscribe
 from tests.fixtures.hub import HubClient
 from tests.support.http import http_get
@@ -257,3 +261,41 @@ async def test_a_token_added_or_revoked_while_the_hub_runs_applies_at_once(
     assert await old.next_line(timeout=scaled(5)) == "auth:error:revoked"
     await asyncio.wait_for(old._reader, scaled(5))
     assert old.ws.close_code == 1008
+
+
+async def test_an_emulated_board_provisioned_over_its_console_logs_in_and_keeps_its_id(
+    auth_hub: Callable[..., AuthHub],
+    ws_client: Callable[..., Any],
+    boards: Callable[..., BoardSet],
+    tmp_path: Path,
+) -> None:
+    hub = auth_hub(0)
+    board = boards(1)
+    image = tmp_path / "app.bin"
+    image.write_bytes(build_stand_in_image("3.0.0", "seeed_xiao_esp32c3"))
+    flashed = esptool(board.urls[0], "write-flash", "0x10000", str(image))
+    assert flashed.returncode == 0, flashed.stderr
+    console = Console(board.urls[0])
+    try:
+        device_id = console.expect(r"GroupLoop 3\.0\.0 board=\S+ id=(?P<id>[0-9a-f]{4})")["id"]
+        secret = credentials.add(tmp_path / "tokens.json", "device", device_id=device_id)
+        config = {"wifi_ssid": "bench", "hub_url": hub.url, "device_secret": secret}
+        start = len(console.text)
+        console.send(f"config set {json.dumps(config)}")
+        console.expect("config:ok", start=start)
+        console.send("config")
+        shown = console.expect(r"config:(\{.*\})", start=start)
+        assert json.loads(shown.group(1))["device_secret"] == "********"
+        viewer = await _viewer(hub, ws_client)
+        await first_frame(viewer, device_id)  # logged in (retrying until the hub reread)
+        thief = await ws_client(hub.url)
+        assert await thief.ask(f"id:{device_id}") == "id:error:forbidden"
+        assert await thief.ask(f"cmd:{device_id}:ota:{OTA_URL}") == "cmd:error:forbidden"
+        operator = await ws_client(hub.url_as("operator"))
+        assert await operator.next_line() == "auth:ok:operator"
+        await subscribe(operator)
+        answer = await ask_device(operator, device_id, "status")
+        assert answer["data"]["version"] == "3.0.0"
+        assert secret not in console.text
+    finally:
+        console.close()
