@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -165,14 +164,6 @@ class VirtualDevice:
         finally:
             with contextlib.suppress(ValueError):
                 self._waiters.remove(waiter)
-
-    async def expect_serial(self, pattern: str, timeout: float, start: int = 0) -> re.Match[str]:
-        """Wait until the serial output from `start` matches `pattern`; returns the match."""
-        regex = re.compile(pattern)
-        await self.wait_for(lambda: regex.search(self.serial_log, start) is not None, timeout)
-        match = regex.search(self.serial_log, start)
-        assert match is not None
-        return match
 
     # -- stepping ---------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from bench.dut import Dut
+from tests.support.timing import scaled
 
 
 def _config(dut: Dut) -> dict:
@@ -58,3 +59,12 @@ def test_invalid_configuration_is_refused_and_nothing_is_saved(
     answer = dut.console_command(line, r"config:(ok|error:.*)\n")
     assert answer.group(1).startswith("error:") and reason in answer.group(1)
     assert _config(dut) == before
+
+
+def test_the_console_answers_the_calls_a_pytest_embedded_test_makes(dut: Dut) -> None:
+    # The body a pytest-embedded user writes; it runs unchanged on that harness's `dut`.
+    dut.write("help\n")
+    dut.expect_exact("commands: help", timeout=scaled(10))
+    dut.write(b"cmd status\n")
+    match = dut.expect(rb'ans:(\{"cmd":"status".*\})\r?\n', timeout=scaled(10))
+    assert json.loads(match.group(1))["data"]["id"] == dut.device_id

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.drivers.console import ConsoleDriver
 from bench.image import build_stand_in_image, write_stand_in_image
-from tests.fixtures.boards import OTA_LAYOUT, BoardSet, Console, esptool, partition_table
+from tests.fixtures.boards import OTA_LAYOUT, WAIT, BoardSet, console, esptool, partition_table
 from tests.fixtures.cdn import CdnServer
 
 
-def ota(con: Console, url: str) -> int:
-    start = len(con.text)
-    con.send(f"cmd ota:{url}")
-    return start
+def ota(con: ConsoleDriver, url: str) -> None:
+    con.skip()
+    con.send_line(f"cmd ota:{url}")
 
 
 def test_ota_to_a_new_version_and_back_refusing_a_corrupt_image(
@@ -34,23 +34,20 @@ def test_ota_to_a_new_version_and_back_refusing_a_corrupt_image(
     url = board.urls[0]
     result = esptool(url, "write-flash", "0x8000", str(table), "0x10000", str(first))
     assert result.returncode == 0, result.stdout + result.stderr
-    con = Console(url)
-    try:
-        con.expect(r"I boot: partition table: app0 app at 0x10000")
-        con.expect(r"GroupLoop 9\.1\.0 ")
+    with console(url) as con:
+        con.expect(r"I boot: partition table: app0 app at 0x10000", WAIT)
+        con.expect(r"GroupLoop 9\.1\.0 ", WAIT)
 
-        start = ota(con, f"{cdn.url}/firmware/corrupt.bin")
-        con.expect(r"ota failed, keeping the running image: invalid_image: checksum", start=start)
-        con.send("status")
-        con.expect(r'"version":"9\.1\.0"', start=start)
+        ota(con, f"{cdn.url}/firmware/corrupt.bin")
+        con.expect(r"ota failed, keeping the running image: invalid_image: checksum", WAIT)
+        con.send_line("status")
+        con.expect(r'"version":"9\.1\.0"', WAIT)
 
-        start = ota(con, f"{cdn.url}/firmware/v2.bin")
-        con.expect(r"rst:0x3 \(RTC_SW_SYS_RST\)", start=start)
-        con.expect(r"I boot: partition table: app1 app at 0x150000", start=start)
-        con.expect(r"GroupLoop 9\.2\.0 ", start=start)
+        ota(con, f"{cdn.url}/firmware/v2.bin")
+        con.expect(r"rst:0x3 \(RTC_SW_SYS_RST\)", WAIT)
+        con.expect(r"I boot: partition table: app1 app at 0x150000", WAIT)
+        con.expect(r"GroupLoop 9\.2\.0 ", WAIT)
 
-        start = ota(con, f"{cdn.url}/firmware/v1.bin")
-        con.expect(r"I boot: partition table: app0 app at 0x10000", start=start)
-        con.expect(r"GroupLoop 9\.1\.1 ", start=start)
-    finally:
-        con.close()
+        ota(con, f"{cdn.url}/firmware/v1.bin")
+        con.expect(r"I boot: partition table: app0 app at 0x10000", WAIT)
+        con.expect(r"GroupLoop 9\.1\.1 ", WAIT)

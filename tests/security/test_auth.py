@@ -26,7 +26,7 @@ from bench.image import build_stand_in_image
 from grouploop.services import grouploop_argv
 from hub import credentials
 from tests.fixtures.auth import AuthHub, tokens_add
-from tests.fixtures.boards import BoardSet, Console, esptool
+from tests.fixtures.boards import WAIT, BoardSet, console, esptool
 from tests.fixtures.devices import ask_device, first_frame, subscribe
 from tests.fixtures.hub import HubClient
 from tests.support.http import http_get
@@ -206,8 +206,15 @@ async def test_a_device_with_a_wrong_secret_is_refused_and_keeps_retrying(
         1, hub_url=hub.url, seed="auth", secrets={hub.device_ids[0]: "wrong"}
     )
     device = swarm.devices[0]
-    await device.expect_serial("log: hub refused the device secret", scaled(10))
-    await device.expect_serial("log: hub connecting to", scaled(10))
+    refused = asyncio.Event()
+
+    def twice(_text: str) -> None:  # refused, backed off, tried again, refused again
+        if device.serial_log.count("log: hub refused the device secret") >= 2:
+            refused.set()
+
+    device.serial_listeners.append(twice)
+    await asyncio.wait_for(refused.wait(), scaled(10))
+    assert "wrong" not in device.serial_log
     _, _, body = hub.hub.get(f"/devices?token={hub.tokens['viewer']}")
     assert json.loads(body)["devices"] == []
 
@@ -275,16 +282,12 @@ async def test_an_emulated_board_provisioned_over_its_console_logs_in_and_keeps_
     image.write_bytes(build_stand_in_image("3.0.0", "seeed_xiao_esp32c3"))
     flashed = esptool(board.urls[0], "write-flash", "0x10000", str(image))
     assert flashed.returncode == 0, flashed.stderr
-    console = Console(board.urls[0])
-    try:
-        device_id = console.expect(r"GroupLoop 3\.0\.0 board=\S+ id=(?P<id>[0-9a-f]{4})")["id"]
+    with console(board.urls[0]) as con:
+        device_id = con.expect(r"GroupLoop 3\.0\.0 board=\S+ id=(?P<id>[0-9a-f]{4})", WAIT)["id"]
         secret = credentials.add(tmp_path / "tokens.json", "device", device_id=device_id)
         config = {"wifi_ssid": "bench", "hub_url": hub.url, "device_secret": secret}
-        start = len(console.text)
-        console.send(f"config set {json.dumps(config)}")
-        console.expect("config:ok", start=start)
-        console.send("config")
-        shown = console.expect(r"config:(\{.*\})", start=start)
+        con.command(f"config set {json.dumps(config)}", "config:ok", WAIT, secret)
+        shown = con.command("config", r"config:(\{.*\})\n", WAIT)
         assert json.loads(shown.group(1))["device_secret"] == "********"
         viewer = await _viewer(hub, ws_client)
         await first_frame(viewer, device_id)  # logged in (retrying until the hub reread)
@@ -296,6 +299,4 @@ async def test_an_emulated_board_provisioned_over_its_console_logs_in_and_keeps_
         await subscribe(operator)
         answer = await ask_device(operator, device_id, "status")
         assert answer["data"]["version"] == "3.0.0"
-        assert secret not in console.text
-    finally:
-        console.close()
+        assert secret not in con.transcript.text
