@@ -45,11 +45,11 @@ test: setup browser lint ## build and test everything: lint, firmware core (ASan
 lint: setup ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy hub grouploop cdn emulator bench web
+	$(BIN)/mypy hub grouploop cdn emulator bench web benchmarks
 
 perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
-	$(PY) -m hub.perf
-	$(PY) -m emulator.perf
+	$(PY) -m benchmarks.hub
+	$(PY) -m benchmarks.emulator
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))

@@ -12,8 +12,8 @@ import argparse
 from pathlib import Path
 
 from bench.build import BuildOutput, release_name
-from bench.image import ImageError, parse_app_image
 from cdn import manifest
+from grouploop.esp.image import ImageError, parse_app_image
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

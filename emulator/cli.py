@@ -27,6 +27,7 @@ from emulator.serial_port import SerialPort, open_port
 from emulator.swarm import MAX_DEVICES, Counters, Swarm, device_config, mac_for
 from grouploop import aio, settings
 from grouploop.services import announce_ready
+from hub import credentials
 
 STARTED = "started"
 
@@ -62,7 +63,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="JSON {device id: secret}: each device logs in to the hub with its secret "
-        "(a hub with auth on; grouploop up --lan writes one)",
+        "(a hub with auth on)",
+    )
+    parser.add_argument(
+        "--provision",
+        type=Path,
+        metavar="TOKENS_FILE",
+        help="give every device a fresh secret, registered for its id in this hub credential "
+        "file (the hub rereads it; grouploop up --lan does this)",
     )
     parser.add_argument("--summary", type=float, default=5.0, help="summary period in seconds")
 
@@ -100,6 +108,15 @@ def read_secrets(path: Path | None) -> dict[str, str]:
     return {str(k).lower(): v for k, v in data.items()}
 
 
+def provision(args: argparse.Namespace) -> dict[str, str]:
+    """`--provision`: a fresh secret for each device, registered in the hub's credential file
+    (here, in one process, before the shards start: the file is rewritten whole each time)."""
+    if args.provision is None:
+        return {}
+    ids = [mac_for(args.seed, i)[-2:].hex() for i in range(args.devices)]
+    return {i: credentials.add(args.provision, "device", device_id=i) for i in ids}
+
+
 async def run_shard(
     args: argparse.Namespace, first: int, count: int, report: Any, stop: asyncio.Event
 ) -> None:
@@ -114,7 +131,7 @@ async def run_shard(
         tick_ms=args.tick_ms,
         tap_rate_hz=args.tap_rate,
         state_dir=args.state_dir,
-        secrets=read_secrets(args.secrets),
+        secrets=args.device_secrets,
     )
     consoles = await _open_consoles(swarm, args, first)
     swarm.start()
@@ -207,9 +224,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        read_secrets(args.secrets)
+        args.device_secrets = read_secrets(args.secrets) | provision(args)
     except (OSError, ValueError) as exc:
-        print(f"--secrets: {exc}", file=sys.stderr)
+        print(f"--secrets/--provision: {exc}", file=sys.stderr)
         return 2
     if (reason := _refused_hub(args.hub)) is not None:
         print(f"the firmware refuses --hub {args.hub}: {reason}", file=sys.stderr)

@@ -18,8 +18,8 @@ print `[READY] <url>` once it serves (grouploop.services.announce_ready).
 Without flags every service listens on loopback and the hub is open (no credentials), as a
 laptop needs. `--lan` is a workshop on the venue network: every service on every interface
 (unless `--host` says otherwise), the hub with auth on (`grouploop.lan` writes the credential
-file, fresh admin/operator/viewer tokens and the virtual devices' secrets), and a banner that
-says what each app and device needs.
+file with fresh admin/operator/viewer tokens; the virtual devices register their own secrets
+in it), and a banner that says what each app and device needs.
 
 `python -m grouploop.up docs <host> <port>` is the docs child: `mkdocs serve` with that
 `[READY]` line (port 0 picks a free port).
@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from emulator.swarm import mac_for
 from grouploop import lan, settings
 from grouploop.services import (
     Service,
@@ -48,10 +47,6 @@ from grouploop.services import (
     shown_host,
     start,
 )
-
-#: The virtual devices `grouploop up` starts (their ids follow from the seed).
-VIRTUAL_DEVICES = 3
-VIRTUAL_SEED = "up"
 
 
 @dataclass(frozen=True)
@@ -110,12 +105,12 @@ SERVICES: list[Spec] = [
             "--hub",
             urls["hub"],
             "--devices",
-            str(VIRTUAL_DEVICES),
+            "3",
             "--seed",
-            VIRTUAL_SEED,
+            "up",
             "--summary",
             "60",
-            *(["--secrets", str(a.lan_setup.secrets_file)] if a.lan_setup else []),
+            *(["--provision", str(a.lan_setup.tokens_file)] if a.lan_setup else []),
         ),
     ),
 ]
@@ -159,8 +154,7 @@ def run(args: argparse.Namespace) -> int:
         args.host = "0.0.0.0" if args.lan else settings.load().ws_host
     args.lan_setup = None
     if args.lan:
-        ids = [mac_for(VIRTUAL_SEED, i)[-2:].hex() for i in range(VIRTUAL_DEVICES)]
-        args.lan_setup = lan.prepare(args.lan_dir, ids)
+        args.lan_setup = lan.prepare(args.lan_dir)
     wake = threading.Event()
     requested: list[int] = []
 

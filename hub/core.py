@@ -1,7 +1,7 @@
 """The hub's protocol handling, without I/O: text and time in, (connection, text) sends out.
 
 This module implements the table of docs/protocol.md. It owns no socket, no event loop and no
-clock; a transport shell (``hub.server`` for `websockets`, another for `picows`) drives it:
+clock; a transport (``hub.transports.picows`` or ``hub.transports.websockets``) drives it:
 
     core = HubCore(registry, limits, credentials)  # credentials None: an open hub
     sends = core.connect(conn, now, remote="1.2.3.4:5678", token=None)  # greeting (+ auth)
@@ -11,15 +11,17 @@ clock; a transport shell (``hub.server`` for `websockets`, another for `picows`)
     sends = core.flush(congested=is_congested)     # every ~10 ms: batched stream lines
     core.expire(now)                               # every ~1 s: drop silent devices
 
-`conn` is any hashable the shell uses to find the connection again (its connection object).
-Every returned send is `(conn, text)`: the shell writes `text` as one text message to `conn`,
-in order. `congested(conn)` tells the core a subscriber cannot take more now (its write buffer
-is full); the core then holds that subscriber's stream lines in a bounded backlog (see
-`hub.fanout`). `now` is seconds on a monotonic clock. The core never raises on client input:
-malformed lines are answered with the documented error, or dropped and counted in `stats`.
+`conn` is any hashable the transport uses to find the connection again (its `Socket`); the
+core keeps what the protocol knows of that connection in a `Session` (label, device, rate
+bucket). Every returned send is `(conn, text)`: the transport writes `text` as one text
+message to `conn`, in order. `congested(conn)` tells the core a subscriber cannot take more now
+(its write buffer is full); the core then holds that subscriber's stream lines in a bounded
+backlog (see `hub.fanout`). `now` is seconds on a monotonic clock. The core never raises on
+client input: malformed lines are answered with the documented error, or dropped and counted
+in `stats`.
 
-A send whose text is `CLOSE` asks the shell to close that connection (policy violation, 1008)
-once the texts before it are written: a failed login is answered, then closed.
+A send whose text is `CLOSE` asks the transport to close that connection (policy violation,
+1008) once the texts before it are written: a failed login is answered, then closed.
 
 Authentication (docs/protocol.md): with `credentials`, a connection logs in with a token from
 its URL (`?token=`, handed to `connect`) or an `auth:<token>` line; `auth:ok:<role>` or
@@ -51,7 +53,7 @@ from hub.stats import Stats
 log = logging.getLogger("hub")
 
 GREETING = "Connected to GroupLoop WebSocket server"
-#: Not a text to write: the shell closes the connection (1008) when it meets this object.
+#: Not a text to write: the transport closes the connection (1008) when it meets this object.
 CLOSE = "\x00close"
 #: What `auth:` answers on an open hub: no credentials are checked, everything is allowed.
 OPEN_ROLE = "open"
@@ -67,7 +69,7 @@ _LABEL = re.compile(r"[\x20-\x39\x3b-\x7e]+\Z").match
 @dataclass(slots=True, eq=False)
 class Device:
     device_id: str
-    conn: Connection
+    session: Session
     registered_at: float
     last_seen: float
     last_frame: str | None = None
@@ -76,7 +78,9 @@ class Device:
 
 
 @dataclass(slots=True, eq=False)
-class Connection:
+class Session:
+    """What the protocol knows of one open connection; `key` is the transport's `Socket`."""
+
     key: Hashable
     remote: str
     connected_at: float
@@ -106,7 +110,7 @@ class HubCore:
         self._failures_unlogged = 0
         self._failure_logged_at = float("-inf")
         self.stats = Stats()
-        self.connections: dict[Hashable, Connection] = {}
+        self.sessions: dict[Hashable, Session] = {}
         self.devices: dict[str, Device] = {}
         self.fanout = Fanout(self.limits.subscriber_buffer_lines, self.stats)
 
@@ -120,60 +124,60 @@ class HubCore:
         bucket = None
         if limits.rate_lines_per_s > 0:
             bucket = TokenBucket(limits.rate_lines_per_s, limits.rate_burst, now)
-        c = Connection(conn, remote, now, bucket)
-        self.connections[conn] = c
+        session = Session(conn, remote, now, bucket)
+        self.sessions[conn] = session
         self.stats.connections_total += 1
-        log.info("[CONNECT] %s (%d connections)", remote or conn, len(self.connections))
+        log.info("[CONNECT] %s (%d connections)", remote or conn, len(self.sessions))
         out: list[Send] = [(conn, GREETING)]
         if token is not None:
-            self._login(c, token, now, out)
+            self._login(session, token, now, out)
         return out
 
     def receive(self, conn: Hashable, text: str, now: float) -> Sequence[Send]:
-        c = self.connections.get(conn)
-        if c is None:
+        session = self.sessions.get(conn)
+        if session is None:
             return NOTHING
         stats = self.stats
         stats.messages_received += 1
         # Hot path: one frame from an already registered device (40 000 of these a second).
         if len(text) == FRAME_LENGTH and _FRAME(text):
-            if c.bucket is not None and not c.bucket.take(1, now):
-                return self._limited(c, 1, now)
+            if session.bucket is not None and not session.bucket.take(1, now):
+                return self._limited(session, 1, now)
             stats.lines_received += 1
-            self._frame(c, text, now)
+            self._frame(session, text, now)
             return NOTHING
         if len(text) > self.limits.max_message_bytes:
-            return self._error(c, "message_too_large", now)
+            return self._error(session, "message_too_large", now)
         lines = text.split("\n")
         cost = len(lines) - (lines[-1] == "")  # a trailing newline is no extra line
-        if c.bucket is not None and not c.bucket.take(cost, now):
-            return self._limited(c, cost, now)
+        if session.bucket is not None and not session.bucket.take(cost, now):
+            return self._limited(session, cost, now)
         stats.lines_received += cost
-        if c.device is not None:
-            c.device.last_seen = now
+        if session.device is not None:
+            session.device.last_seen = now
         out: list[Send] = []
         for line in lines:
             line = line.strip()
             if line:
-                self._line(c, line, now, out)
+                self._line(session, line, now, out)
         return out
 
     def receive_binary(self, conn: Hashable, now: float) -> Sequence[Send]:
-        c = self.connections.get(conn)
-        return NOTHING if c is None else self._error(c, "binary_not_supported", now)
+        session = self.sessions.get(conn)
+        return NOTHING if session is None else self._error(session, "binary_not_supported", now)
 
     def disconnect(self, conn: Hashable, now: float) -> None:
-        c = self.connections.pop(conn, None)
-        if c is None:
+        session = self.sessions.pop(conn, None)
+        if session is None:
             return
         self.fanout.unsubscribe(conn)
-        if c.device is not None:
-            self._drop_device(c.device, "disconnected")
+        if session.device is not None:
+            self._drop_device(session.device, "disconnected")
         log.info(
             "[DISCONNECT] %s after %.1f s (%d connections)",
-            c.remote or conn,
-            now - c.connected_at,
-            len(self.connections),
+            session.remote or conn,
+            now - session.connected_at,
+            len(self.sessions),
         )
 
     def set_credentials(self, credentials: Credentials) -> list[Send]:
@@ -181,14 +185,15 @@ class HubCore:
         `auth:error:revoked` and closed; everyone else carries on."""
         self.credentials = credentials
         out: list[Send] = []
-        for c in list(self.connections.values()):
-            if c.credential is not None and c.credential.sha256 not in credentials.by_hash:
-                log.info("[AUTH] %s: %s was revoked", c.remote or c.key, c.credential.name)
-                c.credential = None
-                if c.device is not None:
-                    self._drop_device(c.device, "its credential was revoked")
-                self.fanout.unsubscribe(c.key)
-                out += [(c.key, "auth:error:revoked"), (c.key, CLOSE)]
+        for session in list(self.sessions.values()):
+            gone = session.credential
+            if gone is not None and gone.sha256 not in credentials.by_hash:
+                log.info("[AUTH] %s: %s was revoked", session.remote or session.key, gone.name)
+                session.credential = None
+                if session.device is not None:
+                    self._drop_device(session.device, "its credential was revoked")
+                self.fanout.unsubscribe(session.key)
+                out += [(session.key, "auth:error:revoked"), (session.key, CLOSE)]
         log.info("[AUTH] credentials reloaded: %d", len(credentials))
         return out
 
@@ -206,36 +211,36 @@ class HubCore:
 
     # -- protocol ---------------------------------------------------------------------------
 
-    def _line(self, c: Connection, line: str, now: float, out: list[Send]) -> None:
+    def _line(self, session: Session, line: str, now: float, out: list[Send]) -> None:
         if len(line) == FRAME_LENGTH and _ANY_CASE_FRAME(line):
-            self._frame(c, line.lower(), now)
+            self._frame(session, line.lower(), now)
         elif line == "ping":
-            out.append((c.key, "pong"))
+            out.append((session.key, "pong"))
         elif line == "s":
-            if not self._may(c, "viewer"):
-                out.append((c.key, self._forbidden("stream", c, now)))
+            if not self._may(session, "viewer"):
+                out.append((session.key, self._forbidden("stream", session, now)))
                 return
-            self.fanout.subscribe(c.key)
-            out.append((c.key, "stream:on"))
+            self.fanout.subscribe(session.key)
+            out.append((session.key, "stream:on"))
         elif line.startswith("cmd:"):
-            out.append((c.key, self._command(c, line[4:], now, out)))
+            out.append((session.key, self._command(session, line[4:], now, out)))
         elif line.startswith("id:"):
-            out.append((c.key, self._identify(c, line[3:], now)))
+            out.append((session.key, self._identify(session, line[3:], now)))
         elif line.startswith("ans:"):
-            self._answer(c, line[4:], out)
+            self._answer(session, line[4:], out)
         elif line.startswith("auth:"):
-            self._login(c, line[5:], now, out)
+            self._login(session, line[5:], now, out)
         else:
             self.stats.errors["unknown_message"] += 1
-            out.append((c.key, "error:unknown_message"))
+            out.append((session.key, "error:unknown_message"))
 
-    def _frame(self, c: Connection, frame: str, now: float) -> None:
-        device = c.device
+    def _frame(self, session: Session, frame: str, now: float) -> None:
+        device = session.device
         if device is None or device.device_id != frame[:4]:
-            if not self._may_be(c, frame[:4]):
-                self._forbidden("frame", c, now)
+            if not self._may_be(session, frame[:4]):
+                self._forbidden("frame", session, now)
                 return
-            device = self._register(c, frame[:4], now)
+            device = self._register(session, frame[:4], now)
         device.last_seen = now
         device.last_frame = frame
         device.last_frame_at = now
@@ -244,29 +249,29 @@ class HubCore:
         if self.fanout.subscribers:
             self.fanout.pending.append(frame)
 
-    def _identify(self, c: Connection, label: str, now: float) -> str:
+    def _identify(self, session: Session, label: str, now: float) -> str:
         too_long = len(label) > self.limits.max_label_length
         if not label or too_long or not _LABEL(label) or label.isspace():
             self.stats.errors["id_error"] += 1
             return "id:error"
         device_id = label.lower()
-        if _DEVICE_ID(label) and (c.device is None or c.device.device_id != device_id):
-            if not self._may_be(c, device_id):
-                return self._forbidden("id", c, now)
-            self._register(c, device_id, now)
-        c.label = label
+        if _DEVICE_ID(label) and (session.device is None or session.device.device_id != device_id):
+            if not self._may_be(session, device_id):
+                return self._forbidden("id", session, now)
+            self._register(session, device_id, now)
+        session.label = label
         return "id:ok"
 
-    def _answer(self, c: Connection, body: str, out: list[Send]) -> None:
-        if c.device is None:
+    def _answer(self, session: Session, body: str, out: list[Send]) -> None:
+        if session.device is None:
             self.stats.errors["not_registered"] += 1
-            out.append((c.key, "error:not_registered"))
+            out.append((session.key, "error:not_registered"))
             return
         self.stats.answers_received += 1
         if self.fanout.subscribers:
-            self.fanout.pending.append(f"ans:{c.device.device_id}:{body}")
+            self.fanout.pending.append(f"ans:{session.device.device_id}:{body}")
 
-    def _command(self, c: Connection, body: str, now: float, out: list[Send]) -> str:
+    def _command(self, session: Session, body: str, now: float, out: list[Send]) -> str:
         """`cmd:<target>:<command>[:<params>]` → sends to devices (into `out`) and the answer."""
         target, sep, rest = body.partition(":")
         name, _, params = rest.partition(":")
@@ -276,8 +281,8 @@ class HubCore:
         spec = self.commands.get(name)
         if spec is None:
             return self._command_error("unknown_command")
-        if not self._may(c, spec.role):
-            return self._forbidden("command", c, now)
+        if not self._may(session, spec.role):
+            return self._forbidden("command", session, now)
         # A trailing empty parameter (`status:`) is no parameter; ':' inside the last one stays.
         params = params.rstrip(":")
         if spec.arity:
@@ -287,7 +292,7 @@ class HubCore:
         message = f"{name}:{params}" if params else name
         found = [d for d in targets if d is not None]
         for device in found:
-            out.append((device.conn.key, message))
+            out.append((device.session.key, message))
         if target != "all" and "," not in target:
             if not found:
                 log.info("[SEND] %s <- %s: no such device", target, message)
@@ -316,25 +321,26 @@ class HubCore:
 
     # -- authentication -------------------------------------------------------------------
 
-    def _login(self, c: Connection, token: str, now: float, out: list[Send]) -> None:
+    def _login(self, session: Session, token: str, now: float, out: list[Send]) -> None:
         if self.credentials is None:
-            out.append((c.key, f"auth:ok:{OPEN_ROLE}"))
+            out.append((session.key, f"auth:ok:{OPEN_ROLE}"))
             return
         credential = self.credentials.verify(token)
         if credential is None:
             self.stats.logins_failed += 1
-            self._log_failure(c, now)
-            out.append((c.key, "auth:error:invalid"))
-            out.append((c.key, CLOSE))
+            self._log_failure(session, now)
+            out.append((session.key, "auth:error:invalid"))
+            out.append((session.key, CLOSE))
             return
         self.stats.logins += 1
-        if c.device is not None and c.device.device_id != credential.device_id:
-            self._drop_device(c.device, f"connection logged in as {credential.name}")
-        c.credential = credential
-        log.info("[AUTH] %s is %s (%s)", c.remote or c.key, credential.name, credential.role)
-        out.append((c.key, f"auth:ok:{credential.role}"))
+        if session.device is not None and session.device.device_id != credential.device_id:
+            self._drop_device(session.device, f"connection logged in as {credential.name}")
+        session.credential = credential
+        who = session.remote or session.key
+        log.info("[AUTH] %s is %s (%s)", who, credential.name, credential.role)
+        out.append((session.key, f"auth:ok:{credential.role}"))
 
-    def _log_failure(self, c: Connection, now: float) -> None:
+    def _log_failure(self, session: Session, now: float) -> None:
         """Log failed logins at most once a second, with how many were not logged."""
         self._failures_unlogged += 1
         if now - self._failure_logged_at < 1.0:
@@ -343,75 +349,77 @@ class HubCore:
         more = self._failures_unlogged - 1
         self._failures_unlogged = 0
         also = f" (and {more} more since the last such line)" if more else ""
-        log.warning("[AUTH] failed login from %s%s", c.remote or c.key, also)
+        log.warning("[AUTH] failed login from %s%s", session.remote or session.key, also)
 
-    def _may(self, c: Connection, role: str) -> bool:
+    def _may(self, session: Session, role: str) -> bool:
         if self.credentials is None:
             return True
-        return c.credential is not None and c.credential.may(role)
+        return session.credential is not None and session.credential.may(role)
 
-    def _may_be(self, c: Connection, device_id: str) -> bool:
-        """Whether `c` may register (stream, answer) as `device_id`."""
+    def _may_be(self, session: Session, device_id: str) -> bool:
+        """Whether `session` may register (stream, answer) as `device_id`."""
         if self.credentials is None:
             return True
-        return c.credential is not None and c.credential.device_id == device_id
+        return session.credential is not None and session.credential.device_id == device_id
 
-    def _forbidden(self, what: str, c: Connection, now: float) -> str:
+    def _forbidden(self, what: str, session: Session, now: float) -> str:
         """Count (and log at a bounded rate) a refusal; returns the answer for `what`."""
         self.stats.errors[f"forbidden_{what}"] += 1
-        if now - c.error_logged_at >= 1.0:
-            c.error_logged_at = now
-            who = c.credential.name if c.credential else "not logged in"
-            log.warning("[AUTH] %s refused for %s (%s)", what, c.remote or c.key, who)
+        if now - session.error_logged_at >= 1.0:
+            session.error_logged_at = now
+            who = session.credential.name if session.credential else "not logged in"
+            log.warning("[AUTH] %s refused for %s (%s)", what, session.remote or session.key, who)
         prefix = {"command": "cmd:error", "id": "id:error"}.get(what, "error")
         return f"{prefix}:forbidden"
 
     # -- registry -------------------------------------------------------------------------
 
-    def _register(self, c: Connection, device_id: str, now: float) -> Device:
+    def _register(self, session: Session, device_id: str, now: float) -> Device:
         # A first registration is logged; churn (a connection switching ids, two connections
         # fighting over one id) is counted and logged at most once a second per connection,
         # so frames with changing ids cannot flood the log.
-        churn = c.device is not None or device_id in self.devices
-        quiet = churn and now - c.error_logged_at < 1.0
+        churn = session.device is not None or device_id in self.devices
+        quiet = churn and now - session.error_logged_at < 1.0
         if churn:
             self.stats.errors["device_id_churn"] += 1
             if not quiet:
-                c.error_logged_at = now
-        if c.device is not None:
-            self._drop_device(c.device, f"now {device_id}", quiet)
+                session.error_logged_at = now
+        if session.device is not None:
+            self._drop_device(session.device, f"now {device_id}", quiet)
         previous = self.devices.get(device_id)
         if previous is not None:
             # Same id on a new connection (a device that reconnected): the newest wins.
             self._drop_device(previous, "registered again from another connection", quiet)
-        device = Device(device_id, c, now, now)
+        device = Device(device_id, session, now, now)
         self.devices[device_id] = device
-        c.device = device
+        session.device = device
         if not quiet:
-            log.info("[CONNECT] device %s registered from %s", device_id, c.remote or c.key)
+            log.info(
+                "[CONNECT] device %s registered from %s", device_id, session.remote or session.key
+            )
         return device
 
     def _drop_device(self, device: Device, why: str, quiet: bool = False) -> None:
         if self.devices.get(device.device_id) is device:
             del self.devices[device.device_id]
-        if device.conn.device is device:
-            device.conn.device = None
+        if device.session.device is device:
+            device.session.device = None
         if not quiet:
             log.info("[DEVICE_DISCONNECT] %s: %s", device.device_id, why)
 
     # -- errors ---------------------------------------------------------------------------
 
-    def _error(self, c: Connection, reason: str, now: float) -> Sequence[Send]:
+    def _error(self, session: Session, reason: str, now: float) -> Sequence[Send]:
         self.stats.errors[reason] += 1
-        if now - c.error_logged_at >= 1.0:  # an abusive client must not flood the log
-            c.error_logged_at = now
-            log.warning("[ERROR] %s from %s", reason, c.remote or c.key)
-        return [(c.key, f"error:{reason}")]
+        if now - session.error_logged_at >= 1.0:  # an abusive client must not flood the log
+            session.error_logged_at = now
+            log.warning("[ERROR] %s from %s", reason, session.remote or session.key)
+        return [(session.key, f"error:{reason}")]
 
-    def _limited(self, c: Connection, lines: int, now: float) -> Sequence[Send]:
+    def _limited(self, session: Session, lines: int, now: float) -> Sequence[Send]:
         """Drop rate-limited lines; say so at most once a second, not once per line."""
         self.stats.lines_rate_limited += lines
-        if now - c.limited_notice_at < 1.0:
+        if now - session.limited_notice_at < 1.0:
             return NOTHING
-        c.limited_notice_at = now
-        return self._error(c, "rate_limited", now)
+        session.limited_notice_at = now
+        return self._error(session, "rate_limited", now)

@@ -188,6 +188,20 @@ def add(path: Path, role: str, name: str | None = None, device_id: str | None = 
     return token
 
 
+def workshop(path: Path, prefix: str = "workshop") -> dict[str, str]:
+    """Fresh `<prefix>-admin`, `-operator` and `-viewer` tokens in the file, replacing the
+    previous ones (only hashes are kept: a token can only be shown when it is made); other
+    entries stay. Returns role → token."""
+    names = {e.name for e in read_file(path)}
+    tokens = {}
+    for role in ("admin", "operator", "viewer"):
+        name = f"{prefix}-{role}"
+        if name in names:
+            revoke(path, name)
+        tokens[role] = add(path, role, name)
+    return tokens
+
+
 def revoke(path: Path, name: str) -> Credential:
     """Remove the credential called `name`; raises CredentialError when there is none."""
     entries = read_file(path)

@@ -4,6 +4,7 @@
     grouploop tokens add --role device --device-id 1a2b  # a device secret (the bench does this)
     grouploop tokens list                                # names, roles, device ids; no secrets
     grouploop tokens revoke alice
+    grouploop tokens workshop                            # fresh workshop-admin/-operator/-viewer
 
 The file is `--file`, else `GL_TOKENS_FILE`, else ~/.config/grouploop/tokens.json. A running
 hub with auth on rereads it within a second: a new token works at once, and connections that
@@ -34,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub.add_parser("list", help="list credentials (never their tokens)")
     revoke = sub.add_parser("revoke", help="remove a credential by name")
     revoke.add_argument("name")
+    sub.add_parser(
+        "workshop",
+        help="replace the workshop-admin, -operator and -viewer tokens; prints '<role> <token>'",
+    )
 
 
 def file_path(args: argparse.Namespace) -> Path:
@@ -50,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
             token = credentials.add(path, args.role, args.name, args.device_id)
             print(token)
             print(f"(added to {path}; only its hash is kept: copy the token now)", file=sys.stderr)
+        elif args.action == "workshop":
+            for role, token in credentials.workshop(path).items():
+                print(f"{role} {token}")
         elif args.action == "list":
             for entry in credentials.read_file(path):
                 bound = f" device {entry.device_id}" if entry.device_id else ""

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import expect
 
-from bench.image import write_stand_in_image
 from cdn import manifest
+from grouploop.esp.image import write_stand_in_image
 from tests.fixtures.browser import HubWatch, OpenPage, WebStack
 from tests.support.timing import scaled
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.image import write_stand_in_image
+from grouploop.esp.image import write_stand_in_image
 from grouploop.services import grouploop_argv
 from tests.support.timing import scaled
 

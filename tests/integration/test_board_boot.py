@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.image import build_stand_in_image
+from grouploop.esp.image import build_stand_in_image
 from tests.fixtures.boards import WAIT, BoardSet, console, esptool
 
 APP = "0x10000"

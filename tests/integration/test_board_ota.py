@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.drivers.console import ConsoleDriver
-from bench.image import build_stand_in_image, write_stand_in_image
-from tests.fixtures.boards import OTA_LAYOUT, WAIT, BoardSet, console, esptool, partition_table
+from grouploop.esp.image import build_stand_in_image, write_stand_in_image
+from grouploop.esp.partitions import build_table
+from tests.fixtures.boards import OTA_LAYOUT, WAIT, BoardSet, console, esptool
 from tests.fixtures.cdn import CdnServer
 
 
@@ -27,7 +28,7 @@ def test_ota_to_a_new_version_and_back_refusing_a_corrupt_image(
     corrupt[0x40] ^= 1
     (cdn.firmware_dir / "corrupt.bin").write_bytes(corrupt)
     table, first = tmp_path / "partitions.bin", tmp_path / "v1.bin"
-    table.write_bytes(partition_table(*OTA_LAYOUT))
+    table.write_bytes(build_table(OTA_LAYOUT))
     write_stand_in_image(first, "9.1.0", "seeed_xiao_esp32c3")
 
     board = boards(1)

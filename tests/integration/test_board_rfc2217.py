@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.image import build_stand_in_image
 from emulator.board.flash import SIZE
+from grouploop.esp.image import build_stand_in_image
 from tests.fixtures.boards import WAIT, BoardSet, console, esptool
 
 

@@ -14,7 +14,7 @@ from tests.fixtures.hub import HubProcess
 
 @pytest.fixture(params=["websockets", "picows"])
 def hub(request: pytest.FixtureRequest, start_hub: Callable[..., HubProcess]) -> HubProcess:
-    """Both transport shells (the one core) must behave the same here."""
+    """Both transports (the one core) must behave the same here."""
     return start_hub("--transport", request.param)
 
 

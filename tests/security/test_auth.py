@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from bench.image import build_stand_in_image
+from grouploop.esp.image import build_stand_in_image
 from grouploop.services import grouploop_argv
 from hub import credentials
 from tests.fixtures.auth import AuthHub, tokens_add

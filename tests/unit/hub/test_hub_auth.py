@@ -118,7 +118,7 @@ def test_only_the_bound_secret_registers_or_streams_as_a_device(
     assert list(core.receive("thief", f"id:{VICTIM}", 1.0)) == [("thief", "id:error:forbidden")]
     for _ in range(100):
         core.receive("thief", FRAME, 1.0)
-    assert core.devices[VICTIM].conn.key == "dev"
+    assert core.devices[VICTIM].session.key == "dev"
     assert core.stats.errors["forbidden_frame"] == 100
     assert list(core.receive("thief", 'ans:{"cmd":"status"}', 1.0)) == [
         ("thief", "error:not_registered")

@@ -1,15 +1,17 @@
-"""What both transport shells around `hub.core` share; each shell only moves bytes.
+"""What both transports around `hub.core` share; each transport only moves bytes.
 
-`ShellBase` holds the settings every shell is constructed with, the connection bookkeeping
-(which connections are open, and an event set whenever none is), the flush (every
-`flush_interval`, ~10 ms) and expiry (every `expire_interval`) timers, and the run/shutdown
-sequence: listen, start the timers, announce the URL, wait for `stop`, stop the timers, close.
+`HubServerBase` holds the settings every transport's `HubServer` is constructed with, the
+connection bookkeeping (which sockets are open, and an event set whenever none is), the flush
+(every `flush_interval`, ~10 ms) and expiry (every `expire_interval`) timers, and the
+run/shutdown sequence: listen, start the timers, announce the URL, wait for `stop`, stop the
+timers, close.
 
-A shell supplies `listen` and `close` (its server), and connection objects (`Connection`)
-that write text, close for a policy violation (a failed login) and say whether they are
-congested; the core uses those objects as its keys, so a send goes straight to its connection
-without a lookup. The shell hands the core the `token` of the WebSocket URL's query
-(`?token=`, `hub.credentials.token_in_query`): the browser API can send no header.
+A transport supplies `listen` and `close` (its server), and one `Socket` per open connection
+that writes text, closes for a policy violation (a failed login) and says whether it is
+congested; the core uses those objects as its keys (and keeps its own per-connection state in
+a `hub.core.Session`), so a send goes straight to its socket without a lookup. The transport
+hands the core the `token` of the WebSocket URL's query (`?token=`,
+`hub.credentials.token_in_query`): the browser API can send no header.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ WRITE_HIGH_WATER = 256 * 1024
 CLOSE_TIMEOUT = 2.0
 
 
-class Connection(Hashable, Protocol):
-    """One open connection as a shell presents it to `ShellBase` (and, as a key, to the core)."""
+class Socket(Hashable, Protocol):
+    """One open connection as a transport holds it (and, as a key, the core sees it)."""
 
     @property
     def congested(self) -> bool: ...
@@ -46,10 +48,12 @@ class Connection(Hashable, Protocol):
         """Close (1008) once what was written before is sent."""
 
 
-ConnT = TypeVar("ConnT", bound=Connection)
+SocketT = TypeVar("SocketT", bound=Socket)
 
 
-class ShellBase(ABC, Generic[ConnT]):
+class HubServerBase(ABC, Generic[SocketT]):
+    """A hub on one WebSocket library: a subclass supplies `listen`, `close` and its `Socket`."""
+
     def __init__(
         self,
         core: HubCore,
@@ -72,7 +76,7 @@ class ShellBase(ABC, Generic[ConnT]):
         #: Reread every second when it changed (a hub with auth on); None: an open hub.
         self.credentials = credentials
         self.http = OperatorHttp(core)
-        self.connections: set[ConnT] = set()
+        self.sockets: set[SocketT] = set()
         #: Set whenever no connection is open (shutdown waits for it).
         self.no_connections = asyncio.Event()
         self.no_connections.set()
@@ -98,7 +102,7 @@ class ShellBase(ABC, Generic[ConnT]):
             if on_ready is not None:
                 on_ready(self.url(port))
             await stop.wait()
-            log.info("[DISCONNECT] shutting down: closing %d connections", len(self.connections))
+            log.info("[DISCONNECT] shutting down: closing %d connections", len(self.sockets))
         finally:
             for task in timers:
                 task.cancel()
@@ -107,26 +111,26 @@ class ShellBase(ABC, Generic[ConnT]):
     def url(self, port: int) -> str:
         return f"ws://{services.shown_host(self.host)}:{port}"
 
-    # -- what the shells call ----------------------------------------------------------------
+    # -- what the transports call ----------------------------------------------------------------
 
-    def opened(self, conn: ConnT, remote: str, token: str | None = None) -> None:
-        self.connections.add(conn)
+    def opened(self, sock: SocketT, remote: str, token: str | None = None) -> None:
+        self.sockets.add(sock)
         self.no_connections.clear()
-        self.send(self.core.connect(conn, time.monotonic(), remote, token))
+        self.send(self.core.connect(sock, time.monotonic(), remote, token))
 
-    def closed(self, conn: ConnT) -> None:
-        self.connections.discard(conn)
-        if not self.connections:
+    def closed(self, sock: SocketT) -> None:
+        self.sockets.discard(sock)
+        if not self.sockets:
             self.no_connections.set()
-        self.core.disconnect(conn, time.monotonic())
+        self.core.disconnect(sock, time.monotonic())
 
-    def received(self, conn: ConnT, text: str) -> None:
-        sends = self.core.receive(conn, text, time.monotonic())
+    def received(self, sock: SocketT, text: str) -> None:
+        sends = self.core.receive(sock, text, time.monotonic())
         if sends:
             self.send(sends)
 
-    def received_binary(self, conn: ConnT) -> None:
-        self.send(self.core.receive_binary(conn, time.monotonic()))
+    def received_binary(self, sock: SocketT) -> None:
+        self.send(self.core.receive_binary(sock, time.monotonic()))
 
     def message_too_large(self, remote: str) -> None:
         """Count and log a connection the transport closed with 1009."""
@@ -135,11 +139,11 @@ class ShellBase(ABC, Generic[ConnT]):
 
     @staticmethod
     def send(sends: Sequence[tuple[Hashable, str]]) -> None:
-        for conn, text in sends:
+        for sock, text in sends:
             if text is CLOSE:
-                conn.close_for_policy()  # type: ignore[attr-defined]
+                sock.close_for_policy()  # type: ignore[attr-defined]
             else:
-                conn.write(text)  # type: ignore[attr-defined]
+                sock.write(text)  # type: ignore[attr-defined]
 
     # -- timers ------------------------------------------------------------------------------
 
@@ -181,5 +185,5 @@ def remote_name(address: Any) -> str:
     return f"{address[0]}:{address[1]}" if address else "?"
 
 
-def _is_congested(conn: Hashable) -> bool:
-    return conn.congested  # type: ignore[attr-defined, no-any-return]
+def _is_congested(sock: Hashable) -> bool:
+    return sock.congested  # type: ignore[attr-defined, no-any-return]
