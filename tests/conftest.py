@@ -7,5 +7,6 @@ pytest_plugins: list[str] = [
     "tests.fixtures.browser",
     "tests.fixtures.boards",
     "tests.fixtures.firmware",
+    "tests.fixtures.signing",
     "tests.fixtures.auth",
 ]

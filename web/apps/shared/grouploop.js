@@ -28,8 +28,12 @@ window.GroupLoop = (() => {
     const mine = saved();
     return {
       hubUrl: query.get("hub") || mine.hubUrl || fromServer.hubUrl || "ws://localhost:5003",
-      cdnUrl: (query.get("cdn") || mine.cdnUrl || fromServer.cdnUrl || "http://localhost:5008")
-        .replace(/\/+$/, ""),
+      cdnUrl: (
+        query.get("cdn") ||
+        mine.cdnUrl ||
+        fromServer.cdnUrl ||
+        "http://localhost:5008"
+      ).replace(/\/+$/, ""),
       token: query.get("token") || mine.token || "",
     };
   }
@@ -77,8 +81,11 @@ window.GroupLoop = (() => {
     }
     if (state === "open") banner("ok", "");
     if (state === "closed") {
-      banner("error", `The hub at ${hubUrl} is unreachable; reconnecting automatically. ` +
-        "Check that it runs (grouploop hub) or fix the hub URL in the configuration panel.");
+      banner(
+        "error",
+        `The hub at ${hubUrl} is unreachable; reconnecting automatically. ` +
+          "Check that it runs (grouploop hub) or fix the hub URL in the configuration panel.",
+      );
     }
   }
 
@@ -99,14 +106,22 @@ window.GroupLoop = (() => {
       if (answer.ok) {
         showHubState("open", hubUrl, answer.role);
       } else {
-        banner("error", "The hub refused the token (auth:error:" + answer.error + "). " +
-          "Enter a valid one in the configuration panel (grouploop tokens add --role operator).");
+        banner(
+          "error",
+          "The hub refused the token (auth:error:" +
+            answer.error +
+            "). " +
+            "Enter a valid one in the configuration panel (grouploop tokens add --role operator).",
+        );
       }
     });
     manager.on("result", (result) => {
       if (result.error === "forbidden") {
-        banner("warn", "The hub refused a command: your token's role may not send it " +
-          "(docs/security.md, Roles and credentials).");
+        banner(
+          "warn",
+          "The hub refused a command: your token's role may not send it " +
+            "(docs/security.md, Roles and credentials).",
+        );
       }
     });
     try {
@@ -175,12 +190,18 @@ window.GroupLoop = (() => {
     const hub = element("input", { id: "config-hub", type: "url", value: current.hubUrl });
     const cdn = element("input", { id: "config-cdn", type: "url", value: current.cdnUrl });
     const token = element("input", {
-      id: "config-token", type: "password", value: current.token, autocomplete: "off",
+      id: "config-token",
+      type: "password",
+      value: current.token,
+      autocomplete: "off",
       placeholder: "only for a hub with auth on",
     });
     const apply = element("button", { type: "submit" }, "Apply");
-    const reset = element("button", { type: "button", class: "secondary" },
-      "Reset to server defaults");
+    const reset = element(
+      "button",
+      { type: "button", class: "secondary" },
+      "Reset to server defaults",
+    );
     reset.addEventListener("click", () => {
       localStorage.removeItem(STORAGE_KEY);
       location.assign(location.pathname);
@@ -216,8 +237,11 @@ window.GroupLoop = (() => {
     try {
       await loadLibraries(["HitloopDevice.js", "HitloopDeviceManager.js", ...libraries]);
     } catch (error) {
-      banner("error", `The CDN at ${cdnUrl} is unreachable (${error.message}). ` +
-        "Start it with `grouploop cdn` or fix the CDN URL in the configuration panel.");
+      banner(
+        "error",
+        `The CDN at ${cdnUrl} is unreachable (${error.message}). ` +
+          "Start it with `grouploop cdn` or fix the CDN URL in the configuration panel.",
+      );
       return null;
     }
     let table;
