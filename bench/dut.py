@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import ssl
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
@@ -28,6 +29,7 @@ from bench.drivers.flasher import FlashOptions, FlashResult, flash_one
 from bench.drivers.hub import HubLink
 from bench.drivers.ports import is_device_path
 from bench.resources import Target
+from grouploop import tls
 from grouploop.expect import Match, Pattern
 
 BOOT_LINE = re.compile(r"GroupLoop (?P<version>\S+) board=(?P<board>\S+) id=(?P<id>[0-9a-f]{4})")
@@ -47,8 +49,13 @@ class DutError(AssertionError):
 class BenchEndpoints:
     hub_url: str
     cdn_url: str
+    ca_cert: str = ""  # PEM: provisioned into every device when the services speak TLS
     #: The hub's credentials when it has auth on (None: an open loopback hub).
     auth: BenchAuth | None = None
+
+    def cdn_context(self) -> ssl.SSLContext | None:
+        """What the bench's own requests to the CDN verify it with: the devices' CA."""
+        return tls.device_context(self.cdn_url, self.ca_cert)
 
 
 class Dut:
@@ -176,6 +183,8 @@ class Dut:
     def configure(self) -> None:
         """Point the device at the bench's hub and CDN (kept across reboots)."""
         config = {"wifi_ssid": "grouploop-bench", **self.urls()}
+        if self.endpoints.ca_cert:
+            config["ca_cert"] = self.endpoints.ca_cert
         auth = self.endpoints.auth
         secret = auth.provision(self.device_id) if auth and self.device_id else None
         if secret:
@@ -198,6 +207,7 @@ class Dut:
                 self.endpoints.hub_url,
                 self.log_dir / "hub.log",
                 self.timeout,
+                self.endpoints.ca_cert,
                 auth.admin_token if auth else None,
             )
         return self.hub

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from grouploop import lan, settings
+from grouploop import lan, settings, tls
 from grouploop.services import (
     Service,
     ServiceError,
@@ -47,6 +47,16 @@ from grouploop.services import (
     shown_host,
     start,
 )
+
+
+def _tls(a: argparse.Namespace) -> list[str]:
+    """The servers' TLS flags (none by default: plain ws/http on loopback)."""
+    return ["--tls-cert", str(a.tls_cert), "--tls-key", str(a.tls_key)] if a.tls_cert else []
+
+
+def _ca(flag: str, a: argparse.Namespace) -> list[str]:
+    """A client's CA flag: what it verifies the TLS servers with."""
+    return [flag, str(a.tls_ca)] if a.tls_ca else []
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,9 @@ SERVICES: list[Spec] = [
     Spec(
         "cdn",
         "CDN: /js/, /firmware/, /static/commands.json",
-        lambda a, urls: grouploop_argv("cdn", "--host", a.host, "--port", str(a.cdn_port)),
+        lambda a, urls: grouploop_argv(
+            "cdn", "--host", a.host, "--port", str(a.cdn_port), *_tls(a)
+        ),
     ),
     Spec(
         "hub",
@@ -73,6 +85,8 @@ SERVICES: list[Spec] = [
             str(a.hub_port),
             "--cdn-url",
             urls["cdn"],
+            *_tls(a),
+            *_ca("--cdn-ca", a),
             # Without --lan the hub is open even when a default credential file exists: the
             # virtual devices started here have no secrets, and a laptop needs none.
             *(["--tokens", str(a.lan_setup.tokens_file)] if a.lan_setup else ["--open"]),
@@ -90,6 +104,7 @@ SERVICES: list[Spec] = [
             "--cdn-url",
             urls["cdn"],
             *(["--any-ports"] if a.web_any_ports else []),
+            *_tls(a),
         ),
     ),
     Spec(
@@ -104,6 +119,7 @@ SERVICES: list[Spec] = [
             "emulate",
             *("--hub", urls["hub"], "--cdn", urls["cdn"]),
             *("--devices", "3", "--seed", "up", "--summary", "60"),
+            *_ca("--ca-cert", a),
             *(["--provision", str(a.lan_setup.tokens_file)] if a.lan_setup else []),
         ),
     ),
@@ -137,6 +153,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--start-timeout", type=float, default=60.0, help="seconds each service may take to start"
     )
+    tls.add_server_arguments(parser)  # hub, CDN and web apps over wss/https
+    tls.add_ca_argument(parser, "--tls-ca", "CA that signed --tls-cert: the devices' ca_cert")
 
 
 class _Stop(Exception):
@@ -144,6 +162,15 @@ class _Stop(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        server_tls = tls.server_tls(args)
+        if server_tls is not None:
+            server_tls.context()
+            if args.tls_ca is None:
+                raise tls.TlsConfigError("--tls-cert needs --tls-ca: the devices verify with it")
+    except tls.TlsConfigError as exc:
+        print(f"[UP] {exc}", flush=True)
+        return 2
     if args.host is None:
         args.host = "0.0.0.0" if args.lan else settings.load().ws_host
     args.lan_setup = None

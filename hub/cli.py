@@ -1,7 +1,8 @@
 """`grouploop hub` (and `python -m hub`): load the command table, then serve until a signal.
 
-Defaults come from `grouploop.settings` (WS_HOST, WS_PORT, CDN_BASE_URL); flags override them.
-Prints `[READY] ws://<host>:<port>` once listening (the real port when `--port 0`).
+Defaults come from `grouploop.settings` (WS_HOST, WS_PORT, CDN_BASE_URL, TLS_CERT, TLS_KEY,
+TLS_CA); flags override them. Prints `[READY] ws://<host>:<port>` (`wss://` with
+`--tls-cert/--tls-key`) once listening (the real port when `--port 0`).
 
 Credentials (`hub.credentials`): `--tokens FILE`, `GL_TOKENS_FILE`, the default file when it
 exists, or `GL_TOKENS`. Without any the hub is open, which it only is on a loopback address:
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from grouploop import aio, services, settings
+from grouploop import aio, services, settings, tls
 from hub import commands, credentials
 from hub.core import HubCore
 from hub.limits import Limits
@@ -40,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--host", default=conf.ws_host, help="address to listen on (WS_HOST; default %(default)s)")
     add("--port", type=int, default=conf.ws_port, help="port, 0 = any free (WS_PORT; %(default)s)")
     add("--cdn-url", default=conf.cdn_base_url, help="CDN for commands.json (CDN_BASE_URL)")
+    tls.add_ca_argument(
+        parser, "--cdn-ca", "CA an https CDN is verified with; default: the system's"
+    )
     add("--cdn-attempts", type=int, default=4, help="tries to reach the CDN before the fallback")
     add(
         "--silence-timeout",
@@ -90,6 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "may command and re-flash every device",
     )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    tls.add_server_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,7 +110,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not _may_serve(args, creds):
         return 2
-    registry = commands.load(args.cdn_url, attempts=max(1, args.cdn_attempts))
+    try:
+        server_tls = tls.server_tls(args)
+        ssl_context = server_tls.context() if server_tls is not None else None
+    except tls.TlsConfigError as exc:
+        log.error("[ERROR] %s", exc)
+        return 1
+    registry = commands.load(args.cdn_url, attempts=max(1, args.cdn_attempts), ca_file=args.cdn_ca)
     limits = Limits(
         max_message_bytes=args.max_message_size,
         rate_lines_per_s=args.rate_limit,
@@ -123,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         flush_interval=args.flush_interval,
         # Check often enough that a device leaves within 1.25 times the timeout.
         expire_interval=min(1.0, args.silence_timeout / 4),
+        ssl_context=ssl_context,
         credentials=source if creds is not None else None,
     )
     aio.run(_serve(server))

@@ -18,6 +18,7 @@ from typing import IO
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from grouploop import tls
 from grouploop.expect import Match, Transcript
 from grouploop.frame import is_frame
 from hub.core import GREETING
@@ -29,8 +30,11 @@ class HubLink:
         url: str,
         log_path: Path | None = None,
         timeout: float = 10.0,
+        ca_cert: str = "",
         token: str | None = None,
     ):
+        """`ca_cert`: the PEM CA a wss:// hub is verified with, as the devices do; `token`:
+        the bench's token for a hub with auth on (sent as `?token=`)."""
         self.url = url
         self._log: IO[str] | None = log_path.open("a", encoding="utf-8") if log_path else None
         self._lines: list[tuple[float, str]] = []  # with arrival times, for `frames`
@@ -43,6 +47,7 @@ class HubLink:
                 f"{url.rstrip('/')}/?token={token}" if token else url,
                 open_timeout=timeout,
                 max_size=None,
+                ssl=tls.device_context(url, ca_cert),
             )
         )
         self._reader = threading.Thread(target=self._read, name="hub-link", daemon=True)

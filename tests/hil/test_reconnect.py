@@ -16,12 +16,12 @@ def test_device_reconnects_after_a_hub_restart(dut: Dut, hil) -> None:
     try:
         dut.console_command(f'config set {{"hub_url": "{url}"}}', r"config:ok")
         frame = rf"^{dut.device_id}[0-9a-f]{{16}}$"
-        link = HubLink(url, dut.log_dir / "hub.log", dut.timeout, token)
+        link = HubLink(url, dut.log_dir / "hub.log", dut.timeout, token=token)
         link.expect(frame, dut.timeout)
         link.close()
         hub.stop()
         hub = start_hub(log, hil.endpoints.cdn_url, auth, port=hub.port)
-        link = HubLink(url, dut.log_dir / "hub.log", dut.timeout, token)
+        link = HubLink(url, dut.log_dir / "hub.log", dut.timeout, token=token)
         try:
             link.expect(frame, scaled(20))  # the device's reconnect backoff
         finally:
