@@ -66,6 +66,12 @@ test("a duplicated tab whose id streams in another tab changes id and says so", 
   assert.match(chosen.notice, /already uses the id 1234, so this tab is 5678/);
 });
 
+test("the page's token goes along, for a hub with auth on", async () => {
+  const { asked, fetchJson } = hub({});
+  await choose({ ...base, remembered: null, randomId: ids("abcd"), token: "t/k n", fetchJson });
+  assert.deepEqual(asked, ["http://127.0.0.1:5003/devices?token=t%2Fk%20n"]);
+});
+
 test("a hub that cannot be asked leaves the id unchecked, with a notice", async () => {
   const fetchJson = async () => {
     throw new Error("http://127.0.0.1:1/devices answered 401");

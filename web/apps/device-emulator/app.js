@@ -18,7 +18,7 @@
   // The page is a device of the hub, not a subscriber: no manager of its own.
   const page = await G.start("device-emulator", { hub: false });
   if (!page) return; // the banner says what is wrong
-  const { table: commands, hubUrl } = page;
+  const { table: commands, hubUrl, token } = page;
 
   /* ---- the device id: this tab's own, checked against the hub ---- */
   const { DeviceId } = window;
@@ -27,6 +27,7 @@
     remembered: sessionStorage.getItem(DeviceId.KEY),
     randomId: window.BrowserDevice.randomId,
     hubUrl,
+    token,
     fetchJson: G.fetchJson,
     wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
@@ -59,6 +60,7 @@
   const device = new Device({
     id,
     hubUrl,
+    token,
     commands,
     sensors,
     onFrame: (_device, frame, values) => showFrame(frame, values),

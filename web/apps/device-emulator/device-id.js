@@ -6,7 +6,8 @@
  * connection of an id win, so two tabs with one id would knock each other off. A
  * duplicated tab copies sessionStorage, hence the check. An id the hub lists whose frame
  * count stands still is this tab's own connection from before a reload, not a clash.
- * ?id=abcd is used as asked, unchecked.
+ * ?id=abcd is used as asked, unchecked. With auth on, /devices wants a token of role viewer
+ * or more: the page's token goes along (a device secret is refused, and the notice says so).
  */
 "use strict";
 
@@ -23,8 +24,9 @@ window.DeviceId = (() => {
   }
 
   /* id → frame count of every device the hub lists now. */
-  async function listed(hubUrl, fetchJson) {
-    const body = await fetchJson(`${hubHttpUrl(hubUrl)}/devices`);
+  async function listed(hubUrl, token, fetchJson) {
+    const query = token ? `?token=${encodeURIComponent(token)}` : "";
+    const body = await fetchJson(`${hubHttpUrl(hubUrl)}/devices${query}`);
     return new Map(body.devices.map((device) => [device.id, device.frames]));
   }
 
@@ -39,13 +41,13 @@ window.DeviceId = (() => {
   /*
    * Resolves to {id, notice}: the id this tab uses and, when it had to change, why.
    * options: wanted (?id=), remembered (this tab's sessionStorage), randomId(), hubUrl,
-   * fetchJson(url), wait(ms).
+   * token (the page's, for a hub with auth on; may be empty), fetchJson(url), wait(ms).
    */
-  async function choose({ wanted, remembered, randomId, hubUrl, fetchJson, wait }) {
+  async function choose({ wanted, remembered, randomId, hubUrl, token, fetchJson, wait }) {
     if (isId(wanted)) return { id: wanted, notice: "" };
     let devices;
     try {
-      devices = await listed(hubUrl, fetchJson);
+      devices = await listed(hubUrl, token, fetchJson);
     } catch (error) {
       const id = isId(remembered) ? remembered : randomId();
       return { id, notice: `Could not check the id against the hub (${error.message}).` };
@@ -53,7 +55,7 @@ window.DeviceId = (() => {
     if (!isId(remembered)) return { id: unused(new Set(devices.keys()), randomId), notice: "" };
     if (!devices.has(remembered)) return { id: remembered, notice: "" };
     await wait(STILL_MS);
-    const again = await listed(hubUrl, fetchJson).catch(() => devices);
+    const again = await listed(hubUrl, token, fetchJson).catch(() => devices);
     const stale = !again.has(remembered) || again.get(remembered) === devices.get(remembered);
     if (stale) return { id: remembered, notice: "" };
     const id = unused(new Set([...devices.keys(), ...again.keys()]), randomId);
