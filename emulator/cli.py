@@ -23,6 +23,7 @@ from typing import Any
 
 from emulator import firmware_core
 from emulator.console import Console
+from emulator.sensors import Room
 from emulator.swarm import MAX_DEVICES, Counters, Swarm, device_config, mac_for
 from grouploop import aio, settings
 from grouploop.services import announce_ready
@@ -47,6 +48,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--tap-rate", type=float, default=0.0, help="random taps per second")
     parser.add_argument(
+        "--position",
+        dest="positions",
+        type=_position,
+        action="append",
+        default=[],
+        metavar="X,Y",
+        help="device N (0, 1, … in the order given) stands still at X,Y metres in the "
+        "10 x 8 m room (x to the east, y to the north, the SW beacon at 0,0); the others walk",
+    )
+    parser.add_argument(
         "--console-port",
         type=int,
         help="serve each device's console at socket://127.0.0.1:<port + index> (0: any port)",
@@ -57,6 +68,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pty", action="store_true", help="also open a pty console per device")
     parser.add_argument("--state-dir", type=Path, help="persist saved configurations here")
     parser.add_argument("--summary", type=float, default=5.0, help="summary period in seconds")
+
+
+def _position(text: str) -> tuple[float, float]:
+    """`X,Y` in metres, for --position."""
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y in metres, got {text!r}") from None
+    return x, y
 
 
 def _port(base: int | None, index: int) -> int | None:
@@ -97,6 +117,7 @@ async def run_shard(
         tick_ms=args.tick_ms,
         tap_rate_hz=args.tap_rate,
         state_dir=args.state_dir,
+        positions=args.positions,
     )
     consoles = await _open_consoles(swarm, args, first)
     swarm.start()
@@ -186,6 +207,12 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"{firmware_core.library_path()} not found: build it with `make firmware-host`",
             file=sys.stderr,
+        )
+        return 2
+    room = Room()
+    if any(not (0 <= x <= room.width_m and 0 <= y <= room.depth_m) for x, y in args.positions):
+        print(
+            f"--position must be inside the {room.width_m} x {room.depth_m} m room", file=sys.stderr
         )
         return 2
     if (reason := _refused_hub(args.hub)) is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,7 @@ class Swarm:
         tap_rate_hz: float = 0.0,
         config: dict[str, Any] | None = None,
         state_dir: Path | None = None,
+        positions: Sequence[tuple[float, float]] = (),
     ) -> None:
         self.clock = Clock()
         # A few devices tick every 5 ms (snappy consoles and patterns); a crowd every 10 ms,
@@ -112,7 +114,9 @@ class Swarm:
         serial_period_ms = 0 if small else 100
         for index in range(first, first + count):
             mac = mac_for(seed, index)
-            sensors = Sensors.seeded(f"{seed}-{index}", tap_rate_hz=tap_rate_hz)
+            # Device `index` stands at positions[index] when there is one, else it walks.
+            position = positions[index] if index < len(positions) else None
+            sensors = Sensors.seeded(f"{seed}-{index}", tap_rate_hz=tap_rate_hz, position=position)
             path = state_dir / f"{mac.hex()}.json" if state_dir is not None else None
             self.ticker.devices.append(
                 VirtualDevice(

@@ -8,7 +8,8 @@
 
 (async () => {
   const G = window.GroupLoop;
-  const { Device, room, displayColour } = window.BrowserDevice;
+  const { Device, room } = window.BrowserDevice;
+  const { displayColour } = window.GroupLoopLeds;
   const $ = (id) => document.getElementById(id);
 
   // The page is a device of the hub, not a subscriber: no manager of its own.

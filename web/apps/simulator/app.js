@@ -7,7 +7,8 @@
 
 (async () => {
   const G = window.GroupLoop;
-  const { room, displayColour } = window.BrowserDevice;
+  const { room } = window.BrowserDevice;
+  const { displayColour } = window.GroupLoopLeds;
   const $ = (id) => document.getElementById(id);
 
   // The page's own subscriber (manager) shows how many of the swarm the hub really streams.
