@@ -46,7 +46,7 @@ def test_socket_client_shows_an_emulated_device_and_its_changing_values(
     # A command typed in the box reaches the device; the hub's and the device's answers show.
     page.fill("#target", device)
     page.fill("#command", "status")
-    page.click("#command-form button")
+    page.click("#command-form button[type=submit]")
     log = page.locator("#log")
     expect(log).to_contain_text("hub: success")
     expect(log).to_contain_text(f'ans:{device}:{{"cmd":"status","ok":true')
@@ -54,7 +54,7 @@ def test_socket_client_shows_an_emulated_device_and_its_changing_values(
 
     # A command that commands.json refuses is explained and never sent.
     page.fill("#command", "brightness:300")
-    page.click("#command-form button")
+    page.click("#command-form button[type=submit]")
     expect(page.locator("#command-error")).to_contain_text("must be <= 255")
     expect(log).not_to_contain_text("sent cmd:" + device + ":brightness")
     opened.screenshot("socket-client")
