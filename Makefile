@@ -45,13 +45,14 @@ test: setup browser lint ## build and test everything: lint, firmware core (ASan
 lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy hub grouploop cdn emulator bench web
+	$(BIN)/mypy hub grouploop cdn emulator bench web benchmarks
 	npx eslint .
 	npx prettier --check .
 
-perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
+perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, and the web apps' fps and click latency
 	$(PY) -m hub.perf
 	$(PY) -m emulator.perf
+	$(PY) -m benchmarks.web
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))

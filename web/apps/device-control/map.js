@@ -13,7 +13,10 @@
 
 window.RoomMap = (() => {
   const PAD = 28; // px around the room: beacon names and labels at the walls stay visible
-  const DOT = 7; // marker radius, px
+  // A crowd gets smaller markers, and labels only where they can be read: on the selected
+  // devices and the one under the pointer.
+  const LABELLED_UP_TO = 60;
+  const dotRadius = (count) => (count <= 50 ? 7 : count <= 200 ? 5 : 4);
   const CLICK_SLOP = 4; // px a click may move before it is a drag
   const HIT = 14; // px from a marker's centre that still picks it
 
@@ -28,6 +31,7 @@ window.RoomMap = (() => {
       this.options = options;
       this.room = null;
       this.drag = null;
+      this.hover = null;
       this.dirty = true;
       new ResizeObserver(() => this.resize()).observe(canvas.parentElement);
       canvas.addEventListener("pointerdown", (event) => this.down(event));
@@ -105,7 +109,11 @@ window.RoomMap = (() => {
     }
 
     move(event) {
-      if (!this.drag) return;
+      if (!this.drag) {
+        const hover = this.deviceAt(this.local(event));
+        if (hover !== this.hover) [this.hover, this.dirty] = [hover, true];
+        return;
+      }
       this.drag.to = this.local(event);
       this.dirty = true;
     }
@@ -148,29 +156,40 @@ window.RoomMap = (() => {
       g.setTransform(this.ratio, 0, 0, this.ratio, 0, 0);
       g.clearRect(0, 0, this.canvas.width, this.canvas.height);
       this.drawRoom(g);
+      const devices = [...this.options.devices()];
+      const dot = dotRadius(devices.length);
+      const labelAll = devices.length <= LABELLED_UP_TO;
       const selected = [];
-      g.font = "11px system-ui, sans-serif";
-      g.textAlign = "center";
-      g.textBaseline = "top";
+      const labels = [];
       g.lineWidth = 1;
-      for (const device of this.options.devices()) {
+      g.strokeStyle = "#0006";
+      for (const device of devices) {
         const [x, y] = this.toCanvas(device.x, device.y);
         g.beginPath();
-        g.arc(x, y, DOT, 0, 2 * Math.PI);
+        g.arc(x, y, dot, 0, 2 * Math.PI);
         g.fillStyle = device.colour;
         g.fill();
-        g.strokeStyle = "#0006";
         g.stroke();
-        g.fillStyle = "#1d2330";
-        g.fillText(device.id, x, y + DOT + 2);
-        if (this.options.isSelected(device.id)) selected.push([x, y]);
+        const isSelected = this.options.isSelected(device.id);
+        if (isSelected) selected.push([x, y]);
+        if (labelAll || isSelected || device.id === this.hover) labels.push([device.id, x, y]);
       }
       g.lineWidth = 2.5;
       g.strokeStyle = "#2f6fed";
       for (const [x, y] of selected) {
         g.beginPath();
-        g.arc(x, y, DOT + 4, 0, 2 * Math.PI);
+        g.arc(x, y, dot + 4, 0, 2 * Math.PI);
         g.stroke();
+      }
+      g.font = "11px system-ui, sans-serif";
+      g.textAlign = "center";
+      g.textBaseline = "top";
+      g.lineWidth = 3;
+      g.strokeStyle = "#fbfcfecc"; // a halo keeps a label readable over other markers
+      g.fillStyle = "#1d2330";
+      for (const [id, x, y] of labels) {
+        g.strokeText(id, x, y + dot + 2);
+        g.fillText(id, x, y + dot + 2);
       }
       if (this.drag) {
         const [fx, fy] = this.drag.from;

@@ -180,12 +180,23 @@ window.GroupLoop = (() => {
     return manager;
   }
 
-  /* Appends a line to a log element, oldest dropped past `keep` lines. */
+  /*
+   * Appends a line to a log element, oldest dropped past `keep` lines. The log scrolls to
+   * its end once per animation frame: scrolling per line would lay the page out per line,
+   * and 500 devices answer at once.
+   */
+  const scrolling = new Set();
   function logLine(node, text, kind = "", keep = 300) {
     const line = element("div", { class: kind }, `${new Date().toLocaleTimeString()}  ${text}`);
     node.append(line);
     while (node.childElementCount > keep) node.firstElementChild.remove();
-    node.scrollTop = node.scrollHeight;
+    if (scrolling.size === 0) {
+      requestAnimationFrame(() => {
+        for (const log of scrolling) log.scrollTop = log.scrollHeight;
+        scrolling.clear();
+      });
+    }
+    scrolling.add(node);
   }
 
   function element(tag, attributes = {}, ...children) {

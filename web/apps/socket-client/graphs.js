@@ -14,7 +14,9 @@ window.DeviceGraphs = (() => {
   const SERIES = 7; // ax, ay, az (g), then NW, NE, SE, SW (dBm)
   const ACCEL = ["#d0342c", "#1f9d55", "#2f6fed"]; // x, y, z
   const BEACON = "#6a3fb5";
-  const [RSSI_MIN, RSSI_MAX] = [-100, -40];
+  // The bars span the RSSI a room gives (a wall away to a beacon close by), not the
+  // frame's whole -100..-40 dBm, in which every bar would be short.
+  const [RSSI_MIN, RSSI_MAX] = [-95, -50];
 
   class History {
     constructor() {
@@ -39,14 +41,20 @@ window.DeviceGraphs = (() => {
     }
   }
 
-  /* A canvas sized for its CSS box on this screen; returns its 2D context, scaled to CSS px. */
+  /*
+   * A canvas of the graphs' fixed size, sharp on this screen; returns its 2D context scaled
+   * to CSS px. The size is fixed rather than read from the layout: reading it after the
+   * table's updates would force a layout per canvas per frame.
+   */
+  const WIDTH = 112;
+  const HEIGHT = 24;
   function prepare(canvas) {
     const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth || 120;
-    const height = canvas.clientHeight || 24;
+    const [width, height] = [WIDTH, HEIGHT];
     if (canvas.width !== Math.round(width * ratio)) {
       canvas.width = Math.round(width * ratio);
       canvas.height = Math.round(height * ratio);
+      Object.assign(canvas.style, { width: `${width}px`, height: `${height}px` });
     }
     const g = canvas.getContext("2d");
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
