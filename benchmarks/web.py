@@ -162,11 +162,11 @@ def run(args: argparse.Namespace) -> int:
                             timeout=120_000,
                         )
                         time.sleep(2)  # the first status answers of every device come in
-                        print(_row(app, args.devices, _measure(page, app, args.seconds)))
-                        if args.screenshots:
+                        if args.screenshots:  # before the clicks change what the page shows
                             args.screenshots.mkdir(parents=True, exist_ok=True)
                             path = args.screenshots / f"{app}-{args.devices}.png"
                             page.screenshot(path=str(path))
+                        print(_row(app, args.devices, _measure(page, app, args.seconds)))
                         page.close()
                 finally:
                     browser.close()
