@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import image
+from grouploop.esp import image
 from grouploop.settings import PROJECT_ROOT
 
 FIRMWARE_DIR = PROJECT_ROOT / "firmware"

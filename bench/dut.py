@@ -19,11 +19,12 @@ from typing import Any
 import serial
 
 from bench.build import BuildOutput, check_image
-from bench.drivers.console import Console
+from bench.drivers.console import ConsoleDriver
 from bench.drivers.flasher import FlashOptions, FlashResult, flash_one
 from bench.drivers.hub import HubLink
 from bench.drivers.ports import is_device_path
 from bench.resources import Target
+from grouploop.expect import Match, Pattern
 
 BOOT_LINE = re.compile(r"GroupLoop (?P<version>\S+) board=(?P<board>\S+) id=(?P<id>[0-9a-f]{4})")
 
@@ -60,17 +61,27 @@ class Dut:
         self.log_dir = log_dir
         self.flash_options = flash_options
         self.timeout = timeout
-        self.console = Console(target.name, target.port, log_dir / "console.log")
+        self.console = ConsoleDriver(target.name, target.port, log_dir / "console.log")
         self.hub: HubLink | None = None
         self.state = State.OFF
         self.build: BuildOutput | None = None  # what the strategy flashed
         self.version: str | None = None  # what the board last said it runs
         self.device_id: str | None = None
 
-    # -- what tests use ---------------------------------------------------------------------
+    # -- what tests use (write, expect and expect_exact as pytest-embedded's `dut` has them) --
 
-    def expect(self, pattern: str | re.Pattern[str], timeout: float | None = None) -> re.Match[str]:
+    def write(self, data: str | bytes) -> None:
+        """Send `data` to the console: a str as one line (the line end added, as pytest-embedded's
+        serial DUT does), bytes as they are."""
+        self.console.write(data + "\n" if isinstance(data, str) else data)
+
+    def expect(self, pattern: Pattern, timeout: float | None = None) -> Match:
+        """The next match of `pattern` on the console (str or bytes; see grouploop.expect)."""
         return self.console.expect(pattern, self.timeout if timeout is None else timeout)
+
+    def expect_exact(self, text: str | bytes, timeout: float | None = None) -> Match:
+        """The next occurrence of the literal `text` on the console."""
+        return self.console.expect_exact(text, self.timeout if timeout is None else timeout)
 
     def console_command(
         self, line: str, answer: str, timeout: float | None = None

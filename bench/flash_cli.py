@@ -18,9 +18,9 @@ from bench.build_cli import build
 from bench.drivers.failures import Failure
 from bench.drivers.flasher import FlashOptions, FlashResult, flash_all
 from bench.drivers.ports import is_device_path
-from bench.image import ImageError, parse_app_image
 from bench.resources import BenchFileError, Target
 from bench.targets import DEFAULT_BENCH_FILE, NoTargets, choose
+from grouploop.esp.image import ImageError, parse_app_image
 
 DEFAULT_LOG_DIR = Path("test-artifacts") / "flash"
 

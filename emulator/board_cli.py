@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 from emulator.board.board import Board
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash
-from emulator.board.transports import PtyPort, Rfc2217Port, SocketPort
 from emulator.firmware_core import DEFAULT_BOARD
+from emulator.serial_port import SerialPort, open_port
 from emulator.swarm import device_config, mac_for
 from grouploop import settings
 from grouploop.services import announce_ready
@@ -55,12 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _socket_address(url: str) -> tuple[type[SocketPort], str, int]:
+def _serial_address(url: str, n: int) -> str:
+    """Board n's address: with a non-zero port, boards take consecutive ports."""
     parts = urlsplit(url)
-    kinds = {"socket": SocketPort, "rfc2217": Rfc2217Port}
-    if parts.scheme not in kinds or not parts.hostname or parts.port is None:
+    if parts.scheme not in ("socket", "rfc2217") or not parts.hostname or parts.port is None:
         raise ValueError(f"--serial {url!r}: expected socket://HOST:PORT or rfc2217://HOST:PORT")
-    return kinds[parts.scheme], parts.hostname, parts.port
+    port = parts.port + n if parts.port else 0
+    return f"{parts.scheme}://{parts.hostname}:{port}"
 
 
 def _flash_path(template: str | None, n: int, count: int) -> Path | None:
@@ -74,12 +75,13 @@ def _flash_path(template: str | None, n: int, count: int) -> Path | None:
 async def serve(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise ValueError("--count must be at least 1")
-    kind, host, first_port = (SocketPort, "", 0) if args.pty else _socket_address(args.serial)
+    if not args.pty:
+        _serial_address(args.serial, 0)  # a bad --serial fails before any board starts
     seed = args.seed if args.seed is not None else os.urandom(6).hex()
     hub = args.hub or settings.load().ws_default_url
     config = json.dumps(device_config(hub))
     boards: list[Board] = []
-    ports: list[SocketPort | PtyPort] = []
+    ports: list[SerialPort] = []
     try:
         for n in range(args.count):
             mac = mac_for(seed, n)
@@ -88,15 +90,11 @@ async def serve(args: argparse.Namespace) -> int:
                 f"board{n}",
                 Chip(mac),
                 Flash(flash_path),
-                board=args.board,
+                model=args.board,
                 config=config,
             )
             boards.append(board)
-            if args.pty:
-                port: SocketPort | PtyPort = PtyPort(board)
-            else:
-                port = kind(board)
-                await port.start(host, first_port + n if first_port else 0)
+            port = await open_port(board, "pty" if args.pty else _serial_address(args.serial, n))
             ports.append(port)
             print(
                 f"[BOARD] {n} {port.url} mac={mac.hex(':')} flash={flash_path or 'memory'}",

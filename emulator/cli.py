@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from emulator import firmware_core
-from emulator.console import Console
+from emulator.console import DeviceConsole
 from emulator.sensors import Room
+from emulator.serial_port import SerialPort, open_port
 from emulator.swarm import MAX_DEVICES, Counters, Swarm, device_config, mac_for
 from grouploop import aio, settings
 from grouploop.services import announce_ready
@@ -33,6 +34,11 @@ STARTED = "started"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hub", default=settings.load().ws_default_url, help="hub WebSocket URL")
+    parser.add_argument(
+        "--cdn",
+        default=settings.load().cdn_base_url,
+        help="the devices' CDN (their cdn_url: OTA images come from its origin only)",
+    )
     parser.add_argument("--devices", type=int, default=1, help="number of devices (default 1)")
     parser.add_argument(
         "--rate",
@@ -85,22 +91,21 @@ def _port(base: int | None, index: int) -> int | None:
     return 0 if base == 0 else base + index
 
 
-async def _open_consoles(swarm: Swarm, args: argparse.Namespace, first: int) -> list[Console]:
-    consoles: list[Console] = []
-    if args.console_port is None and args.rfc2217_port is None and not args.pty:
-        return consoles
+async def _open_consoles(swarm: Swarm, args: argparse.Namespace, first: int) -> list[SerialPort]:
+    ports: list[SerialPort] = []
     for offset, device in enumerate(swarm.devices):
-        console = Console(device)
-        consoles.append(console)
-        where = []
+        wanted = []
         if (port := _port(args.console_port, first + offset)) is not None:
-            where.append(await console.serve_socket(port))
+            wanted.append(f"socket://127.0.0.1:{port}")
         if (port := _port(args.rfc2217_port, first + offset)) is not None:
-            where.append(await console.serve_rfc2217(port))
+            wanted.append(f"rfc2217://127.0.0.1:{port}")
         if args.pty:
-            where.append(console.open_pty())
-        print(f"[CONSOLE] {device.device_id} {' '.join(where)}", flush=True)
-    return consoles
+            wanted.append("pty")
+        opened = [await open_port(DeviceConsole(device), where) for where in wanted]
+        if opened:
+            ports += opened
+            print(f"[CONSOLE] {device.device_id} {' '.join(p.url for p in opened)}", flush=True)
+    return ports
 
 
 async def run_shard(
@@ -116,6 +121,7 @@ async def run_shard(
         first=first,
         tick_ms=args.tick_ms,
         tap_rate_hz=args.tap_rate,
+        config={"cdn_url": args.cdn},
         state_dir=args.state_dir,
         positions=args.positions,
     )

@@ -21,11 +21,9 @@ from hub.limits import Limits
 
 log = logging.getLogger("hub")
 
-#: Transport shells around the one core (module, class); only the chosen one is imported.
-TRANSPORTS = {
-    "websockets": ("hub.server", "HubServer"),
-    "picows": ("hub.transport_picows", "PicowsHubServer"),
-}
+#: The transports around the one core, each `hub.transports.<name>.HubServer`; only the chosen
+#: one is imported.
+TRANSPORTS = ("picows", "websockets")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,9 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add(
         "--transport",
-        choices=sorted(TRANSPORTS),
+        choices=TRANSPORTS,
         default="picows",
-        help="WebSocket shell around the same core (docs/hub.md; %(default)s)",
+        help="WebSocket library around the same core (docs/hub.md; %(default)s)",
     )
     add("--flush-interval", type=float, default=0.01, help="seconds between stream batches")
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -81,9 +79,8 @@ def run(args: argparse.Namespace) -> int:
         subscriber_buffer_lines=args.subscriber_buffer,
         silence_timeout_s=args.silence_timeout,
     )
-    module_name, class_name = TRANSPORTS[args.transport]
-    server_class = getattr(importlib.import_module(module_name), class_name)
-    server = server_class(
+    transport = importlib.import_module(f"hub.transports.{args.transport}")
+    server = transport.HubServer(
         HubCore(registry, limits),
         host=args.host,
         port=args.port,

@@ -1,7 +1,7 @@
 """The hub's protocol handling, without I/O: text and time in, (connection, text) sends out.
 
 This module implements the table of docs/protocol.md. It owns no socket, no event loop and no
-clock; a transport shell (``hub.server`` for `websockets`, another for `picows`) drives it:
+clock; a transport (``hub.transports.picows`` or ``hub.transports.websockets``) drives it:
 
     core = HubCore(registry, limits)
     sends = core.connect(conn, now, remote="1.2.3.4:5678")  # [(conn, greeting)]
@@ -11,12 +11,14 @@ clock; a transport shell (``hub.server`` for `websockets`, another for `picows`)
     sends = core.flush(congested=is_congested)     # every ~10 ms: batched stream lines
     core.expire(now)                               # every ~1 s: drop silent devices
 
-`conn` is any hashable the shell uses to find the connection again (its connection object).
-Every returned send is `(conn, text)`: the shell writes `text` as one text message to `conn`,
-in order. `congested(conn)` tells the core a subscriber cannot take more now (its write buffer
-is full); the core then holds that subscriber's stream lines in a bounded backlog (see
-`hub.fanout`). `now` is seconds on a monotonic clock. The core never raises on client input:
-malformed lines are answered with the documented error, or dropped and counted in `stats`.
+`conn` is any hashable the transport uses to find the connection again (its `Socket`); the
+core keeps what the protocol knows of that connection in a `Session` (label, device, rate
+bucket). Every returned send is `(conn, text)`: the transport writes `text` as one text
+message to `conn`, in order. `congested(conn)` tells the core a subscriber cannot take more now
+(its write buffer is full); the core then holds that subscriber's stream lines in a bounded
+backlog (see `hub.fanout`). `now` is seconds on a monotonic clock. The core never raises on
+client input: malformed lines are answered with the documented error, or dropped and counted
+in `stats`.
 
 Errors outside the protocol table are answered as `error:<reason>` (`unknown_message`,
 `binary_not_supported`, `message_too_large`, `rate_limited`, `not_registered`); original
@@ -51,7 +53,7 @@ _LABEL = re.compile(r"[\x20-\x39\x3b-\x7e]+\Z").match
 @dataclass(slots=True, eq=False)
 class Device:
     device_id: str
-    conn: Connection
+    session: Session
     registered_at: float
     last_seen: float
     last_frame: str | None = None
@@ -60,7 +62,9 @@ class Device:
 
 
 @dataclass(slots=True, eq=False)
-class Connection:
+class Session:
+    """What the protocol knows of one open connection; `key` is the transport's `Socket`."""
+
     key: Hashable
     remote: str
     connected_at: float
@@ -78,7 +82,7 @@ class HubCore:
         self.commands = commands
         self.limits = limits or Limits()
         self.stats = Stats()
-        self.connections: dict[Hashable, Connection] = {}
+        self.sessions: dict[Hashable, Session] = {}
         self.devices: dict[str, Device] = {}
         self.fanout = Fanout(self.limits.subscriber_buffer_lines, self.stats)
 
@@ -89,56 +93,56 @@ class HubCore:
         bucket = None
         if limits.rate_lines_per_s > 0:
             bucket = TokenBucket(limits.rate_lines_per_s, limits.rate_burst, now)
-        self.connections[conn] = Connection(conn, remote, now, bucket)
+        self.sessions[conn] = Session(conn, remote, now, bucket)
         self.stats.connections_total += 1
-        log.info("[CONNECT] %s (%d connections)", remote or conn, len(self.connections))
+        log.info("[CONNECT] %s (%d connections)", remote or conn, len(self.sessions))
         return [(conn, GREETING)]
 
     def receive(self, conn: Hashable, text: str, now: float) -> Sequence[Send]:
-        c = self.connections.get(conn)
-        if c is None:
+        session = self.sessions.get(conn)
+        if session is None:
             return NOTHING
         stats = self.stats
         stats.messages_received += 1
         # Hot path: one frame from an already registered device (40 000 of these a second).
         if len(text) == FRAME_LENGTH and _FRAME(text):
-            if c.bucket is not None and not c.bucket.take(1, now):
-                return self._limited(c, 1, now)
+            if session.bucket is not None and not session.bucket.take(1, now):
+                return self._limited(session, 1, now)
             stats.lines_received += 1
-            self._frame(c, text, now)
+            self._frame(session, text, now)
             return NOTHING
         if len(text) > self.limits.max_message_bytes:
-            return self._error(c, "message_too_large", now)
+            return self._error(session, "message_too_large", now)
         lines = text.split("\n")
         cost = len(lines) - (lines[-1] == "")  # a trailing newline is no extra line
-        if c.bucket is not None and not c.bucket.take(cost, now):
-            return self._limited(c, cost, now)
+        if session.bucket is not None and not session.bucket.take(cost, now):
+            return self._limited(session, cost, now)
         stats.lines_received += cost
-        if c.device is not None:
-            c.device.last_seen = now
+        if session.device is not None:
+            session.device.last_seen = now
         out: list[Send] = []
         for line in lines:
             line = line.strip()
             if line:
-                self._line(c, line, now, out)
+                self._line(session, line, now, out)
         return out
 
     def receive_binary(self, conn: Hashable, now: float) -> Sequence[Send]:
-        c = self.connections.get(conn)
-        return NOTHING if c is None else self._error(c, "binary_not_supported", now)
+        session = self.sessions.get(conn)
+        return NOTHING if session is None else self._error(session, "binary_not_supported", now)
 
     def disconnect(self, conn: Hashable, now: float) -> None:
-        c = self.connections.pop(conn, None)
-        if c is None:
+        session = self.sessions.pop(conn, None)
+        if session is None:
             return
         self.fanout.unsubscribe(conn)
-        if c.device is not None:
-            self._drop_device(c.device, "disconnected")
+        if session.device is not None:
+            self._drop_device(session.device, "disconnected")
         log.info(
             "[DISCONNECT] %s after %.1f s (%d connections)",
-            c.remote or conn,
-            now - c.connected_at,
-            len(self.connections),
+            session.remote or conn,
+            now - session.connected_at,
+            len(self.sessions),
         )
 
     def flush(self, congested: Callable[[Hashable], bool] | None = None) -> list[Send]:
@@ -155,28 +159,28 @@ class HubCore:
 
     # -- protocol ---------------------------------------------------------------------------
 
-    def _line(self, c: Connection, line: str, now: float, out: list[Send]) -> None:
+    def _line(self, session: Session, line: str, now: float, out: list[Send]) -> None:
         if len(line) == FRAME_LENGTH and _ANY_CASE_FRAME(line):
-            self._frame(c, line.lower(), now)
+            self._frame(session, line.lower(), now)
         elif line == "ping":
-            out.append((c.key, "pong"))
+            out.append((session.key, "pong"))
         elif line == "s":
-            self.fanout.subscribe(c.key)
-            out.append((c.key, "stream:on"))
+            self.fanout.subscribe(session.key)
+            out.append((session.key, "stream:on"))
         elif line.startswith("cmd:"):
-            out.append((c.key, self._command(line[4:], out)))
+            out.append((session.key, self._command(line[4:], out)))
         elif line.startswith("id:"):
-            out.append((c.key, self._identify(c, line[3:], now)))
+            out.append((session.key, self._identify(session, line[3:], now)))
         elif line.startswith("ans:"):
-            self._answer(c, line[4:], out)
+            self._answer(session, line[4:], out)
         else:
             self.stats.errors["unknown_message"] += 1
-            out.append((c.key, "error:unknown_message"))
+            out.append((session.key, "error:unknown_message"))
 
-    def _frame(self, c: Connection, frame: str, now: float) -> None:
-        device = c.device
+    def _frame(self, session: Session, frame: str, now: float) -> None:
+        device = session.device
         if device is None or device.device_id != frame[:4]:
-            device = self._register(c, frame[:4], now)
+            device = self._register(session, frame[:4], now)
         device.last_seen = now
         device.last_frame = frame
         device.last_frame_at = now
@@ -185,25 +189,25 @@ class HubCore:
         if self.fanout.subscribers:
             self.fanout.pending.append(frame)
 
-    def _identify(self, c: Connection, label: str, now: float) -> str:
+    def _identify(self, session: Session, label: str, now: float) -> str:
         too_long = len(label) > self.limits.max_label_length
         if not label or too_long or not _LABEL(label) or label.isspace():
             self.stats.errors["id_error"] += 1
             return "id:error"
-        c.label = label
+        session.label = label
         device_id = label.lower()
-        if _DEVICE_ID(label) and (c.device is None or c.device.device_id != device_id):
-            self._register(c, device_id, now)
+        if _DEVICE_ID(label) and (session.device is None or session.device.device_id != device_id):
+            self._register(session, device_id, now)
         return "id:ok"
 
-    def _answer(self, c: Connection, body: str, out: list[Send]) -> None:
-        if c.device is None:
+    def _answer(self, session: Session, body: str, out: list[Send]) -> None:
+        if session.device is None:
             self.stats.errors["not_registered"] += 1
-            out.append((c.key, "error:not_registered"))
+            out.append((session.key, "error:not_registered"))
             return
         self.stats.answers_received += 1
         if self.fanout.subscribers:
-            self.fanout.pending.append(f"ans:{c.device.device_id}:{body}")
+            self.fanout.pending.append(f"ans:{session.device.device_id}:{body}")
 
     def _command(self, body: str, out: list[Send]) -> str:
         """`cmd:<target>:<command>[:<params>]` → sends to devices (into `out`) and the answer."""
@@ -224,7 +228,7 @@ class HubCore:
         message = f"{name}:{params}" if params else name
         found = [d for d in targets if d is not None]
         for device in found:
-            out.append((device.conn.key, message))
+            out.append((device.session.key, message))
         if target != "all" and "," not in target:
             if not found:
                 log.info("[SEND] %s <- %s: no such device", target, message)
@@ -253,50 +257,52 @@ class HubCore:
 
     # -- registry -------------------------------------------------------------------------
 
-    def _register(self, c: Connection, device_id: str, now: float) -> Device:
+    def _register(self, session: Session, device_id: str, now: float) -> Device:
         # A first registration is logged; churn (a connection switching ids, two connections
         # fighting over one id) is counted and logged at most once a second per connection,
         # so frames with changing ids cannot flood the log.
-        churn = c.device is not None or device_id in self.devices
-        quiet = churn and now - c.error_logged_at < 1.0
+        churn = session.device is not None or device_id in self.devices
+        quiet = churn and now - session.error_logged_at < 1.0
         if churn:
             self.stats.errors["device_id_churn"] += 1
             if not quiet:
-                c.error_logged_at = now
-        if c.device is not None:
-            self._drop_device(c.device, f"now {device_id}", quiet)
+                session.error_logged_at = now
+        if session.device is not None:
+            self._drop_device(session.device, f"now {device_id}", quiet)
         previous = self.devices.get(device_id)
         if previous is not None:
             # Same id on a new connection (a device that reconnected): the newest wins.
             self._drop_device(previous, "registered again from another connection", quiet)
-        device = Device(device_id, c, now, now)
+        device = Device(device_id, session, now, now)
         self.devices[device_id] = device
-        c.device = device
+        session.device = device
         if not quiet:
-            log.info("[CONNECT] device %s registered from %s", device_id, c.remote or c.key)
+            log.info(
+                "[CONNECT] device %s registered from %s", device_id, session.remote or session.key
+            )
         return device
 
     def _drop_device(self, device: Device, why: str, quiet: bool = False) -> None:
         if self.devices.get(device.device_id) is device:
             del self.devices[device.device_id]
-        if device.conn.device is device:
-            device.conn.device = None
+        if device.session.device is device:
+            device.session.device = None
         if not quiet:
             log.info("[DEVICE_DISCONNECT] %s: %s", device.device_id, why)
 
     # -- errors ---------------------------------------------------------------------------
 
-    def _error(self, c: Connection, reason: str, now: float) -> Sequence[Send]:
+    def _error(self, session: Session, reason: str, now: float) -> Sequence[Send]:
         self.stats.errors[reason] += 1
-        if now - c.error_logged_at >= 1.0:  # an abusive client must not flood the log
-            c.error_logged_at = now
-            log.warning("[ERROR] %s from %s", reason, c.remote or c.key)
-        return [(c.key, f"error:{reason}")]
+        if now - session.error_logged_at >= 1.0:  # an abusive client must not flood the log
+            session.error_logged_at = now
+            log.warning("[ERROR] %s from %s", reason, session.remote or session.key)
+        return [(session.key, f"error:{reason}")]
 
-    def _limited(self, c: Connection, lines: int, now: float) -> Sequence[Send]:
+    def _limited(self, session: Session, lines: int, now: float) -> Sequence[Send]:
         """Drop rate-limited lines; say so at most once a second, not once per line."""
         self.stats.lines_rate_limited += lines
-        if now - c.limited_notice_at < 1.0:
+        if now - session.limited_notice_at < 1.0:
             return NOTHING
-        c.limited_notice_at = now
-        return self._error(c, "rate_limited", now)
+        session.limited_notice_at = now
+        return self._error(session, "rate_limited", now)

@@ -58,7 +58,7 @@ class HubCollector(Collector):
         yield commands
         yield GaugeMetricFamily("grouploop_hub_devices", "registered devices", len(core.devices))
         yield GaugeMetricFamily(
-            "grouploop_hub_open_connections", "open WebSocket connections", len(core.connections)
+            "grouploop_hub_open_connections", "open WebSocket connections", len(core.sessions)
         )
         yield GaugeMetricFamily(
             "grouploop_hub_subscribers", "stream subscribers", len(core.fanout.subscribers)

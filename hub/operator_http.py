@@ -5,8 +5,8 @@
   last frame time and decoded values, frame count);
 - `/metrics`: Prometheus text format (`hub.metrics`).
 
-Any transport shell answers plain HTTP GETs with `OperatorHttp.respond(path)`; a `None`
-reply means "not an operator path" (the shell goes on with the WebSocket handshake).
+Any transport answers plain HTTP GETs with `OperatorHttp.respond(path)`; a `None`
+reply means "not an operator path" (the transport goes on with the WebSocket handshake).
 """
 
 from __future__ import annotations
@@ -50,15 +50,15 @@ class OperatorHttp:
         return None
 
     def device_json(self, device: Device) -> dict[str, Any]:
-        conn = device.conn
+        session = device.session
         values = None
         if device.last_frame is not None:
             values = {**frame.decode(device.last_frame).physical(), "raw": device.last_frame}
         return {
             "id": device.device_id,
-            "label": conn.label,
-            "remote": conn.remote,
-            "connected_since": self._iso(conn.connected_at),
+            "label": session.label,
+            "remote": session.remote,
+            "connected_since": self._iso(session.connected_at),
             "registered_at": self._iso(device.registered_at),
             "last_frame_at": self._iso(device.last_frame_at),
             "last_values": values,

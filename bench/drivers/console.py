@@ -1,9 +1,10 @@
 """The device's serial console: send lines, `expect` patterns, keep a log of everything seen.
 
 Works on any pyserial URL (a device path, `socket://`, `rfc2217://`, a pty), so the same test
-drives a USB board or an emulated one. A reader thread appends what arrives to one buffer and
-to the target's log; `expect` searches the buffer from where the last match ended, so a test
-reads the console as a sequence of events.
+drives a USB board or an emulated one. A reader thread appends what arrives, line ends as
+`\n` (CR dropped), to the target's log and to a `grouploop.expect.Transcript`; `expect`
+searches it from where the last match ended, so a test reads the console as a sequence of
+events.
 """
 
 from __future__ import annotations
@@ -16,23 +17,21 @@ from typing import IO
 
 import serial
 
+from grouploop.expect import Match, Pattern, Transcript
+
 BAUD = 115200
 
 
-class ExpectTimeout(AssertionError):
-    """The pattern did not appear in time; the message shows the console's last lines."""
+class ConsoleDriver:
+    """One board's serial console, opened and closed around flashing (the port is shared)."""
 
-
-class Console:
     def __init__(self, name: str, port: str, log_path: Path | None = None, baud: int = BAUD):
         self.name, self.port, self.baud = name, port, baud
         self._log_path = log_path
         self._log: IO[str] | None = None
         self._log_lock = threading.Lock()
         self._serial: serial.SerialBase | None = None
-        self._buffer = ""
-        self._cursor = 0
-        self._changed = threading.Condition()
+        self.transcript = Transcript(name, "on the console")
         self._reader: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -40,7 +39,7 @@ class Console:
     def is_open(self) -> bool:
         return self._serial is not None
 
-    def open(self) -> Console:
+    def open(self) -> ConsoleDriver:
         if self._serial is not None:
             return self
         # No DTR/RTS change on open: on a USB board they are EN and IO0, and toggling them
@@ -100,21 +99,24 @@ class Console:
                 return
             if not data:
                 continue
-            text = data.decode("utf-8", errors="replace").replace("\r", "")
-            pending += text
+            data = data.replace(b"\r", b"")
+            pending += data.decode("utf-8", errors="replace")
             *lines, pending = pending.split("\n")
             for line in lines:  # logged first: what a test matched is already in the log
                 self._note(f"< {line}")
-            with self._changed:
-                self._buffer += text
-                self._changed.notify_all()
+            self.transcript.feed(data)
 
-    def send_line(self, line: str) -> None:
+    def write(self, data: str | bytes) -> None:
+        """Send `data` as it is (a str as UTF-8)."""
         if self._serial is None:
             raise RuntimeError(f"{self.name}: console is closed")
-        self._note(f"> {line}")
-        self._serial.write(line.encode() + b"\n")
+        raw = data.encode() if isinstance(data, str) else data
+        self._note(f"> {raw.decode('utf-8', 'replace').rstrip()}")
+        self._serial.write(raw)
         self._serial.flush()
+
+    def send_line(self, line: str) -> None:
+        self.write(line + "\n")
 
     def pulse_reset(self, seconds: float = 0.1) -> None:
         """EN low then high through RTS with IO0 (DTR) released: a normal boot from flash."""
@@ -128,27 +130,14 @@ class Console:
 
     def skip(self) -> None:
         """Forget what arrived so far: the next `expect` only sees newer output."""
-        with self._changed:
-            self._cursor = len(self._buffer)
+        self.transcript.skip()
 
-    def expect(self, pattern: str | re.Pattern[str], timeout: float) -> re.Match[str]:
+    def expect(self, pattern: Pattern, timeout: float) -> Match:
         """Wait for `pattern` in the output after the previous match; return the match."""
-        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                match = regex.search(self._buffer, self._cursor)
-                if match:
-                    self._cursor = match.end()
-                    return match
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    tail = self._buffer[self._cursor :][-600:]
-                    raise ExpectTimeout(
-                        f"{self.name}: no {regex.pattern!r} on the console within {timeout:.1f} s;"
-                        f" it printed:\n{tail or '(nothing)'}"
-                    )
-                self._changed.wait(remaining)
+        return self.transcript.expect(pattern, timeout)
+
+    def expect_exact(self, text: str | bytes, timeout: float) -> Match:
+        return self.transcript.expect_exact(text, timeout)
 
     def command(self, line: str, answer: str, timeout: float) -> re.Match[str]:
         """Send a console line and wait for the answer pattern."""

@@ -2,14 +2,14 @@
 
 `HubLink` connects like any client, sends `s`, and keeps every line with its arrival time,
 so a test can `expect` an answer, count a device's frames or send a `cmd:` and read the
-result. It uses the synchronous `websockets` client on a reader thread, matching the
-console driver's blocking `expect`.
+result. It uses the synchronous `websockets` client on a reader thread, and the console
+driver's `expect` (grouploop.expect): each line arrives as `<line>\n`, so `^…$` patterns
+match whole lines.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
 from pathlib import Path
@@ -18,29 +18,26 @@ from typing import IO
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from grouploop.expect import Match, Transcript
 from grouploop.frame import is_frame
-
-GREETING = "Connected to GroupLoop WebSocket server"
-
-
-class HubTimeout(AssertionError):
-    """The expected line did not come from the hub in time."""
+from hub.core import GREETING
 
 
 class HubLink:
     def __init__(self, url: str, log_path: Path | None = None, timeout: float = 10.0):
         self.url = url
         self._log: IO[str] | None = log_path.open("a", encoding="utf-8") if log_path else None
-        self._lines: list[tuple[float, str]] = []
-        self._cursor = 0
-        self._changed = threading.Condition()
+        self._lines: list[tuple[float, str]] = []  # with arrival times, for `frames`
+        self._lines_lock = threading.Lock()
+        # Frames are too many to show when an answer does not come.
+        self.transcript = Transcript("hub", "from the hub", hide=is_frame)
         self._stack = contextlib.ExitStack()
         self._ws: ClientConnection = self._stack.enter_context(
             connect(url, open_timeout=timeout, max_size=None)
         )
         self._reader = threading.Thread(target=self._read, name="hub-link", daemon=True)
         self._reader.start()
-        self.expect(re.escape(GREETING), timeout)
+        self.expect_exact(GREETING, timeout)
         self.send("s")
         self.expect("^stream:on$", timeout)
 
@@ -50,9 +47,9 @@ class HubLink:
                 now = time.monotonic()
                 text = message if isinstance(message, str) else message.decode()
                 lines = [line for line in text.split("\n") if line]
-                with self._changed:
+                with self._lines_lock:
                     self._lines.extend((now, line) for line in lines)
-                    self._changed.notify_all()
+                self.transcript.feed("".join(f"{line}\n" for line in lines).encode())
                 if self._log:
                     # Frames are too many to log one by one; answers and results are kept.
                     for line in lines:
@@ -68,41 +65,27 @@ class HubLink:
         self._ws.send(text)
 
     def skip(self) -> None:
-        with self._changed:
-            self._cursor = len(self._lines)
+        self.transcript.skip()
 
-    def expect(self, pattern: str, timeout: float) -> re.Match[str]:
-        """The next line (after the previous match) matching `pattern`."""
-        regex = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for index in range(self._cursor, len(self._lines)):
-                    match = regex.search(self._lines[index][1])
-                    if match:
-                        self._cursor = index + 1
-                        return match
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = [line for _, line in self._lines[-400:] if not is_frame(line)]
-                    raise HubTimeout(
-                        f"no {pattern!r} from the hub within {timeout:.1f} s; "
-                        f"last non-frame lines: {seen[-8:]}"
-                    )
-                self._changed.wait(remaining)
+    def expect(self, pattern: str, timeout: float) -> Match:
+        """The next match of `pattern` (after the previous match) in the hub's lines."""
+        return self.transcript.expect(pattern, timeout)
+
+    def expect_exact(self, text: str, timeout: float) -> Match:
+        return self.transcript.expect_exact(text, timeout)
 
     def command(self, target: str, command: str, timeout: float) -> str:
         """Send `cmd:<target>:<command>` and return the hub's `cmd:…` result line."""
         self.skip()
         self.send(f"cmd:{target}:{command}")
-        return self.expect(r"^cmd:(result|error):", timeout).string
+        return str(self.expect(r"^cmd:(result|error):.*$", timeout).group(0))
 
     def frames(self, device_id: str, seconds: float) -> list[tuple[float, str]]:
         """The device's frames that arrive during the next `seconds`, with arrival times."""
-        with self._changed:
+        with self._lines_lock:
             start = len(self._lines)
         time.sleep(seconds)  # the measurement window itself; nothing to await
-        with self._changed:
+        with self._lines_lock:
             window = self._lines[start:]
         return [(t, line) for t, line in window if is_frame(line) and line[:4] == device_id]
 

@@ -28,8 +28,9 @@ app; enabling the RTC watchdog (`--after watchdog-reset`) resets the chip shortl
 power-on (start-up) and a reboot requested by the app (console `reboot`, hub `reset`, the
 end of an OTA) boot from flash again, so a changed or corrupted flash shows at once.
 
-The transport hands bytes to `receive` and reports the host closing the port with
-`host_closed`; the board writes through the `write` callable the transport sets.
+A board is the device side of its serial port (an `emulator.serial_port.PortDevice`): the
+port hands it bytes (`receive`), DTR/RTS (`set_lines`) and the host closing (`host_closed`),
+and gives it where to write (`attach`).
 """
 
 from __future__ import annotations
@@ -43,10 +44,9 @@ from emulator.board.boot import Reset, boot_from_flash, download_banner
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash
 from emulator.board.loader import Exit, Loader, Op
-from emulator.board.ota import install
+from emulator.board.ota import install, slot_size
 from emulator.board.slip import Decoder
 from emulator.console import LineSplitter
-from emulator.device import download_image
 
 # esptool arms the RTC watchdog for 2000 slow-clock cycles (about 15 ms), then locks its
 # registers with one more WRITE_REG and waits 0.5 s. Firing within that wait, but not so soon
@@ -69,20 +69,20 @@ class Board:
         chip: Chip,
         flash: Flash,
         *,
-        board: str,
+        model: str,
         config: str | None = None,
         log: Callable[[str], None] = print,
     ) -> None:
         self.name = name
         self.chip = chip
         self.flash = flash
-        self.board = board
+        self.model = model  # the board's name in the boot line, e.g. seeed_xiao_esp32c3
         self.config = config  # the app's saved configuration (NVS on a chip)
         self.mode = Mode.HALTED
         self.version: str | None = None  # of the running app
         self._app_offset = 0  # where the running app's image is in flash
-        self.write: Callable[[bytes], None] = lambda data: None
-        self.modem_lines = False  # set by a transport that carries DTR/RTS
+        self.write: Callable[[bytes], None] = lambda data: None  # the port's (see `attach`)
+        self.modem_lines = False  # the port carries DTR/RTS
         self._dtr = self._rts = False
         self._io9_was_low = False  # since EN's release (see STRAP_WINDOW_S)
         self._strap: asyncio.TimerHandle | None = None
@@ -130,13 +130,24 @@ class Board:
         self._app = RunningApp(
             mac=self.chip.mac,
             version=result.image.version,
-            board=self.board,
+            board=self.model,
             config=self.config,
             write=self._print,
             on_reboot=self._app_rebooted,
             on_config=self._config_saved,
-            on_ota=self._ota,
+            on_install=self._install,
+            ota_limit=slot_size(self.flash, result.offset),
         )
+
+    # -- the serial port's device side (emulator.serial_port.PortDevice) ---------------------
+
+    def attach(self, send: Callable[[bytes], None], *, modem_lines: bool) -> None:
+        self.write = send
+        self.modem_lines = modem_lines
+
+    @property
+    def printing_console(self) -> bool:
+        return self.mode is not Mode.DOWNLOAD
 
     def host_closed(self) -> None:
         """The host closed the port: its modem lines drop, or without them, in download mode,
@@ -177,12 +188,10 @@ class Board:
     def _config_saved(self, config: str) -> None:
         self.config = config
 
-    async def _ota(self, url: str) -> tuple[bool, str]:
-        image, reason = await download_image(url, self.chip.mac)
-        if image is not None:
-            reason = install(self.flash, self._app_offset, image)
-        self._log(f"[{self.name}] ota {url}: {reason or 'installed'}")
-        return not reason, reason
+    def _install(self, image: bytes) -> str:
+        reason = install(self.flash, self._app_offset, image)
+        self._log(f"[{self.name}] ota image accepted by the core: {reason or 'installed'}")
+        return reason
 
     # -- serial input ---------------------------------------------------------------------
 

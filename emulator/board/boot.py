@@ -4,9 +4,9 @@ the second-stage bootloader (partition table, app image), as data for the board 
 The emulated board plays the second-stage bootloader itself, so whatever sits at 0x0 is not
 run. It reads the partition table at 0x8000 and boots the app the OTA data selects, else the
 factory app, else ota_0; with an erased table it boots the app at 0x10000, where esptool
-writes a lone app image. The app
-image must pass `bench.image.parse_app_image` (magic, chip id, segments, checksum, SHA-256,
-app description); anything else is a boot error and no app runs.
+writes a lone app image. The app image must pass `grouploop.esp.image.parse_app_image` (magic,
+chip id, segments, checksum, SHA-256, app description); anything else is a boot error and no
+app runs. The formats are `grouploop.esp`'s; this module reads them from the board's flash.
 """
 
 from __future__ import annotations
@@ -14,12 +14,19 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from bench.image import AppImage, ImageError, parse_app_image
-from emulator.board.flash import Flash
-from emulator.board.partitions import (
+from emulator.board.flash import SECTOR, Flash
+from grouploop.esp.image import AppImage, ImageError, parse_app_image
+from grouploop.esp.partitions import (
+    OTA_SELECT,
+    TABLE_OFFSET,
+    TABLE_SIZE,
+    Partition,
     PartitionError,
-    boot_partition,
-    read_table,
+    boot_app,
+    ota_apps,
+    ota_data,
+    parse_ota_select,
+    parse_table,
 )
 
 DEFAULT_APP_OFFSET = 0x10000
@@ -55,17 +62,30 @@ def download_banner(reset: Reset) -> list[str]:
     return [ROM_BANNER, reset.line(DOWNLOAD_BOOT), "waiting for download"]
 
 
+def read_partitions(flash: Flash) -> list[Partition] | None:
+    """The partition table in the flash; None when its sector is erased."""
+    return parse_table(flash.read(TABLE_OFFSET, TABLE_SIZE))
+
+
+def ota_sequences(flash: Flash, otadata: Partition) -> list[int | None]:
+    """The sequence number of each of the two OTA data sectors (None: erased or invalid)."""
+    return [
+        parse_ota_select(flash.read(otadata.offset + sector * SECTOR, OTA_SELECT.size))
+        for sector in range(2)
+    ]
+
+
 def boot_from_flash(flash: Flash, reset: Reset) -> BootResult:
     lines = [ROM_BANNER, reset.line(FLASH_BOOT)]
     try:
-        partitions = read_table(flash)
+        partitions = read_partitions(flash)
     except PartitionError as exc:
         return _failed(lines, DEFAULT_APP_OFFSET, str(exc))
     if partitions is None:
         offset, size = DEFAULT_APP_OFFSET, flash.size - DEFAULT_APP_OFFSET
         lines.append(f"I boot: no partition table, app at 0x{offset:x}")
     else:
-        app = boot_partition(flash, partitions)
+        app = _boot_partition(flash, partitions)
         if app is None:
             return _failed(lines, DEFAULT_APP_OFFSET, "no factory or ota_0 app partition")
         offset, size = app.offset, min(app.size, flash.size - app.offset)
@@ -80,6 +100,13 @@ def boot_from_flash(flash: Flash, reset: Reset) -> BootResult:
         f"{image.size} bytes, sha256 {image.sha256[:16]}"
     )
     return BootResult(image, offset, lines)
+
+
+def _boot_partition(flash: Flash, partitions: list[Partition]) -> Partition | None:
+    otadata = ota_data(partitions)
+    if otadata is None or not ota_apps(partitions):
+        return boot_app(partitions, [])  # no OTA data to read
+    return boot_app(partitions, ota_sequences(flash, otadata))
 
 
 def _failed(lines: list[str], offset: int, reason: str) -> BootResult:

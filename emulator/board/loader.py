@@ -32,10 +32,10 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench.image import xor_checksum
 from emulator.board import slip
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash, FlashError
+from grouploop.esp.image import xor_checksum
 
 SYNC_DATA = b"\x07\x07\x12\x20" + b"\x55" * 32
 ROM_SYNC_VALUE = 0x20120707

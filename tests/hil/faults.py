@@ -15,9 +15,9 @@ import struct
 import threading
 from collections.abc import Callable
 
-from bench.image import xor_checksum
 from emulator.board.loader import Op
 from emulator.board.slip import Decoder, encode
+from grouploop.esp.image import xor_checksum
 
 ESP32S3_CHIP_ID = 9
 

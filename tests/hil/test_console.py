@@ -5,6 +5,7 @@ import json
 import pytest
 
 from bench.dut import Dut
+from tests.hil.bodies import status_through_the_console
 
 
 def _config(dut: Dut) -> dict:
@@ -43,3 +44,8 @@ def test_invalid_configuration_is_refused_and_nothing_is_saved(
     answer = dut.console_command(line, r"config:(ok|error:.*)\n")
     assert answer.group(1).startswith("error:") and reason in answer.group(1)
     assert _config(dut) == before
+
+
+def test_a_pytest_embedded_style_body_runs_on_the_bench_dut(dut: Dut) -> None:
+    # tests/hil/embedded runs the same body on pytest-embedded's own DUT.
+    assert status_through_the_console(dut)["id"] == dut.device_id

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.drivers.console import Console, ExpectTimeout
+from bench.drivers.console import ConsoleDriver
+from grouploop.expect import ExpectTimeout
 from tests.support.timing import scaled
 
 
 @pytest.fixture
-def wire(tmp_path: Path) -> Iterator[tuple[Console, int]]:
+def wire(tmp_path: Path) -> Iterator[tuple[ConsoleDriver, int]]:
     master, slave = pty.openpty()
-    console = Console("desk", os.ttyname(slave), tmp_path / "a" / "console.log").open()
+    console = ConsoleDriver("desk", os.ttyname(slave), tmp_path / "a" / "console.log").open()
     try:
         yield console, master
     finally:
@@ -25,7 +26,9 @@ def wire(tmp_path: Path) -> Iterator[tuple[Console, int]]:
         os.close(master)
 
 
-def test_expect_reads_the_console_as_a_sequence(wire: tuple[Console, int], tmp_path: Path) -> None:
+def test_expect_reads_the_console_as_a_sequence(
+    wire: tuple[ConsoleDriver, int], tmp_path: Path
+) -> None:
     console, board = wire
     os.write(board, b"GroupLoop 1.2.3 board=x id=ab12\r\nconfig:ok\r\n")
     assert console.expect(r"GroupLoop (\S+)", scaled(5)).group(1) == "1.2.3"
@@ -42,7 +45,7 @@ def test_expect_reads_the_console_as_a_sequence(wire: tuple[Console, int], tmp_p
     assert "> status" in (tmp_path / "a" / "console.log").read_text()
 
 
-def test_timeout_message_shows_what_the_board_printed(wire: tuple[Console, int]) -> None:
+def test_timeout_message_shows_what_the_board_printed(wire: tuple[ConsoleDriver, int]) -> None:
     console, board = wire
     os.write(board, b"E boot: no bootable app\r\n")
     with pytest.raises(ExpectTimeout) as caught:

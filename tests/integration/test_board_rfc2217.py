@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.image import build_stand_in_image
 from emulator.board.flash import SIZE
-from tests.fixtures.boards import BoardSet, Console, esptool
+from grouploop.esp.image import build_stand_in_image
+from tests.fixtures.boards import WAIT, BoardSet, console, esptool
 
 
 @pytest.fixture
@@ -45,11 +45,8 @@ def test_esptool_resets_it_into_the_loader_and_back_with_dtr_rts(
 
 def test_a_console_pulses_en_to_read_the_boot(rfc2217_board: tuple[str, Path]) -> None:
     url, _ = rfc2217_board
-    con = Console(url)
-    try:
-        con.port.dtr, con.port.rts = False, True  # EN low: the chip is held in reset
-        con.port.rts = False  # EN released with IO9 high: boot from flash
-        con.expect(r"rst:0x1 \(POWERON\),boot:0xc \(SPI_FAST_FLASH_BOOT\)")
-        con.expect(r"GroupLoop 10\.0\.0 board=seeed_xiao_esp32c3 id=[0-9a-f]{4}")
-    finally:
-        con.close()
+    with console(url) as con:
+        con.skip()
+        con.pulse_reset()  # EN low, then released with IO9 high: boot from flash
+        con.expect(r"rst:0x1 \(POWERON\),boot:0xc \(SPI_FAST_FLASH_BOOT\)", WAIT)
+        con.expect(r"GroupLoop 10\.0\.0 board=seeed_xiao_esp32c3 id=[0-9a-f]{4}", WAIT)

@@ -3,8 +3,7 @@
 import asyncio
 import re
 
-import serial
-
+from bench.drivers.console import ConsoleDriver
 from tests.fixtures.devices import more_frames, subscribe
 from tests.fixtures.hub import eventually
 from tests.support.timing import scaled
@@ -36,9 +35,11 @@ async def test_emulate_runs_devices_with_consoles_and_stops_cleanly(
     assert set(consoles) == ids
 
     def console_status(url):
-        with serial.serial_for_url(url, timeout=scaled(5)) as port:
-            port.write(b"status\n")
-            return port.readline().decode()
+        console = ConsoleDriver("device", url).open()
+        try:
+            return console.command("status", r'^ans:\{"cmd":"status".*$', scaled(5)).group(0)
+        finally:
+            console.close()
 
     device_id, url = next(iter(consoles.items()))
     assert f'"id":"{device_id}"' in await asyncio.to_thread(console_status, url)

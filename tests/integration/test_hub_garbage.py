@@ -25,7 +25,7 @@ HZ = 50
 
 @pytest.fixture(params=["websockets", "picows"])
 def hub(request: pytest.FixtureRequest, start_hub: Callable[..., HubProcess]) -> HubProcess:
-    """Both transport shells (the one core) must behave the same here."""
+    """Both transports (the one core) must behave the same here."""
     return start_hub("--transport", request.param)
 
 

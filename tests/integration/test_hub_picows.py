@@ -1,8 +1,8 @@
-"""What is particular to the picows shell (`grouploop hub --transport picows`), over real sockets.
+"""What is particular to the picows transport (`grouploop hub --transport picows`), on sockets.
 
 The protocol table, HTTP endpoints and garbage tests already run against both transports
 (test_hub_protocol.py, test_hub_http.py, test_hub_garbage.py). Here: the code paths the
-picows shell implements itself — fragmented messages, invalid UTF-8, the registry on
+picows transport implements itself — fragmented messages, invalid UTF-8, the registry on
 disconnect — each checked alongside a client that must stay undisturbed.
 """
 

@@ -1,6 +1,6 @@
 """Every row of the protocol table (docs/protocol.md) against a real hub over real sockets.
 
-Run against both transport shells: the protocol lives in the core, so both must pass the same.
+Run against both transports: the protocol lives in the core, so both must pass the same.
 """
 
 from __future__ import annotations

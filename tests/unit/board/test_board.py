@@ -17,9 +17,8 @@ SYNC = slip.encode(struct.pack("<BBHI", 0, Op.SYNC, len(SYNC_DATA), 0) + SYNC_DA
 
 def make_board(*, modem_lines: bool = False) -> tuple[Board, bytearray]:
     wire = bytearray()
-    board = Board("b", Chip(bytes(6)), Flash(), board="test", log=lambda line: None)
-    board.write = wire.extend
-    board.modem_lines = modem_lines
+    board = Board("b", Chip(bytes(6)), Flash(), model="test", log=lambda line: None)
+    board.attach(wire.extend, modem_lines=modem_lines)
     return board, wire
 
 

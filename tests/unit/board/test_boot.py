@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bench.image import build_stand_in_image
 from emulator.board.boot import Reset, boot_from_flash
 from emulator.board.flash import Flash
-from tests.fixtures.boards import partition_table
+from grouploop.esp.image import build_stand_in_image
+from grouploop.esp.partitions import APP, DATA, FACTORY, OTA_0, Partition, build_table
 
 
 def flashed(contents: dict[int, bytes]) -> Flash:
@@ -23,27 +23,27 @@ def test_lone_app_at_0x10000_boots_with_the_rom_banner() -> None:
 
 
 def test_partition_table_picks_factory_then_ota_0() -> None:
-    nvs = ("nvs", 1, 2, 0x9000, 0x5000)
-    ota0 = ("app0", 0, 0x10, 0x20000, 0x100000)
+    nvs = Partition("nvs", DATA, 2, 0x9000, 0x5000)
+    ota0 = Partition("app0", APP, OTA_0, 0x20000, 0x100000)
     image = build_stand_in_image("2.0.0", "b")
     result = boot_from_flash(
-        flashed({0x8000: partition_table(nvs, ota0), 0x20000: image}), Reset.SOFTWARE
+        flashed({0x8000: build_table([nvs, ota0]), 0x20000: image}), Reset.SOFTWARE
     )
     assert result.image is not None and result.offset == 0x20000
-    factory = ("factory", 0, 0, 0x30000, 0x100000)
+    factory = Partition("factory", APP, FACTORY, 0x30000, 0x100000)
     result = boot_from_flash(
-        flashed({0x8000: partition_table(nvs, ota0, factory), 0x20000: image}), Reset.SOFTWARE
+        flashed({0x8000: build_table([nvs, ota0, factory]), 0x20000: image}), Reset.SOFTWARE
     )
     assert result.image is None and result.offset == 0x30000  # factory is empty
 
 
 def test_corrupt_table_and_missing_app_partition_are_boot_errors() -> None:
-    good = partition_table(("app0", 0, 0x10, 0x10000, 0x100000))
+    good = build_table([Partition("app0", APP, OTA_0, 0x10000, 0x100000)])
     bad_md5 = good[:0x30] + bytes([good[0x30] ^ 1]) + good[0x31:]
     result = boot_from_flash(flashed({0x8000: bad_md5}), Reset.POWER_ON)
     assert result.error == "partition table MD5 mismatch"
     result = boot_from_flash(
-        flashed({0x8000: partition_table(("nvs", 1, 2, 0x9000, 0x5000))}), Reset.POWER_ON
+        flashed({0x8000: build_table([Partition("nvs", DATA, 2, 0x9000, 0x5000)])}), Reset.POWER_ON
     )
     assert result.error == "no factory or ota_0 app partition"
     assert result.lines[-1] == "E boot: no bootable app: no factory or ota_0 app partition"

@@ -8,11 +8,11 @@ import zlib
 
 import pytest
 
-from bench.image import xor_checksum
 from emulator.board import slip
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash
 from emulator.board.loader import OHAI, ROM_SYNC_VALUE, SYNC_DATA, Exit, Loader, Op
+from grouploop.esp.image import xor_checksum
 
 MAC = bytes.fromhex("02a1b2c3d4e5")
 

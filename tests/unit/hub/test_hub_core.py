@@ -98,7 +98,7 @@ def test_frame_registers_device_and_is_not_answered(core: HubCore) -> None:
     core.connect("new", 0.0)
     assert core.receive("new", "beef" + "00" * 8, 2.0) == ()
     device = core.devices["beef"]
-    assert (device.conn.key, device.frames, device.last_frame_at) == ("new", 1, 2.0)
+    assert (device.session.key, device.frames, device.last_frame_at) == ("new", 1, 2.0)
     assert core.receive("new", "beef" + "11" * 8, 3.0) == ()
     assert (device.frames, device.last_frame) == (2, "beef" + "11" * 8)
 
@@ -112,7 +112,7 @@ def test_uppercase_frame_is_normalised(core: HubCore) -> None:
 def test_id_with_device_id_registers_device(core: HubCore) -> None:
     core.connect("new", 0.0)
     assert list(core.receive("new", "id:BEEF", 1.0)) == [("new", "id:ok")]
-    assert core.devices["beef"].conn.label == "BEEF"
+    assert core.devices["beef"].session.label == "BEEF"
     assert list(core.receive("app", "cmd:beef:status", 1.0)) == [
         ("new", "status"),
         ("app", "cmd:result:success"),
@@ -161,13 +161,13 @@ def test_reconnected_device_takes_over_and_old_disconnect_keeps_it(core: HubCore
     core.connect("dev-again", 1.0)
     core.receive("dev-again", FRAME, 1.0)
     core.disconnect("dev", 2.0)
-    assert core.devices["a1b2"].conn.key == "dev-again"
+    assert core.devices["a1b2"].session.key == "dev-again"
 
 
 def test_device_changing_id_is_registered_under_the_new_one(core: HubCore) -> None:
     core.receive("dev", "beef" + "00" * 8, 1.0)
     assert "a1b2" not in core.devices
-    assert core.devices["beef"].conn.key == "dev"
+    assert core.devices["beef"].session.key == "dev"
 
 
 def test_silent_devices_expire_and_come_back_with_a_frame() -> None:

@@ -1,13 +1,15 @@
-"""What both transport shells around `hub.core` share; each shell only moves bytes.
+"""What both transports around `hub.core` share; each transport only moves bytes.
 
-`ShellBase` holds the settings every shell is constructed with, the connection bookkeeping
-(which connections are open, and an event set whenever none is), the flush (every
-`flush_interval`, ~10 ms) and expiry (every `expire_interval`) timers, and the run/shutdown
-sequence: listen, start the timers, announce the URL, wait for `stop`, stop the timers, close.
+`HubServerBase` holds the settings every transport's `HubServer` is constructed with, the
+connection bookkeeping (which sockets are open, and an event set whenever none is), the flush
+(every `flush_interval`, ~10 ms) and expiry (every `expire_interval`) timers, and the
+run/shutdown sequence: listen, start the timers, announce the URL, wait for `stop`, stop the
+timers, close.
 
-A shell supplies `listen` and `close` (its server), and connection objects (`Connection`)
-that write text and say whether they are congested; the core uses those objects as its keys,
-so a send goes straight to its connection without a lookup.
+A transport supplies `listen` and `close` (its server), and one `Socket` per open connection
+that writes text and says whether it is congested; the core uses those objects as its keys
+(and keeps its own per-connection state in a `hub.core.Session`), so a send goes straight to
+its socket without a lookup.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ WRITE_HIGH_WATER = 256 * 1024
 CLOSE_TIMEOUT = 2.0
 
 
-class Connection(Hashable, Protocol):
-    """One open connection as a shell presents it to `ShellBase` (and, as a key, to the core)."""
+class Socket(Hashable, Protocol):
+    """One open connection as a transport holds it (and, as a key, the core sees it)."""
 
     @property
     def congested(self) -> bool: ...
@@ -40,10 +42,12 @@ class Connection(Hashable, Protocol):
     def write(self, text: str) -> None: ...
 
 
-ConnT = TypeVar("ConnT", bound=Connection)
+SocketT = TypeVar("SocketT", bound=Socket)
 
 
-class ShellBase(ABC, Generic[ConnT]):
+class HubServerBase(ABC, Generic[SocketT]):
+    """A hub on one WebSocket library: a subclass supplies `listen`, `close` and its `Socket`."""
+
     def __init__(
         self,
         core: HubCore,
@@ -63,7 +67,7 @@ class ShellBase(ABC, Generic[ConnT]):
         self.flush_interval = flush_interval
         self.expire_interval = expire_interval
         self.http = OperatorHttp(core)
-        self.connections: set[ConnT] = set()
+        self.sockets: set[SocketT] = set()
         #: Set whenever no connection is open (shutdown waits for it).
         self.no_connections = asyncio.Event()
         self.no_connections.set()
@@ -87,7 +91,7 @@ class ShellBase(ABC, Generic[ConnT]):
             if on_ready is not None:
                 on_ready(self.url(port))
             await stop.wait()
-            log.info("[DISCONNECT] shutting down: closing %d connections", len(self.connections))
+            log.info("[DISCONNECT] shutting down: closing %d connections", len(self.sockets))
         finally:
             for task in timers:
                 task.cancel()
@@ -96,26 +100,26 @@ class ShellBase(ABC, Generic[ConnT]):
     def url(self, port: int) -> str:
         return f"ws://{services.shown_host(self.host)}:{port}"
 
-    # -- what the shells call ----------------------------------------------------------------
+    # -- what the transports call ----------------------------------------------------------------
 
-    def opened(self, conn: ConnT, remote: str) -> None:
-        self.connections.add(conn)
+    def opened(self, sock: SocketT, remote: str) -> None:
+        self.sockets.add(sock)
         self.no_connections.clear()
-        self.send(self.core.connect(conn, time.monotonic(), remote))
+        self.send(self.core.connect(sock, time.monotonic(), remote))
 
-    def closed(self, conn: ConnT) -> None:
-        self.connections.discard(conn)
-        if not self.connections:
+    def closed(self, sock: SocketT) -> None:
+        self.sockets.discard(sock)
+        if not self.sockets:
             self.no_connections.set()
-        self.core.disconnect(conn, time.monotonic())
+        self.core.disconnect(sock, time.monotonic())
 
-    def received(self, conn: ConnT, text: str) -> None:
-        sends = self.core.receive(conn, text, time.monotonic())
+    def received(self, sock: SocketT, text: str) -> None:
+        sends = self.core.receive(sock, text, time.monotonic())
         if sends:
             self.send(sends)
 
-    def received_binary(self, conn: ConnT) -> None:
-        self.send(self.core.receive_binary(conn, time.monotonic()))
+    def received_binary(self, sock: SocketT) -> None:
+        self.send(self.core.receive_binary(sock, time.monotonic()))
 
     def message_too_large(self, remote: str) -> None:
         """Count and log a connection the transport closed with 1009."""
@@ -124,8 +128,8 @@ class ShellBase(ABC, Generic[ConnT]):
 
     @staticmethod
     def send(sends: Sequence[tuple[Hashable, str]]) -> None:
-        for conn, text in sends:
-            conn.write(text)  # type: ignore[attr-defined]
+        for sock, text in sends:
+            sock.write(text)  # type: ignore[attr-defined]
 
     # -- timers ------------------------------------------------------------------------------
 
@@ -154,5 +158,5 @@ def remote_name(address: Any) -> str:
     return f"{address[0]}:{address[1]}" if address else "?"
 
 
-def _is_congested(conn: Hashable) -> bool:
-    return conn.congested  # type: ignore[attr-defined, no-any-return]
+def _is_congested(sock: Hashable) -> bool:
+    return sock.congested  # type: ignore[attr-defined, no-any-return]

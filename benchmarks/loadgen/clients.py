@@ -12,8 +12,8 @@ import json
 
 from picows import WSFrame, WSListener, WSMsgType, WSTransport
 
-from hub.loadgen import codec
-from hub.loadgen.stats import BUCKET_US, BUCKETS, Histogram, SubscriberResult
+from benchmarks.loadgen import codec
+from benchmarks.loadgen.stats import BUCKET_US, BUCKETS, Histogram, SubscriberResult
 
 GREETING_PREFIX = "Connected to"
 

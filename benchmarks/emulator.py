@@ -1,4 +1,4 @@
-"""`python -m emulator.perf` (part of `make perf`): a swarm of virtual devices on a real hub.
+"""`python -m benchmarks.emulator` (part of `make perf`): a swarm of virtual devices on a real hub.
 
 Starts a real hub (`grouploop hub --port 0`) and a swarm (`grouploop emulate --devices N
 --processes P`), subscribes to the stream and, after a warm-up, counts every device's frames
@@ -35,7 +35,7 @@ UNREACHABLE_CDN = "http://127.0.0.1:9"  # the hub falls back to its built-in com
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m emulator.perf", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.emulator", description=__doc__)
     parser.add_argument("--devices", type=int, default=500)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--rate", type=float, default=20.0, help="expected frames/s per device")

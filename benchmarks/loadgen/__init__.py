@@ -2,5 +2,5 @@
 
 `codec` puts a send timestamp and a sequence number into a valid sensor frame, `stats` turns
 what the subscribers saw into loss and latency figures, `worker` runs a slice of the
-simulated clients in one process (picows on uvloop), and `hub.perf` drives the sweep.
+simulated clients in one process (picows on uvloop), and `benchmarks.hub` drives the sweep.
 """

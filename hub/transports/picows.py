@@ -1,16 +1,16 @@
-"""The `picows` shell around `hub.core` (`grouploop hub --transport picows`).
+"""The `picows` transport around `hub.core` (`grouploop hub --transport picows`, the default).
 
-Same core, same protocol, same timers and HTTP endpoints as the `websockets` shell
-(`hub.server`), shared through `hub.shell`; only the transport differs. picows parses
-WebSocket frames in Cython and calls `on_ws_frame` straight from the event loop, with no task
-or queue per message: receiving a small message costs a few microseconds instead of tens,
-which is what lets one hub process take 40 000 device messages a second
-(docs/performance.md).
+Same core, same protocol, same timers and HTTP endpoints as the `websockets` transport
+(`hub.transports.websockets`), shared through `hub.transports.base`; only the library
+differs. picows parses WebSocket frames in Cython and calls `on_ws_frame` straight from the
+event loop, with no task or queue per message: receiving a small message costs a few
+microseconds instead of tens, which is what lets one hub process take 40 000 device messages
+a second (docs/performance.md).
 
 Writes go straight into the connection's asyncio transport. The transport calls
 `pause_writing` when its buffer passes `WRITE_HIGH_WATER`: the subscriber is then congested
 and the core holds its stream lines in its bounded backlog. A peer that lets direct answers
-pile up past `UNREAD_LIMIT` without reading is closed, as the `websockets` shell does.
+pile up past `UNREAD_LIMIT` without reading is closed, as the `websockets` transport does.
 
 Plain HTTP GETs (`/healthz`, `/devices`, `/metrics`) are answered from the upgrade handler:
 picows sends a non-101 response from the listener factory and closes the connection.
@@ -33,17 +33,23 @@ from picows import (
     ws_create_server,
 )
 
-from hub.shell import CLOSE_TIMEOUT, WRITE_HIGH_WATER, ShellBase, not_reading, remote_name
+from hub.transports.base import (
+    CLOSE_TIMEOUT,
+    WRITE_HIGH_WATER,
+    HubServerBase,
+    not_reading,
+    remote_name,
+)
 
 #: Unsent bytes after which a connection that does not read is closed.
 UNREAD_LIMIT = 4 * 1024 * 1024
 
 
-class Peer(WSListener):  # type: ignore[misc]
-    """One connection; the object itself is the core's connection key."""
+class Socket(WSListener):  # type: ignore[misc]
+    """One connection: picows calls it back per frame; the object itself is the core's key."""
 
-    def __init__(self, shell: PicowsHubServer) -> None:
-        self.shell = shell
+    def __init__(self, server: HubServer) -> None:
+        self.server = server
         self.transport: WSTransport | None = None
         self.remote = "?"
         self.congested = False
@@ -56,13 +62,13 @@ class Peer(WSListener):  # type: ignore[misc]
         raw = transport.underlying_transport
         raw.set_write_buffer_limits(high=WRITE_HIGH_WATER)
         self.remote = remote_name(raw.get_extra_info("peername"))
-        self.shell.opened(self, self.remote)
+        self.server.opened(self, self.remote)
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         sent = transport.close_handshake.sent if transport.close_handshake else None
         if sent is not None and sent.code == WSCloseCode.MESSAGE_TOO_BIG:
-            self.shell.message_too_large(self.remote)
-        self.shell.closed(self)
+            self.server.message_too_large(self.remote)
+        self.server.closed(self)
 
     def pause_writing(self) -> None:
         self.congested = True
@@ -78,7 +84,7 @@ class Peer(WSListener):  # type: ignore[misc]
             except UnicodeDecodeError:
                 self._invalid_utf8(transport)
                 return
-            self.shell.received(self, text)
+            self.server.received(self, text)
         elif kind in (WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION):
             self._fragment(transport, frame)
         elif kind == WSMsgType.CLOSE:
@@ -93,9 +99,9 @@ class Peer(WSListener):  # type: ignore[misc]
             self._fragment_type = frame.msg_type
         self._fragments.append(frame.get_payload_as_bytes())
         self._fragment_bytes += frame.payload_size
-        if self._fragment_bytes > self.shell.core.limits.max_message_bytes:
+        if self._fragment_bytes > self.server.core.limits.max_message_bytes:
             self._fragments.clear()
-            # Counted and logged once, by on_ws_disconnected, like every 1009 this shell sends.
+            # Counted and logged once, by on_ws_disconnected, like every 1009 this transport sends.
             transport.send_close(WSCloseCode.MESSAGE_TOO_BIG, b"message too large")
             transport.disconnect()
             return
@@ -105,15 +111,15 @@ class Peer(WSListener):  # type: ignore[misc]
         self._fragments.clear()
         if self._fragment_type == WSMsgType.TEXT:
             try:
-                self.shell.received(self, payload.decode("utf-8"))
+                self.server.received(self, payload.decode("utf-8"))
             except UnicodeDecodeError:
                 self._invalid_utf8(transport)
         else:
-            self.shell.received_binary(self)
+            self.server.received_binary(self)
 
     def _invalid_utf8(self, transport: WSTransport) -> None:
         """As the WebSocket RFC requires (and `websockets` does): close with 1007."""
-        self.shell.core.stats.errors["invalid_utf8"] += 1
+        self.server.core.stats.errors["invalid_utf8"] += 1
         transport.send_close(WSCloseCode.INVALID_TEXT, b"invalid UTF-8")
         transport.disconnect()
 
@@ -128,8 +134,8 @@ class Peer(WSListener):  # type: ignore[misc]
             transport.disconnect(graceful=False)
 
 
-class PicowsHubServer(ShellBase[Peer]):
-    """Constructed and run exactly like `hub.server.HubServer`."""
+class HubServer(HubServerBase[Socket]):
+    """Constructed and run exactly like `hub.transports.websockets.HubServer`."""
 
     _server: asyncio.Server
 
@@ -149,8 +155,8 @@ class PicowsHubServer(ShellBase[Peer]):
 
     async def close(self) -> None:
         self._server.close()
-        for peer in list(self.connections):
-            transport = peer.transport
+        for sock in list(self.sockets):
+            transport = sock.transport
             if transport is not None:
                 transport.send_close(WSCloseCode.GOING_AWAY, b"hub shutting down")
                 transport.disconnect()
@@ -159,10 +165,10 @@ class PicowsHubServer(ShellBase[Peer]):
                 await self._server.wait_closed()
                 await self.no_connections.wait()
 
-    def _route(self, request: WSUpgradeRequest) -> Peer | WSUpgradeResponseWithListener:
+    def _route(self, request: WSUpgradeRequest) -> Socket | WSUpgradeResponseWithListener:
         reply = self.http.respond(request.path.decode("utf-8", "replace"))
         if reply is None:
-            return Peer(self)
+            return Socket(self)
         response = WSUpgradeResponse.create_ok_response(
             reply.body, extra_headers={"Content-Type": reply.content_type}
         )

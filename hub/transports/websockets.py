@@ -1,13 +1,13 @@
-"""The `websockets` shell around `hub.core`: sockets and the HTTP endpoints.
+"""The `websockets` transport around `hub.core` (`grouploop hub --transport websockets`).
 
-Everything the protocol decides is in `HubCore`; the timers, connection bookkeeping and
-shutdown sequence both shells share are in `hub.shell`. This module only moves text between
-sockets and the core and answers the operators' HTTP requests on the same port
+Everything the protocol decides is in `HubCore`; the timers, socket bookkeeping and shutdown
+sequence both transports share are in `hub.transports.base`. This module only moves text
+between sockets and the core and answers the operators' HTTP requests on the same port
 (`hub.operator_http`: `/healthz`, `/devices`, `/metrics`).
 
-Each connection gets an `Outbox` (also the core's key for it): a sender task that writes its
-queued messages in order, so a slow socket only ever delays itself. Stream batches are handed
-only to subscribers that are not congested; the core keeps a bounded backlog for the others.
+Each connection gets a `Socket` (also the core's key for it): an outbox written in order by
+one sender task, so a slow socket only ever delays itself. Stream batches are handed only to
+subscribers that are not congested; the core keeps a bounded backlog for the others.
 """
 
 from __future__ import annotations
@@ -21,14 +21,21 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
-from hub.shell import CLOSE_TIMEOUT, WRITE_HIGH_WATER, ShellBase, not_reading, remote_name
+from hub.transports.base import (
+    CLOSE_TIMEOUT,
+    WRITE_HIGH_WATER,
+    HubServerBase,
+    not_reading,
+    remote_name,
+)
 
 #: Queued messages after which a connection that does not read is closed.
 OUTBOX_LIMIT = 1000
 
 
-class Outbox:
-    """Messages waiting for one connection, written in order by one lazily started task."""
+class Socket:
+    """One connection: its messages waiting to be sent, written in order by one lazily started
+    task."""
 
     def __init__(self, ws: ServerConnection) -> None:
         self.ws = ws
@@ -75,7 +82,7 @@ class Outbox:
             self.task.cancel()
 
 
-class HubServer(ShellBase[Outbox]):
+class HubServer(HubServerBase[Socket]):
     _server: Server
 
     async def listen(self) -> int:
@@ -103,20 +110,20 @@ class HubServer(ShellBase[Outbox]):
         await self._server.wait_closed()
 
     async def _handle(self, ws: ServerConnection) -> None:
-        outbox = Outbox(ws)
-        self.opened(outbox, outbox.remote)
+        sock = Socket(ws)
+        self.opened(sock, sock.remote)
         try:
             async for message in ws:
                 if isinstance(message, str):
-                    self.received(outbox, message)
+                    self.received(sock, message)
                 else:
-                    self.received_binary(outbox)
+                    self.received_binary(sock)
         except ConnectionClosed as exc:
             if exc.sent is not None and exc.sent.code == CloseCode.MESSAGE_TOO_BIG:
-                self.message_too_large(outbox.remote)
+                self.message_too_large(sock.remote)
         finally:
-            self.closed(outbox)
-            outbox.close()
+            self.closed(sock)
+            sock.close()
 
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         reply = self.http.respond(request.path)

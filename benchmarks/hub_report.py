@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.loadgen.stats import StepResult
+from benchmarks.loadgen.stats import StepResult
 
 COLUMNS = (
     ("devices", 7),

@@ -1,6 +1,6 @@
 """One load-generator process: connects its devices and subscribers, runs one step, reports.
 
-The coordinator (`hub.perf`) talks to each worker over a multiprocessing pipe:
+The coordinator (`benchmarks.hub`) talks to each worker over a multiprocessing pipe:
 
     worker → ("ready", errors)      every client connected (subscribers streaming)
     coordinator → Go(...)           the shared schedule, in CLOCK_MONOTONIC microseconds
@@ -26,10 +26,10 @@ from typing import TypeVar, cast
 
 from picows import ws_connect
 
+from benchmarks.loadgen import codec
+from benchmarks.loadgen.clients import Device, Subscriber
+from benchmarks.loadgen.stats import WorkerResult
 from grouploop import aio
-from hub.loadgen import codec
-from hub.loadgen.clients import Device, Subscriber
-from hub.loadgen.stats import WorkerResult
 
 L = TypeVar("L", Device, Subscriber)
 

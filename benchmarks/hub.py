@@ -1,13 +1,13 @@
-"""`make perf` / `python -m hub.perf`: load benchmark of the hub over real sockets.
+"""`make perf` / `python -m benchmarks.hub`: load benchmark of the hub over real sockets.
 
 Starts a real hub (`grouploop hub --port 0`), then for each device count and subscriber
 count runs one step: simulated devices (one WebSocket each, one frame per message, 20 Hz,
 sends spread evenly) and stream subscribers, spread over several load-generator processes
-(`hub.loadgen.worker`), with one subscriber also sending `cmd:<id>:status` and timing the
+(`benchmarks.loadgen.worker`), with one subscriber also sending `cmd:<id>:status` and timing the
 device's `ans:` coming back. Prints one table row per step.
 
 Loss and latency are exact: every frame carries its send time and sequence number
-(`hub.loadgen.codec`), and only frames sent inside the measurement window are counted, by
+(`benchmarks.loadgen.codec`), and only frames sent inside the measurement window are counted, by
 their own timestamp, after a drain period.
 """
 
@@ -27,10 +27,10 @@ from pathlib import Path
 
 import psutil
 
+from benchmarks.hub_report import format_row, header
+from benchmarks.loadgen import codec, worker
+from benchmarks.loadgen.stats import StepResult, WorkerResult, merge
 from grouploop import services
-from hub.loadgen import codec, worker
-from hub.loadgen.stats import StepResult, WorkerResult, merge
-from hub.perf_report import format_row, header
 
 FIRST_DEVICE = 0x1000  # ids 1000, 1001, … (4 hex digits up to 61 439 devices)
 START_DELAY_US = 300_000
@@ -44,7 +44,9 @@ def _ints(text: str) -> list[int]:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m hub.perf", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.hub", description=__doc__.splitlines()[0]
+    )
     p.add_argument(
         "--devices",
         type=_ints,

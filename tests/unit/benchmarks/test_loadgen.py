@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.loadgen import codec
+from benchmarks.loadgen.stats import BUCKET_US, Histogram, SubscriberResult, WorkerResult, merge
 from grouploop.frame import is_frame
-from hub.loadgen import codec
-from hub.loadgen.stats import BUCKET_US, Histogram, SubscriberResult, WorkerResult, merge
 
 
 def test_frame_is_a_valid_sensor_frame_and_round_trips():

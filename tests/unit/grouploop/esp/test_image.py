@@ -1,4 +1,4 @@
-"""bench.image: the stand-in image is valid, and every corruption is named."""
+"""grouploop.esp.image: the stand-in image is valid, and every corruption is named."""
 
 import hashlib
 import subprocess
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.image import (
+from grouploop.esp.image import (
     ImageError,
     build_stand_in_image,
     parse_app_image,
