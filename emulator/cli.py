@@ -54,6 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--tap-rate", type=float, default=0.0, help="random taps per second")
     parser.add_argument(
+        "--rssi-noise",
+        type=float,
+        metavar="DB",
+        help="standard deviation of the beacon RSSI noise in dB (default 2; 0: exact readings)",
+    )
+    parser.add_argument(
         "--position",
         dest="positions",
         type=_position,
@@ -124,6 +130,7 @@ async def run_shard(
         config={"cdn_url": args.cdn},
         state_dir=args.state_dir,
         positions=args.positions,
+        rssi_noise_db=args.rssi_noise,
     )
     consoles = await _open_consoles(swarm, args, first)
     swarm.start()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.device import Clock, VirtualDevice
-from emulator.sensors import Sensors
+from emulator.sensors import PathLoss, Sensors
 
 MAX_DEVICES = 65536  # the device id is the last two bytes of the MAC
 SMALL_SWARM = 10
@@ -104,6 +104,7 @@ class Swarm:
         config: dict[str, Any] | None = None,
         state_dir: Path | None = None,
         positions: Sequence[tuple[float, float]] = (),
+        rssi_noise_db: float | None = None,
     ) -> None:
         self.clock = Clock()
         # A few devices tick every 5 ms (snappy consoles and patterns); a crowd every 10 ms,
@@ -116,7 +117,10 @@ class Swarm:
             mac = mac_for(seed, index)
             # Device `index` stands at positions[index] when there is one, else it walks.
             position = positions[index] if index < len(positions) else None
-            sensors = Sensors.seeded(f"{seed}-{index}", tap_rate_hz=tap_rate_hz, position=position)
+            path_loss = PathLoss() if rssi_noise_db is None else PathLoss(noise_db=rssi_noise_db)
+            sensors = Sensors.seeded(
+                f"{seed}-{index}", tap_rate_hz=tap_rate_hz, position=position, path_loss=path_loss
+            )
             path = state_dir / f"{mac.hex()}.json" if state_dir is not None else None
             self.ticker.devices.append(
                 VirtualDevice(

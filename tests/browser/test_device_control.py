@@ -20,7 +20,10 @@ OUTSIDE = [(8.0, 2.0), (7.0, 6.5)]
 
 
 def positions_flags(points: list[tuple[float, float]]) -> list[str]:
-    return [flag for x, y in points for flag in ("--position", f"{x},{y}")]
+    """Devices standing at `points`, their RSSI without noise: the map's estimate is then
+    where they stand (within a frame byte's resolution), and a test knows where to click."""
+    places = [flag for x, y in points for flag in ("--position", f"{x},{y}")]
+    return ["--rssi-noise", "0", *places]
 
 
 def on_map(point: tuple[float, float]) -> tuple[float, float]:
@@ -28,7 +31,7 @@ def on_map(point: tuple[float, float]) -> tuple[float, float]:
     return point[0], ROOM.depth_m - point[1]
 
 
-def wait_placed(page, devices: dict[str, tuple[float, float]], within_m: float = 1.0) -> None:
+def wait_placed(page, devices: dict[str, tuple[float, float]], within_m: float = 0.5) -> None:
     """Wait until the map has put each device within `within_m` of where it stands."""
     wanted = {device: on_map(point) for device, point in devices.items()}
     page.wait_for_function(
@@ -41,15 +44,20 @@ def wait_placed(page, devices: dict[str, tuple[float, float]], within_m: float =
     )
 
 
-def drag_on_map(page, corner: tuple[float, float], other: tuple[float, float], shift=False):
-    """Drag a rectangle on the map between two room points (map coordinates, metres)."""
+def on_page(page, point: tuple[float, float]) -> tuple[float, float]:
+    """Where a room point (map coordinates, metres) is on the page, from the canvas's data."""
     canvas = page.locator("#map")
     box = canvas.bounding_box()
     data = canvas.evaluate("c => ({...c.dataset})")
     origin, scale = (float(data["originX"]), float(data["originY"])), float(data["scale"])
+    return box["x"] + origin[0] + point[0] * scale, box["y"] + origin[1] + point[1] * scale
+
+
+def drag_on_map(page, corner: tuple[float, float], other: tuple[float, float], shift=False):
+    """Drag a rectangle on the map between two room points (map coordinates, metres)."""
 
     def client(point: tuple[float, float]) -> tuple[float, float]:
-        return box["x"] + origin[0] + point[0] * scale, box["y"] + origin[1] + point[1] * scale
+        return on_page(page, point)
 
     if shift:
         page.keyboard.down("Shift")
@@ -85,8 +93,8 @@ def test_a_rectangle_dragged_on_the_map_sends_to_exactly_the_devices_inside_it(
     page = opened.page
     wait_placed(page, dict(zip(ids, points, strict=True)))
 
-    # The rectangle spans the north-west quarter of the map, where the INSIDE devices stand.
-    drag_on_map(page, (0.5, 0.5), (5.0, 4.5))
+    # The rectangle spans the north-west of the map, where the INSIDE devices stand.
+    drag_on_map(page, (0.2, 0.2), (5.2, 4.6))
     expect(page.locator("#target-summary")).to_contain_text("2 devices")
     start = len(watch.lines)
     page.locator("#color").fill("#12ab34")
@@ -97,15 +105,49 @@ def test_a_rectangle_dragged_on_the_map_sends_to_exactly_the_devices_inside_it(
         assert (state["leds"] == ["12ab34"] * 6) == (device in inside), (device, state)
     assert answered(watch, start, "led") == inside
 
-    # Shift-drag adds the others; a plain click on empty floor clears the selection.
-    drag_on_map(page, (5.5, 0.5), (9.5, 7.5), shift=True)
+    # Shift-drag adds the others; a plain drag selects only what it spans.
+    placed = dict(zip(ids, points, strict=True))
+    wait_placed(page, placed)
+    drag_on_map(page, (5.6, 0.2), (9.8, 7.8), shift=True)
     expect(page.locator("#target-summary")).to_contain_text("4 devices")
-    drag_on_map(page, (5.5, 0.5), (9.5, 7.5))
+    wait_placed(page, placed)
+    drag_on_map(page, (5.6, 0.2), (9.8, 7.8))
     summary = page.locator("#target-summary")
     expect(summary).to_contain_text("2 devices")
     for device in outside:
         expect(summary).to_contain_text(device)
+
+    # A click on a marker selects that device alone: where the map draws it now (its text
+    # list is rewritten every second; the click follows a fresh one).
+    target = ids[0]
+    written = page.locator("#map-list").get_attribute("data-at")
+    expect(page.locator("#map-list")).not_to_have_attribute("data-at", written or "")
+    item = page.locator(f'#map-list [data-device="{target}"]')
+    x, y = float(item.get_attribute("data-x") or ""), float(item.get_attribute("data-y") or "")
+    page.mouse.click(*on_page(page, (x, y)))
+    expect(summary).to_have_text(f"1 device ({target})")
     opened.screenshot("device-control-map")
+    assert opened.errors == []
+
+
+def test_room_settings_are_checked_and_move_the_map(
+    open_page: Callable[..., OpenPage], emulated: Callable[..., list[str]]
+) -> None:
+    (device,) = emulated(1, "room-settings", *positions_flags([(2.0, 6.0)]))
+    opened = open_page("device-control")
+    page = opened.page
+    wait_placed(page, {device: (2.0, 6.0)})
+    page.click(".room-settings summary")
+    page.fill("#room-width", "0")
+    page.click("#room-form button[type=submit]")
+    expect(page.locator("#room-error")).to_contain_text("room width must be")
+    page.fill("#room-width", "10")
+    # Every beacon said to hang in the corner east-west of its own: the room is mirrored.
+    for beacon, corner in (("NW", "NE"), ("NE", "NW"), ("SE", "SW"), ("SW", "SE")):
+        page.select_option(f"#room-corner-{beacon}", corner)
+    page.click("#room-form button[type=submit]")
+    expect(page.locator("#room-error")).to_be_hidden()
+    wait_placed(page, {device: (8.0, 6.0)})
     assert opened.errors == []
 
 

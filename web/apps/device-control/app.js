@@ -25,7 +25,6 @@
   const selected = new Set();
   const known = new Map(); // id → {status, leds, shown, answer, failed, smoother, position}
   const ROOM_KEY = "grouploop.room";
-  const SILENT_MS = 1500; // no frame for this long: the row says so before the device is dropped
   const VIBRATION_SLACK_MS = 150;
   const UNKNOWN = "#b8bfcc"; // a device whose LEDs have not been reported yet // ask for the motor's state this long after it should stop
 
@@ -333,8 +332,7 @@
   /* ---- the device list ---- */
   const status = (id) => known.get(id)?.status || {};
   const state = (id) => known.get(id)?.leds || {};
-  const lastSeen = (id) => manager.getDevice(id)?.lastSeen || 0;
-  const online = (id) => (Date.now() - lastSeen(id) < SILENT_MS ? "online" : "silent");
+  const common = window.DeviceTable.commonColumns(manager);
   const firmware = (id) =>
     status(id).version ? `${status(id).version} (${status(id).board})` : "";
 
@@ -374,22 +372,8 @@
           box.setAttribute("aria-label", `select ${id}`);
         },
       },
-      {
-        key: "id",
-        title: "id",
-        width: "4.5rem",
-        sort: (id) => id,
-        filter: (id) => id,
-        render: (cell, id) => setText(cell, id),
-      },
-      {
-        key: "status",
-        title: "status",
-        width: "5rem",
-        sort: online,
-        filter: online,
-        render: (cell, id) => setText(cell, online(id)),
-      },
+      common.id,
+      common.status,
       { key: "leds", title: "LEDs", width: "9rem", render: swatches },
       {
         key: "pattern",
@@ -425,14 +409,7 @@
           setText(cell, motor === undefined ? "" : motor ? "on" : "off");
         },
       },
-      {
-        key: "seen",
-        title: "last seen",
-        numeric: true,
-        width: "5.5rem",
-        sort: (id) => -lastSeen(id),
-        render: (cell, id) => setText(cell, `${((Date.now() - lastSeen(id)) / 1000).toFixed(1)} s`),
-      },
+      common.seen,
       {
         key: "answer",
         title: "last answer",

@@ -18,7 +18,7 @@ window.RoomMap = (() => {
   const LABELLED_UP_TO = 60;
   const dotRadius = (count) => (count <= 50 ? 7 : count <= 200 ? 5 : 4);
   const CLICK_SLOP = 4; // px a click may move before it is a drag
-  const HIT = 14; // px from a marker's centre that still picks it
+  const HIT = 20; // px from a marker's centre that still picks it (the nearest one wins)
 
   class RoomMap {
     /*
@@ -62,6 +62,7 @@ window.RoomMap = (() => {
         items.push(item);
       }
       list.replaceChildren(...items);
+      list.dataset.at = String(Math.round(now)); // when it was written, for scripts
     }
 
     setRoom(room) {

@@ -210,6 +210,43 @@ window.DeviceTable = (() => {
     }
   }
 
-  DeviceTable.setText = setText;
+  /*
+   * The columns every device list has, for the devices of a HitloopDeviceManager: id,
+   * status (online, or silent when no frame came for SILENT_MS: the manager drops a device
+   * later) and how long ago it was last seen. Each page places them among its own.
+   */
+  const SILENT_MS = 1500;
+  function commonColumns(manager) {
+    const lastSeen = (id) => manager.getDevice(id)?.lastSeen || 0;
+    const online = (id) => (Date.now() - lastSeen(id) < SILENT_MS ? "online" : "silent");
+    return {
+      id: {
+        key: "id",
+        title: "id",
+        width: "4.3rem",
+        sort: (id) => id,
+        filter: (id) => id,
+        render: (cell, id) => setText(cell, id),
+      },
+      status: {
+        key: "status",
+        title: "status",
+        width: "4.8rem",
+        sort: online,
+        filter: online,
+        render: (cell, id) => setText(cell, online(id)),
+      },
+      seen: {
+        key: "seen",
+        title: "last seen",
+        numeric: true,
+        width: "5rem",
+        sort: (id) => -lastSeen(id),
+        render: (cell, id) => setText(cell, `${((Date.now() - lastSeen(id)) / 1000).toFixed(1)} s`),
+      },
+    };
+  }
+
+  Object.assign(DeviceTable, { setText, commonColumns });
   return DeviceTable;
 })();

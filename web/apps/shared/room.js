@@ -163,10 +163,13 @@
   /*
    * Smooths a stream of position estimates: an exponential moving average whose weight
    * follows the time between estimates (time constant `tauMs`), so 20 Hz and 5 Hz devices
-   * settle equally fast. `update(point, nowMs)` returns the smoothed point.
+   * settle equally fast. `update(point, nowMs)` returns the smoothed point. The default,
+   * 1.5 s, spans a few BLE scans (a device's RSSI changes about once a second, each reading
+   * off by a couple of dB): a marker settles instead of jumping with every scan, and still
+   * follows a walking wearer.
    */
   class Smoother {
-    constructor(tauMs = 500) {
+    constructor(tauMs = 1500) {
       this.tauMs = tauMs;
       this.point = null;
       this.at = 0;

@@ -20,12 +20,10 @@
   const log = $("log");
 
   const TAP_SHOWN_MS = 600; // a tap lasts one frame: keep it visible long enough to see
-  const SILENT_MS = 1500; // no frame for this long: the row says so before the device is dropped
   const histories = new Map(); // id → History
   const firmware = new Map(); // id → "version (board)" from any status answer seen
   const device = (id) => manager.getDevice(id);
-  const lastSeen = (id) => device(id)?.lastSeen || 0;
-  const online = (id) => (Date.now() - lastSeen(id) < SILENT_MS ? "online" : "silent");
+  const common = window.DeviceTable.commonColumns(manager);
 
   const number = (key, digits, value) => ({
     key,
@@ -57,22 +55,8 @@
   const devices = new window.DeviceTable($("devices"), {
     rowHeight: 34,
     columns: [
-      {
-        key: "id",
-        title: "id",
-        width: "4rem",
-        sort: (id) => id,
-        filter: (id) => id,
-        render: (cell, id) => setText(cell, id),
-      },
-      {
-        key: "status",
-        title: "status",
-        width: "4.6rem",
-        sort: online,
-        filter: online,
-        render: (cell, id) => setText(cell, online(id)),
-      },
+      common.id,
+      common.status,
       graph("motion", "ax ay az", drawMotion),
       number("ax", 2, (d) => d.acceleration.x),
       number("ay", 2, (d) => d.acceleration.y),
@@ -98,14 +82,7 @@
         sort: (id) => device(id)?.frameCount,
         render: (cell, id) => setText(cell, device(id)?.frameCount ?? ""),
       },
-      {
-        key: "seen",
-        title: "last seen",
-        numeric: true,
-        width: "4.8rem",
-        sort: (id) => -lastSeen(id),
-        render: (cell, id) => setText(cell, `${((Date.now() - lastSeen(id)) / 1000).toFixed(1)} s`),
-      },
+      common.seen,
       {
         key: "firmware",
         title: "firmware",
