@@ -272,7 +272,7 @@
       "aria-label": `LED ${index}`,
     });
     button.addEventListener("click", () => {
-      const to = pixelTarget();
+      const to = target();
       if (!to) return showError("Select a device to set its LEDs.");
       if ($("pixel-clear").checked) command("led_off", [String(index)], to);
       else command("led_set", [String(index), colour()], to);
@@ -281,12 +281,11 @@
   });
   $("pixels").replaceChildren(...pixelButtons);
   $("pixels-read").addEventListener("click", () => {
-    const to = pixelTarget();
+    const to = target();
     if (to) send("led_get_state", [], to);
   });
 
-  /* The per-LED commands go to the selection, the grid shows its first device. */
-  const pixelTarget = () => target();
+  /* The per-LED commands go to the selection (as every command), the grid shows its first. */
   const gridDevice = () => [...selected].find((id) => manager.getDevice(id)) || null;
 
   function drawPixels() {
