@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed
 HOST_LIB := firmware/build/host/libgrouploop_core.so
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint perf flash bench docs clean firmware-host firmware-test browser mbedtls
+.PHONY: help setup up test lint perf chaos flash bench docs clean firmware-host firmware-test browser mbedtls
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -59,6 +59,9 @@ perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, 
 	$(PY) -m benchmarks.emulator
 	$(PY) -m benchmarks.web
 	$(MAKE) -s -C firmware/host perf-ota
+
+chaos: setup ## fault/abuse benchmark: CDN download latency under 1,000 slow clients (printed)
+	$(PY) -m benchmarks.slow_clients
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import ssl
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
@@ -24,6 +25,7 @@ from bench.drivers.flasher import FlashOptions, FlashResult, flash_one
 from bench.drivers.hub import HubLink
 from bench.drivers.ports import is_device_path
 from bench.resources import Target
+from grouploop import tls
 from grouploop.expect import Match, Pattern
 
 BOOT_LINE = re.compile(r"GroupLoop (?P<version>\S+) board=(?P<board>\S+) id=(?P<id>[0-9a-f]{4})")
@@ -43,6 +45,11 @@ class DutError(AssertionError):
 class BenchEndpoints:
     hub_url: str
     cdn_url: str
+    ca_cert: str = ""  # PEM: provisioned into every device when the services speak TLS
+
+    def cdn_context(self) -> ssl.SSLContext | None:
+        """What the bench's own requests to the CDN verify it with: the devices' CA."""
+        return tls.device_context(self.cdn_url, self.ca_cert)
 
 
 class Dut:
@@ -170,6 +177,8 @@ class Dut:
     def configure(self) -> None:
         """Point the device at the bench's hub and CDN (kept across reboots)."""
         config = {"wifi_ssid": "grouploop-bench", **self.urls()}
+        if self.endpoints.ca_cert:
+            config["ca_cert"] = self.endpoints.ca_cert
         self.console_command(f"config set {json.dumps(config)}", r"config:(ok|error:\S+)")
         result = self.console_command("config", r"config:(\{.*\})\n")
         saved = json.loads(result.group(1))
@@ -181,7 +190,12 @@ class Dut:
 
     def open_hub(self) -> HubLink:
         if self.hub is None:
-            self.hub = HubLink(self.endpoints.hub_url, self.log_dir / "hub.log", self.timeout)
+            self.hub = HubLink(
+                self.endpoints.hub_url,
+                self.log_dir / "hub.log",
+                self.timeout,
+                self.endpoints.ca_cert,
+            )
         return self.hub
 
     def close_hub(self) -> None:

@@ -26,7 +26,7 @@ from emulator.console import DeviceConsole
 from emulator.sensors import Room
 from emulator.serial_port import SerialPort, open_port
 from emulator.swarm import MAX_DEVICES, Counters, Swarm, device_config, mac_for
-from grouploop import aio, settings
+from grouploop import aio, settings, tls
 from grouploop.services import announce_ready
 
 STARTED = "started"
@@ -79,6 +79,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--pty", action="store_true", help="also open a pty console per device")
     parser.add_argument("--state-dir", type=Path, help="persist saved configurations here")
+    tls.add_ca_argument(
+        parser,
+        "--ca-cert",
+        "CA certificate provisioned as the devices' ca_cert: they verify wss:// and https:// "
+        "servers with it",
+    )
     parser.add_argument("--summary", type=float, default=5.0, help="summary period in seconds")
 
 
@@ -127,7 +133,7 @@ async def run_shard(
         first=first,
         tick_ms=args.tick_ms,
         tap_rate_hz=args.tap_rate,
-        config={"cdn_url": args.cdn},
+        config={"cdn_url": args.cdn, **_provisioned(args)},
         state_dir=args.state_dir,
         positions=args.positions,
         rssi_noise_db=args.rssi_noise,
@@ -198,6 +204,13 @@ def _print_summary(text: str) -> None:
     print(text, end=end, flush=True)
 
 
+def _provisioned(args: argparse.Namespace) -> dict[str, Any]:
+    """Configuration keys from the flags, over the defaults of `device_config`."""
+    if args.ca_cert is None:
+        return {}
+    return {"ca_cert": args.ca_cert.read_text(encoding="utf-8")}
+
+
 def _refused_hub(hub: str) -> str | None:
     """The firmware's own reason when it would not take `hub` as its hub URL, else None."""
     with firmware_core.Core(device_config(hub), mac_for(0, 0)) as core:
@@ -227,6 +240,14 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"--position must be inside the {room.width_m} x {room.depth_m} m room", file=sys.stderr
         )
+        return 2
+    try:
+        _provisioned(args)
+    except OSError as exc:
+        print(f"--ca-cert: {exc}", file=sys.stderr)
+        return 2
+    if args.hub.startswith("wss://") and args.ca_cert is None:
+        print(f"--hub {args.hub}: devices verify a wss:// hub: pass --ca-cert", file=sys.stderr)
         return 2
     if (reason := _refused_hub(args.hub)) is not None:
         print(f"the firmware refuses --hub {args.hub}: {reason}", file=sys.stderr)

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
-from grouploop import settings
+from grouploop import settings, tls
 from grouploop.services import (
     Service,
     ServiceError,
@@ -40,6 +40,16 @@ from grouploop.services import (
     shown_host,
     start,
 )
+
+
+def _tls(a: argparse.Namespace) -> list[str]:
+    """The servers' TLS flags (none by default: plain ws/http on loopback)."""
+    return ["--tls-cert", str(a.tls_cert), "--tls-key", str(a.tls_key)] if a.tls_cert else []
+
+
+def _ca(flag: str, a: argparse.Namespace) -> list[str]:
+    """A client's CA flag: what it verifies the TLS servers with."""
+    return [flag, str(a.tls_ca)] if a.tls_ca else []
 
 
 @dataclass(frozen=True)
@@ -53,13 +63,23 @@ SERVICES: list[Spec] = [
     Spec(
         "cdn",
         "CDN: /js/, /firmware/, /static/commands.json",
-        lambda a, urls: grouploop_argv("cdn", "--host", a.host, "--port", str(a.cdn_port)),
+        lambda a, urls: grouploop_argv(
+            "cdn", "--host", a.host, "--port", str(a.cdn_port), *_tls(a)
+        ),
     ),
     Spec(
         "hub",
         "WebSocket hub (HTTP /healthz /devices /metrics on the same port)",
         lambda a, urls: grouploop_argv(
-            "hub", "--host", a.host, "--port", str(a.hub_port), "--cdn-url", urls["cdn"]
+            "hub",
+            "--host",
+            a.host,
+            "--port",
+            str(a.hub_port),
+            "--cdn-url",
+            urls["cdn"],
+            *_tls(a),
+            *_ca("--cdn-ca", a),
         ),
     ),
     Spec(
@@ -76,6 +96,7 @@ SERVICES: list[Spec] = [
             "--docs-url",
             f"http://{shown_host(a.host)}:{a.docs_port}/",
             *(["--any-ports"] if a.web_any_ports else []),
+            *_tls(a),
         ),
     ),
     Spec(
@@ -90,6 +111,7 @@ SERVICES: list[Spec] = [
             "emulate",
             *("--hub", urls["hub"], "--cdn", urls["cdn"]),
             *("--devices", "3", "--seed", "up", "--summary", "60"),
+            *_ca("--ca-cert", a),
         ),
     ),
 ]
@@ -107,6 +129,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--start-timeout", type=float, default=60.0, help="seconds each service may take to start"
     )
+    tls.add_server_arguments(parser)  # hub, CDN and web apps over wss/https
+    tls.add_ca_argument(parser, "--tls-ca", "CA that signed --tls-cert: the devices' ca_cert")
 
 
 class _Stop(Exception):
@@ -114,6 +138,15 @@ class _Stop(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        server_tls = tls.server_tls(args)
+        if server_tls is not None:
+            server_tls.context()
+            if args.tls_ca is None:
+                raise tls.TlsConfigError("--tls-cert needs --tls-ca: the devices verify with it")
+    except tls.TlsConfigError as exc:
+        print(f"[UP] {exc}", flush=True)
+        return 2
     wake = threading.Event()
     requested: list[int] = []
 

@@ -1,7 +1,8 @@
 """`grouploop hub` (and `python -m hub`): load the command table, then serve until a signal.
 
-Defaults come from `grouploop.settings` (WS_HOST, WS_PORT, CDN_BASE_URL); flags override them.
-Prints `[READY] ws://<host>:<port>` once listening (the real port when `--port 0`).
+Defaults come from `grouploop.settings` (WS_HOST, WS_PORT, CDN_BASE_URL, TLS_CERT, TLS_KEY,
+TLS_CA); flags override them. Prints `[READY] ws://<host>:<port>` (`wss://` with
+`--tls-cert/--tls-key`) once listening (the real port when `--port 0`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import signal
 import sys
 from typing import Any
 
-from grouploop import aio, services, settings
+from grouploop import aio, services, settings, tls
 from hub import commands
 from hub.core import HubCore
 from hub.limits import Limits
@@ -33,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--host", default=conf.ws_host, help="address to listen on (WS_HOST; default %(default)s)")
     add("--port", type=int, default=conf.ws_port, help="port, 0 = any free (WS_PORT; %(default)s)")
     add("--cdn-url", default=conf.cdn_base_url, help="CDN for commands.json (CDN_BASE_URL)")
+    tls.add_ca_argument(
+        parser, "--cdn-ca", "CA an https CDN is verified with; default: the system's"
+    )
     add("--cdn-attempts", type=int, default=4, help="tries to reach the CDN before the fallback")
     add(
         "--silence-timeout",
@@ -64,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--flush-interval", type=float, default=0.01, help="seconds between stream batches")
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    tls.add_server_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,7 +76,13 @@ def run(args: argparse.Namespace) -> int:
     # The transports' own per-connection INFO lines would drown the hub's tagged log.
     logging.getLogger("websockets").setLevel(logging.WARNING)
     logging.getLogger("hub.picows").setLevel(logging.WARNING)
-    registry = commands.load(args.cdn_url, attempts=max(1, args.cdn_attempts))
+    try:
+        server_tls = tls.server_tls(args)
+        ssl_context = server_tls.context() if server_tls is not None else None
+    except tls.TlsConfigError as exc:
+        log.error("[ERROR] %s", exc)
+        return 1
+    registry = commands.load(args.cdn_url, attempts=max(1, args.cdn_attempts), ca_file=args.cdn_ca)
     limits = Limits(
         max_message_bytes=args.max_message_size,
         rate_lines_per_s=args.rate_limit,
@@ -89,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         flush_interval=args.flush_interval,
         # Check often enough that a device leaves within 1.25 times the timeout.
         expire_interval=min(1.0, args.silence_timeout / 4),
+        ssl_context=ssl_context,
     )
     aio.run(_serve(server))
     return 0

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("hub")
@@ -74,16 +76,25 @@ def packaged() -> CommandRegistry:
     return CommandRegistry.from_json(json.loads(path.read_text("utf-8")), "packaged fallback")
 
 
-def fetch(base_url: str, *, timeout: float = 2.0) -> CommandRegistry:
-    """Fetch the table from a CDN; raises OSError/ValueError when that fails."""
+def fetch(base_url: str, *, timeout: float = 2.0, ca_file: Path | None = None) -> CommandRegistry:
+    """Fetch the table from a CDN; raises OSError/ValueError when that fails.
+
+    An https CDN is verified against `ca_file` when given, else the system's CAs.
+    """
     url = base_url.rstrip("/") + COMMANDS_PATH
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    context = ssl.create_default_context(cafile=ca_file) if url.startswith("https:") else None
+    with urllib.request.urlopen(url, timeout=timeout, context=context) as response:
         data = json.loads(response.read().decode("utf-8"))
     return CommandRegistry.from_json(data, url)
 
 
 def load(
-    base_url: str | None, *, attempts: int = 3, delay: float = 0.5, timeout: float = 2.0
+    base_url: str | None,
+    *,
+    attempts: int = 3,
+    delay: float = 0.5,
+    timeout: float = 2.0,
+    ca_file: Path | None = None,
 ) -> CommandRegistry:
     """The CDN's table when reachable within `attempts`, else the packaged fallback.
 
@@ -92,7 +103,7 @@ def load(
     if base_url:
         for attempt in range(1, attempts + 1):
             try:
-                registry = fetch(base_url, timeout=timeout)
+                registry = fetch(base_url, timeout=timeout, ca_file=ca_file)
             except (OSError, ValueError) as exc:
                 reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
                 log.warning(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,13 +80,15 @@ def page_config(config: PageConfig, request_host: str | None) -> dict[str, str]:
 SETTINGS_APP = "socket-client"
 
 
-def settings_origin(ports: Mapping[str, int], request_host: str | None) -> str | None:
+def settings_origin(
+    ports: Mapping[str, int], request_host: str | None, scheme: str = "http"
+) -> str | None:
     """The origin whose localStorage holds the shared settings, as seen from `request_host`."""
     port = ports.get(SETTINGS_APP)
     if port is None:
         return None
     host = urlsplit(f"//{request_host or '127.0.0.1'}").hostname or "127.0.0.1"
-    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def config_script(values: Mapping[str, str]) -> str:
@@ -105,10 +108,10 @@ def render_page(layout: str, page: str) -> str:
     )
 
 
-def app_urls(ports: Mapping[str, int], host: str) -> dict[str, str]:
+def app_urls(ports: Mapping[str, int], host: str, scheme: str = "http") -> dict[str, str]:
     """Every app's URL on `host` (a name or an IP address)."""
     name = f"[{host}]" if ":" in host else host
-    return {app: f"http://{name}:{port}/" for app, port in ports.items()}
+    return {app: f"{scheme}://{name}:{port}/" for app, port in ports.items()}
 
 
 def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> web.Application:
@@ -124,7 +127,7 @@ def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> we
 
     async def config_js(request: web.Request) -> web.Response:
         values = page_config(config, request.host)
-        if (origin := settings_origin(bound_ports, request.host)) is not None:
+        if (origin := settings_origin(bound_ports, request.host, request.scheme)) is not None:
             values["settingsOrigin"] = origin
         body = config_script(values)
         return web.Response(text=body, content_type="application/javascript")
@@ -134,7 +137,7 @@ def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> we
 
     async def apps_json(request: web.Request) -> web.Response:
         host = urlsplit(f"//{request.host}").hostname or "127.0.0.1"
-        return web.json_response(app_urls(bound_ports, host))
+        return web.json_response(app_urls(bound_ports, host, request.scheme))
 
     async def no_cache(_request: web.Request, response: web.StreamResponse) -> None:
         # The pages are edited while they run; a stale cached script is a confusing bug.
@@ -154,8 +157,16 @@ def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> we
 class WebApps:
     """The running apps: `start()` listens on every port, `stop()` closes them all."""
 
-    def __init__(self, host: str, ports: Mapping[str, int], config: PageConfig) -> None:
+    def __init__(
+        self,
+        host: str,
+        ports: Mapping[str, int],
+        config: PageConfig,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """`ssl_context` (grouploop.tls): serve every app over https."""
         self.host = host
+        self.ssl_context = ssl_context
         self.requested = dict(ports)
         self.config = config
         self.ports: dict[str, int] = {}  # app → the port it got; filled by start()
@@ -167,7 +178,7 @@ class WebApps:
                 runner = web.AppRunner(make_app(app, self.config, self.ports), access_log=None)
                 await runner.setup()
                 self._runners.append(runner)
-                await web.TCPSite(runner, self.host, port).start()
+                await web.TCPSite(runner, self.host, port, ssl_context=self.ssl_context).start()
                 self.ports[app] = runner.addresses[0][1]
         except BaseException:
             await self.stop()

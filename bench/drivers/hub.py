@@ -18,13 +18,17 @@ from typing import IO
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from grouploop import tls
 from grouploop.expect import Match, Transcript
 from grouploop.frame import is_frame
 from hub.core import GREETING
 
 
 class HubLink:
-    def __init__(self, url: str, log_path: Path | None = None, timeout: float = 10.0):
+    def __init__(
+        self, url: str, log_path: Path | None = None, timeout: float = 10.0, ca_cert: str = ""
+    ):
+        """`ca_cert`: the PEM CA a wss:// hub is verified with, as the devices do."""
         self.url = url
         self._log: IO[str] | None = log_path.open("a", encoding="utf-8") if log_path else None
         self._lines: list[tuple[float, str]] = []  # with arrival times, for `frames`
@@ -33,7 +37,7 @@ class HubLink:
         self.transcript = Transcript("hub", "from the hub", hide=is_frame)
         self._stack = contextlib.ExitStack()
         self._ws: ClientConnection = self._stack.enter_context(
-            connect(url, open_timeout=timeout, max_size=None)
+            connect(url, open_timeout=timeout, max_size=None, ssl=tls.device_context(url, ca_cert))
         )
         self._reader = threading.Thread(target=self._read, name="hub-link", daemon=True)
         self._reader.start()

@@ -71,7 +71,7 @@ TEST(config_defaults_per_board) {
   CHECK_EQ(to_json(xiao, true),
            std::string(R"({"wifi_ssid":"","wifi_password":"","hub_url":"ws://localhost:5003",)"
                        R"("cdn_url":"http://localhost:5008","pins":{"led":2,"motor":3,)"
-                       R"("button":9,"sda":6,"scl":7},"beacons":["","","",""],"ota_origins":[]})"));
+                       R"("button":9,"sda":6,"scl":7},"beacons":["","","",""],"ota_origins":[],"ca_cert":""})"));
   gl::Config devkit;
   gl::config_defaults(devkit, "esp32-c3-devkitm-1");
   CHECK_EQ(static_cast<int>(devkit.pins.led), 8);

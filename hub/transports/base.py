@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
@@ -58,7 +59,9 @@ class HubServerBase(ABC, Generic[SocketT]):
         ping_timeout: float | None = 20.0,
         flush_interval: float = 0.01,
         expire_interval: float = 1.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """`ssl_context` (grouploop.tls): serve wss:// (and https:// for the HTTP endpoints)."""
         self.core = core
         self.host = host
         self.port = port
@@ -66,6 +69,7 @@ class HubServerBase(ABC, Generic[SocketT]):
         self.ping_timeout = ping_timeout
         self.flush_interval = flush_interval
         self.expire_interval = expire_interval
+        self.ssl_context = ssl_context
         self.http = OperatorHttp(core)
         self.sockets: set[SocketT] = set()
         #: Set whenever no connection is open (shutdown waits for it).
@@ -98,7 +102,8 @@ class HubServerBase(ABC, Generic[SocketT]):
             await self.close()
 
     def url(self, port: int) -> str:
-        return f"ws://{services.shown_host(self.host)}:{port}"
+        scheme = "wss" if self.ssl_context is not None else "ws"
+        return f"{scheme}://{services.shown_host(self.host)}:{port}"
 
     # -- what the transports call ----------------------------------------------------------------
 

@@ -149,6 +149,7 @@ class HubServer(HubServerBase[Socket]):
             auto_ping_reply_timeout=self.ping_timeout or 20.0,
             max_frame_size=self.core.limits.max_message_bytes,
             logger_name="hub.picows",
+            ssl=self.ssl_context,  # passed on to loop.create_server
         )
         port: int = self._server.sockets[0].getsockname()[1]
         return port

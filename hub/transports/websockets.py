@@ -91,6 +91,7 @@ class HubServer(HubServerBase[Socket]):
             self.host,
             self.port,
             process_request=self._http,
+            ssl=self.ssl_context,
             ping_interval=self.ping_interval,
             ping_timeout=self.ping_timeout,
             max_size=self.core.limits.max_message_bytes,

@@ -76,6 +76,8 @@ def test_the_settings_live_at_the_socket_clients_origin_as_the_page_reaches_it(
     request_host: str | None, origin: str
 ) -> None:
     assert settings_origin(settings.WEB_APP_PORTS, request_host) == origin
+    secure = origin.replace("http://", "https://")  # apps served over TLS keep it on https
+    assert settings_origin(settings.WEB_APP_PORTS, request_host, "https") == secure
     assert settings_origin({}, request_host) is None
 
 

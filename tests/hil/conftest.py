@@ -68,6 +68,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="targets run the build",
     )
     add("--hil-artifacts", type=Path, default=ROOT / "test-artifacts" / "hil", help="log folder")
+    add("--hil-ca-cert", type=Path, help="CA of a wss/https hub and CDN, provisioned into devices")
 
 
 @dataclass
@@ -142,7 +143,7 @@ def hil(request: pytest.FixtureRequest, signing_keys: SessionSigning) -> Iterato
         # The OTA suite goes back to it through the manifest.
         publish(build, firmware_dir, signing_keys.key)
         bench = HilBench(
-            BenchEndpoints(hub_url, cdn_url),
+            BenchEndpoints(hub_url, cdn_url, ca_text(config.getoption("hil_ca_cert"))),
             firmware_dir,
             build,
             artifacts,
@@ -158,6 +159,10 @@ def hil(request: pytest.FixtureRequest, signing_keys: SessionSigning) -> Iterato
                 dut.close()
             for board in bench.boards:
                 board.stop()
+
+
+def ca_text(path: Path | None) -> str:
+    return path.read_text(encoding="utf-8") if path is not None else ""
 
 
 def start_hub(log_path: Path, cdn_url: str, port: int = 0) -> Service:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import queue
 import re
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from grouploop.services import grouploop_argv
+from tests.fixtures.tls import ServerCa
 from tests.support.http import http_get
 from tests.support.timing import scaled
 
@@ -47,8 +51,9 @@ class Up:
                 return
 
 
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[Up]:
+@contextlib.contextmanager
+def running_up(tmp_path: Path, *extra: str) -> Iterator[Up]:
+    """`grouploop up` on free ports (plus `extra` flags), until its banner; killed after."""
     process = subprocess.Popen(
         grouploop_argv(
             "up",
@@ -61,6 +66,7 @@ def up(tmp_path: Path) -> Iterator[Up]:
             "--docs-port",
             "0",
             "--web-any-ports",
+            *extra,
         ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -86,6 +92,12 @@ def up(tmp_path: Path) -> Iterator[Up]:
             process.kill()
         process.wait(scaled(30))
         reader.join(scaled(10))
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    with running_up(tmp_path) as running:
+        yield running
 
 
 def get(url: str, path: str) -> tuple[int, bytes]:
@@ -128,3 +140,24 @@ def test_a_dying_child_stops_everything_with_an_error(up: Up) -> None:
     assert up.process.wait(scaled(30)) == 1
     for pid in up.pids.values():
         assert_gone(pid)
+
+
+def test_up_with_tls_serves_wss_and_https_and_its_devices_verify_the_hub(
+    tmp_path: Path, tls_ca: ServerCa
+) -> None:
+    with running_up(tmp_path, *tls_ca.server_args, "--tls-ca", str(tls_ca.ca_path)) as up:
+        assert up.urls["hub"].startswith("wss://") and up.urls["cdn"].startswith("https://")
+        assert up.urls["web"].startswith("https://")
+        context = tls_ca.client_context()
+        status, _, body = http_get(up.urls["cdn"], "/", context=context)
+        assert status == 200 and b'"grouploop-cdn"' in body
+        status, _, body = http_get(up.urls["web"], "/config.js", context=context)
+        assert status == 200 and up.urls["hub"].encode() in body
+        assert any("[COMMANDS]" in line and up.urls["cdn"] in line for line in up.output)
+        deadline = time.monotonic() + scaled(20)
+        devices: list[object] = []
+        while len(devices) < 3 and time.monotonic() < deadline:
+            status, _, body = http_get(up.urls["hub"], "/devices", context=context)
+            devices = json.loads(body)["devices"]
+            time.sleep(0.2)
+        assert len(devices) == 3, "the virtual devices verified the hub with --tls-ca"
