@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import report
+from bench.auth import TOKEN_ENV, BenchAuth
 from bench.build import BuildError, BuildOutput
 from bench.build_cli import build
 from bench.drivers.flasher import FlashResult
@@ -73,8 +74,9 @@ def _listening(url: str) -> bool:
 
 def _services(
     args: argparse.Namespace, stack: contextlib.ExitStack, logs: Path
-) -> tuple[str, str, Path]:
-    """(hub URL, CDN URL, firmware folder): running ones when reachable, else started here."""
+) -> tuple[str, str, Path, BenchAuth | None]:
+    """(hub URL, CDN URL, firmware folder, hub credentials): running ones when reachable,
+    else started here; a hub started here has auth on (the bench's own credential file)."""
     conf = settings.load()
     firmware_dir = args.firmware_dir or manifest.default_firmware_dir()
     cdn_url, hub_url = conf.cdn_base_url, conf.ws_default_url
@@ -90,14 +92,19 @@ def _services(
         stack.callback(cdn.stop)
         cdn_url = cdn.url
         print(f"started the CDN at {cdn_url} (firmware in {firmware_dir})")
+    auth = None
     if own or not _listening(hub_url):
+        auth = BenchAuth.create(logs)
         argv = ["hub", "--host", "127.0.0.1", "--port", "0", "--cdn-url", cdn_url, *tls_args]
         argv += ["--cdn-ca", str(args.tls_ca)] if args.tls_ca is not None else []
+        argv += ["--tokens", str(auth.tokens_file)]
         hub = start("hub", grouploop_argv(*argv), log_path=logs / "hub.log")
         stack.callback(hub.stop)
         hub_url = hub.url
-        print(f"started the hub at {hub_url}")
-    return hub_url, cdn_url, firmware_dir
+        print(f"started the hub at {hub_url} (auth on: {auth.tokens_file})")
+    else:
+        print(f"using the running hub at {hub_url} (open mode: no credentials given)")
+    return hub_url, cdn_url, firmware_dir, auth
 
 
 def _served(url: str, ca_file: Path | None) -> bool:
@@ -137,17 +144,19 @@ def _signing(work: Path) -> SigningKey:
 def _pytest_argv(
     targets: list[Target],
     output: BuildOutput,
-    urls: tuple[str, str, Path],
+    urls: tuple[str, str, Path, BenchAuth | None],
     report_dir: Path,
     ca_file: Path | None,
 ) -> list[str]:
-    hub_url, cdn_url, firmware_dir = urls
+    hub_url, cdn_url, firmware_dir, auth = urls
     argv = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "hil"), "-p", "no:cacheprovider"]
     argv += ["-q", "-rfE", f"--junitxml={report_dir / 'junit.xml'}", "--hil-already-flashed"]
     argv += ["--hil-build-image", str(output.image), "--hil-hub-url", hub_url]
     argv += ["--hil-cdn-url", cdn_url, "--hil-firmware-dir", str(firmware_dir)]
     argv += ["--hil-artifacts", str(report_dir / "logs")]
     argv += ["--hil-ca-cert", str(ca_file)] if ca_file is not None else []
+    if auth is not None:  # its admin token goes through the environment, not the argv
+        argv += ["--hil-hub-tokens", str(auth.tokens_file)]
     for t in targets:
         argv += ["--hil-board-url" if t.emulated else "--hil-port", f"{t.name}={t.port}"]
     return argv
@@ -224,8 +233,18 @@ def run(args: argparse.Namespace) -> int:
             if args.keyword:
                 argv += ["-k", args.keyword]
             print(f"running the HIL suites on {', '.join(t.name for t in good)}", flush=True)
+            pytest_env = dict(os.environ)
+            if urls[3] is not None:
+                pytest_env[TOKEN_ENV] = urls[3].admin_token
             with (report_dir / "pytest.log").open("w") as log:
-                subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, check=False, cwd=ROOT)
+                subprocess.run(
+                    argv,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    check=False,
+                    cwd=ROOT,
+                    env=pytest_env,
+                )
             junit = report_dir / "junit.xml"
             if junit.is_file():
                 names = [t.name for t in good]
@@ -234,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
             ("build", output.label),
             ("published", f"{urls[1]}/firmware/{entry.file} (sha256 {entry.sha256})"),
             ("signed", f"key {entry.key_id} ({key.path})"),
-            ("hub", urls[0]),
+            ("hub", f"{urls[0]} ({'auth on' if urls[3] else 'open, loopback'})"),
             ("targets", ", ".join(str(t) for t in targets)),
             ("wall time", f"{time.monotonic() - started:.1f} s"),
         ]

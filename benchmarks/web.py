@@ -135,7 +135,10 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             cdn = service("cdn", "cdn", "--host", "127.0.0.1", "--port", "0")
-            hub = service("hub", "hub", "--host", "127.0.0.1", "--port", "0", "--cdn-url", cdn.url)
+            # --open: the machine's credential file, if any, must not lock the page out.
+            hub = service(
+                "hub", "hub", "--host", "127.0.0.1", "--port", "0", "--open", "--cdn-url", cdn.url
+            )  # fmt: skip
             web = service(
                 "web", "web", "--host", "127.0.0.1", "--any-ports", "--hub-url", hub.url,
                 "--cdn-url", cdn.url,

@@ -28,6 +28,7 @@ from emulator.serial_port import SerialPort, open_port
 from emulator.swarm import MAX_DEVICES, Counters, Swarm, device_config, mac_for
 from grouploop import aio, settings, tls
 from grouploop.services import announce_ready
+from hub import credentials
 
 STARTED = "started"
 
@@ -79,6 +80,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--pty", action="store_true", help="also open a pty console per device")
     parser.add_argument("--state-dir", type=Path, help="persist saved configurations here")
+    parser.add_argument(
+        "--secrets",
+        type=Path,
+        metavar="FILE",
+        help="JSON {device id: secret}: each device logs in to the hub with its secret "
+        "(a hub with auth on)",
+    )
+    parser.add_argument(
+        "--provision",
+        type=Path,
+        metavar="TOKENS_FILE",
+        help="give every device a fresh secret, registered for its id in this hub credential "
+        "file (the hub rereads it; grouploop up --lan does this)",
+    )
     tls.add_ca_argument(
         parser,
         "--ca-cert",
@@ -120,6 +135,25 @@ async def _open_consoles(swarm: Swarm, args: argparse.Namespace, first: int) -> 
     return ports
 
 
+def read_secrets(path: Path | None) -> dict[str, str]:
+    """The `--secrets` file: a JSON object of device id → secret (lowercase ids)."""
+    if path is None:
+        return {}
+    data = json.loads(path.read_text("utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError(f"{path}: want a JSON object of device id -> secret")
+    return {str(k).lower(): v for k, v in data.items()}
+
+
+def provision(args: argparse.Namespace) -> dict[str, str]:
+    """`--provision`: a fresh secret for each device, registered in the hub's credential file
+    (here, in one process, before the shards start: the file is rewritten whole each time)."""
+    if args.provision is None:
+        return {}
+    ids = [mac_for(args.seed, i)[-2:].hex() for i in range(args.devices)]
+    return {i: credentials.add(args.provision, "device", device_id=i) for i in ids}
+
+
 async def run_shard(
     args: argparse.Namespace, first: int, count: int, report: Any, stop: asyncio.Event
 ) -> None:
@@ -137,6 +171,7 @@ async def run_shard(
         state_dir=args.state_dir,
         positions=args.positions,
         rssi_noise_db=args.rssi_noise,
+        secrets=args.device_secrets,
     )
     consoles = await _open_consoles(swarm, args, first)
     swarm.start()
@@ -245,6 +280,11 @@ def run(args: argparse.Namespace) -> int:
         _provisioned(args)
     except OSError as exc:
         print(f"--ca-cert: {exc}", file=sys.stderr)
+        return 2
+    try:
+        args.device_secrets = read_secrets(args.secrets) | provision(args)
+    except (OSError, ValueError) as exc:
+        print(f"--secrets/--provision: {exc}", file=sys.stderr)
         return 2
     if args.hub.startswith("wss://") and args.ca_cert is None:
         print(f"--hub {args.hub}: devices verify a wss:// hub: pass --ca-cert", file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,9 @@ class Swarm:
         state_dir: Path | None = None,
         positions: Sequence[tuple[float, float]] = (),
         rssi_noise_db: float | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
+        """`secrets`: device id → its hub secret (`device_secret`), for a hub with auth on."""
         self.clock = Clock()
         # A few devices tick every 5 ms (snappy consoles and patterns); a crowd every 10 ms,
         # which still holds the 50 ms frame cadence and halves the cost. The console output
@@ -122,11 +124,13 @@ class Swarm:
                 f"{seed}-{index}", tap_rate_hz=tap_rate_hz, position=position, path_loss=path_loss
             )
             path = state_dir / f"{mac.hex()}.json" if state_dir is not None else None
+            secret = (secrets or {}).get(mac[-2:].hex())
+            extra = {**(config or {}), **({"device_secret": secret} if secret else {})}
             self.ticker.devices.append(
                 VirtualDevice(
                     mac,
                     self.clock,
-                    config=device_config(hub_url, config),
+                    config=device_config(hub_url, extra),
                     config_path=path,
                     sensors=sensors,
                     serial_period_ms=serial_period_ms,

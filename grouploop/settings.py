@@ -28,7 +28,8 @@ WEB_APP_PORTS = {
 
 @dataclass(frozen=True)
 class Settings:
-    ws_host: str = "0.0.0.0"
+    # Loopback: an open hub (no credentials) serves only this machine (docs/security.md).
+    ws_host: str = "127.0.0.1"
     ws_port: int = DEFAULT_WS_PORT
     cdn_host: str = "0.0.0.0"
     cdn_port: int = DEFAULT_CDN_PORT
@@ -66,7 +67,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     ws_port = _port(env, "WS_PORT", DEFAULT_WS_PORT)
     cdn_port = _port(env, "CDN_PORT", DEFAULT_CDN_PORT)
     return Settings(
-        ws_host=env.get("WS_HOST") or "0.0.0.0",
+        ws_host=env.get("WS_HOST") or Settings.ws_host,
         ws_port=ws_port,
         cdn_host=env.get("CDN_HOST") or "0.0.0.0",
         cdn_port=cdn_port,

@@ -3,6 +3,11 @@
 Defaults come from `grouploop.settings` (WS_HOST, WS_PORT, CDN_BASE_URL, TLS_CERT, TLS_KEY,
 TLS_CA); flags override them. Prints `[READY] ws://<host>:<port>` (`wss://` with
 `--tls-cert/--tls-key`) once listening (the real port when `--port 0`).
+
+Credentials (`hub.credentials`): `--tokens FILE`, `GL_TOKENS_FILE`, the default file when it
+exists, or `GL_TOKENS`. Without any the hub is open, which it only is on a loopback address:
+on any other address it refuses to start and says how to create tokens, unless
+`--insecure-open` (logged loudly).
 """
 
 from __future__ import annotations
@@ -10,13 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import ipaddress
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from grouploop import aio, services, settings, tls
-from hub import commands
+from hub import commands, credentials
 from hub.core import HubCore
 from hub.limits import Limits
 
@@ -67,6 +74,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="WebSocket library around the same core (docs/hub.md; %(default)s)",
     )
     add("--flush-interval", type=float, default=0.01, help="seconds between stream batches")
+    add(
+        "--tokens",
+        type=Path,
+        metavar="FILE",
+        help="credential file (GL_TOKENS_FILE; default ~/.config/grouploop/tokens.json if it "
+        "exists); none configured = open mode, loopback only",
+    )
+    add(
+        "--open",
+        action="store_true",
+        help="ignore every credential source: an open hub, loopback only (what `grouploop up` "
+        "runs without --lan)",
+    )
+    add(
+        "--insecure-open",
+        action="store_true",
+        help="serve without credentials on a non-loopback address: anyone on the network "
+        "may command and re-flash every device",
+    )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     tls.add_server_arguments(parser)
 
@@ -76,6 +102,14 @@ def run(args: argparse.Namespace) -> int:
     # The transports' own per-connection INFO lines would drown the hub's tagged log.
     logging.getLogger("websockets").setLevel(logging.WARNING)
     logging.getLogger("hub.picows").setLevel(logging.WARNING)
+    source = credentials.Source(args.tokens)
+    try:
+        creds = None if args.open else source.load()
+    except credentials.CredentialError as exc:
+        log.error("[AUTH] %s", exc)
+        return 2
+    if not _may_serve(args, creds):
+        return 2
     try:
         server_tls = tls.server_tls(args)
         ssl_context = server_tls.context() if server_tls is not None else None
@@ -92,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     )
     transport = importlib.import_module(f"hub.transports.{args.transport}")
     server = transport.HubServer(
-        HubCore(registry, limits),
+        HubCore(registry, limits, creds),
         host=args.host,
         port=args.port,
         ping_interval=args.ping_interval or None,
@@ -101,9 +135,46 @@ def run(args: argparse.Namespace) -> int:
         # Check often enough that a device leaves within 1.25 times the timeout.
         expire_interval=min(1.0, args.silence_timeout / 4),
         ssl_context=ssl_context,
+        credentials=source if creds is not None else None,
     )
     aio.run(_serve(server))
     return 0
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name (or "" = every address): not provably loopback
+
+
+def _may_serve(args: argparse.Namespace, creds: credentials.Credentials | None) -> bool:
+    """Log how the hub authenticates; False when it must not start (open, not loopback)."""
+    host = args.host
+    if creds is not None:
+        sources = ", ".join(credentials.sources(args.tokens))
+        log.info("[AUTH] %d credentials from %s: logins required", len(creds), sources)
+        return True
+    if is_loopback(host):
+        log.info("[AUTH] open mode (no credentials): loopback only")
+        return True
+    if args.insecure_open:
+        log.warning(
+            "[AUTH] INSECURE OPEN MODE on %s: no credentials, anyone who reaches this port may "
+            "command every device and send it firmware (--insecure-open)",
+            host or "every address",
+        )
+        return True
+    log.error(
+        "[AUTH] refusing to serve %s without credentials. Create a token with "
+        "`grouploop tokens add --role admin` (or start with `grouploop up --lan`), "
+        "bind to 127.0.0.1, or pass --insecure-open (anyone on the network may then "
+        "command every device)",
+        host or "every address",
+    )
+    return False
 
 
 async def _serve(server: Any) -> None:

@@ -1,9 +1,13 @@
-"""The command registry: which commands exist and how many parameters each needs.
+"""The command registry: which commands exist, how many parameters each needs, which role.
 
 The one command table is the CDN's `/static/commands.json` (source: cdn/static/commands.json).
 At start-up the hub fetches it from `<CDN_BASE_URL>/static/commands.json`, retrying a few
 times; when the CDN cannot be reached it falls back to the copy packaged with this
 distribution — the same file, so the fallback always holds the full command set.
+
+Each command names the least role that may send it (`"role": "operator"` or `"admin"`); a
+command without one needs `admin`, so a table that forgets a role fails closed. Roles only
+matter when the hub has credentials (`hub.credentials`); an open hub accepts every command.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hub.credentials import COMMAND_ROLES
+
 log = logging.getLogger("hub")
 
 COMMANDS_PATH = "/static/commands.json"
@@ -34,6 +40,8 @@ class CommandSpec:
     name: str
     parameters: tuple[str, ...]
     description: str = ""
+    #: The least role that may send it (`hub.credentials.RANK`).
+    role: str = "admin"
 
     @property
     def arity(self) -> int:
@@ -64,8 +72,13 @@ class CommandRegistry:
                 isinstance(p, dict) and isinstance(p.get("name"), str) for p in params
             ):
                 raise CommandTableError(f"{source}: command {name!r} has no valid 'parameters'")
+            role = entry.get("role", "admin")
+            if role not in COMMAND_ROLES:
+                raise CommandTableError(
+                    f"{source}: command {name!r} has role {role!r}, not one of {COMMAND_ROLES}"
+                )
             commands[name] = CommandSpec(
-                name, tuple(p["name"] for p in params), str(entry.get("description", ""))
+                name, tuple(p["name"] for p in params), str(entry.get("description", "")), role
             )
         return cls(commands, source)
 

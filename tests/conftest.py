@@ -9,4 +9,5 @@ pytest_plugins: list[str] = [
     "tests.fixtures.firmware",
     "tests.fixtures.signing",
     "tests.fixtures.tls",
+    "tests.fixtures.auth",
 ]

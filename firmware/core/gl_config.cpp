@@ -87,6 +87,13 @@ bool merge_beacons(const JsonDoc& doc, size_t arr, Config& c, Text& reason) {
   return true;
 }
 
+bool printable_ascii(const char* s) {
+  for (; *s != '\0'; ++s) {
+    if (*s < 0x20 || *s > 0x7e) return false;
+  }
+  return true;
+}
+
 bool merge_origins(const JsonDoc& doc, size_t arr, Config& c, Text& reason) {
   if (doc.at(arr).type != JsonType::Array) return fail(reason, "wrong_type", "ota_origins");
   if (doc.at(arr).count > kMaxOtaOrigins) return fail(reason, "too_many", "ota_origins");
@@ -130,6 +137,14 @@ bool merge_member(const JsonDoc& doc, size_t key, Config& c, Text& reason) {
     const size_t n = std::strlen(pw);
     if (n != 0 && n < 8) return fail(reason, "too_short", "wifi_password");
     std::memcpy(c.wifi_password, pw, sizeof pw);
+    return true;
+  }
+  if (doc.key_equals(key, "device_secret")) {
+    char secret[sizeof c.device_secret];
+    if (!read_text(doc, val, "device_secret", secret, sizeof secret, reason)) return false;
+    if (std::strcmp(secret, kPasswordMask) == 0) return true;  // the masked echo keeps it
+    if (!printable_ascii(secret)) return fail(reason, "not_printable", "device_secret");
+    std::memcpy(c.device_secret, secret, sizeof secret);
     return true;
   }
   if (doc.key_equals(key, "hub_url")) {
@@ -209,6 +224,9 @@ void config_to_json(const Config& c, bool mask_password, Text& out) {
   }
   out.add("],\"ca_cert\":");
   out.add_json_string(mask_password && c.ca_cert[0] != '\0' ? kPasswordMask : c.ca_cert);
+  out.add(",\"device_secret\":");
+  const bool hide = mask_password && c.device_secret[0] != '\0';
+  out.add_json_string(hide ? kPasswordMask : c.device_secret);
   out.add('}');
 }
 

@@ -1,5 +1,6 @@
 // Device configuration: defaults per board, strict JSON merge with whole-object validation,
-// and serialisation (the Wi-Fi password masked wherever the text may be shown).
+// and serialisation (the Wi-Fi password and the device secret masked wherever the text may be
+// shown).
 #pragma once
 
 #include <cstddef>
@@ -34,6 +35,9 @@ struct Config {
   // PEM CA certificate that wss:// and https:// servers are verified with; empty: such
   // URLs are refused (never connected without verification).
   char ca_cert[kMaxCaCert];
+  // The hub credential bound to this device's id (docs/protocol.md, Authentication): up to 64
+  // printable ASCII characters, sent as "auth:<secret>" when online; empty: no login (open hub).
+  char device_secret[65];
 };
 
 // True when `url` needs TLS (wss:// or https://) and `c` has no CA to verify it with.
@@ -41,11 +45,12 @@ bool tls_unverifiable(const Config& c, std::string_view url);
 
 void config_defaults(Config& c, std::string_view board);
 // Merges `json` (an object; every key optional) over `base` into `out`. On failure returns
-// false, writes a reason and leaves `out` untouched. "********" as the password or the CA
-// certificate keeps it.
+// false, writes a reason and leaves `out` untouched. "********" as the password, the CA
+// certificate or the device secret keeps it.
 bool config_merge(const Config& base, std::string_view json, Config& out, Text& reason);
-// mask_password: "********" instead of a non-empty password or CA certificate (for anything
-// shown to people; the certificate is no secret, but 2 KB would drown the console).
+// mask_password: "********" instead of a non-empty password, CA certificate or device secret
+// (for anything shown to people; the certificate is no secret, but 2 KB would drown the
+// console).
 void config_to_json(const Config& c, bool mask_password, Text& out);
 
 }  // namespace gl

@@ -82,10 +82,16 @@ void Device::apply(uint8_t effects) {
     }
   }
   if (effects & kGoOnline) {
-    // Whatever was queued belongs to an old connection; the hub must hear "id:" first.
+    // Whatever was queued belongs to an old connection; the hub must hear the login (when a
+    // secret is configured) and "id:" before any frame or answer.
     ws_out_.clear();
-    char buf[8];
+    char buf[8 + sizeof config_.device_secret];
     Text t(buf, sizeof buf);
+    if (config_.device_secret[0] != '\0') {
+      t.add("auth:").add(config_.device_secret);
+      ws_out_.push(t.view());
+      t.clear();
+    }
     t.add("id:").add(id_);
     ws_out_.push(t.view());
     log("hub connected");
@@ -152,7 +158,8 @@ void Device::ws_event(bool open, uint32_t now_ms) {
 bool Device::hub_noise(std::string_view line) {
   for (std::string_view n : kHubNoise) {
     if (starts_with(line, n)) {
-      if (line == "id:error") log("hub refused the device id");
+      if (starts_with(line, "id:error")) log("hub refused the device id");
+      if (line == "auth:error:invalid") log("hub refused the device secret");
       return true;
     }
   }

@@ -31,8 +31,8 @@ using ActionQueue = MessageQueue<2 * (kMaxConfigJson + 16)>;
 // Prefixes of the lines the hub sends that are not commands: its greeting and its protocol
 // answers. Ignored, never answered. Browser devices read the same list from
 // cdn/static/commands.json ("device"); firmware/test/test_shared_facts.cpp pins the two.
-inline constexpr std::string_view kHubNoise[] = {"Connected to", "id:",  "pong",
-                                                 "stream:",      "cmd:", "ans:"};
+inline constexpr std::string_view kHubNoise[] = {"Connected to", "id:",  "pong", "stream:",
+                                                 "cmd:",         "ans:", "auth:"};
 
 class Device {
  public:

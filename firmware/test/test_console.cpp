@@ -81,6 +81,18 @@ TEST(console_config_set_saves_whole_and_never_prints_the_password) {
   printed += rig.serial();
   CHECK(printed.find(R"("wifi_password":"********")") != std::string::npos);
   CHECK(printed.find(kSecret) == std::string::npos);
+  // The device secret likewise: saved whole, shown nowhere (console, status, logs).
+  rig->serial_line(std::string(R"(config set {"device_secret":"dev-)") + kSecret + R"("})",
+                   rig.now);
+  CHECK(rig.actions().at(0).find(std::string("dev-") + kSecret) != std::string::npos);
+  rig->serial_line("config", rig.now);
+  rig->serial_line("status", rig.now);
+  rig->wifi_event(true, rig.now);
+  rig->ws_event(true, rig.now);
+  printed = rig.serial();
+  CHECK(printed.find(R"("device_secret":"********")") != std::string::npos);
+  CHECK(printed.find(kSecret) == std::string::npos);
+  rig.drain();
   // A refused update saves nothing and keeps the old configuration whole.
   rig->serial_line(R"(config set {"wifi_ssid":"other","hub_url":"bad"})", rig.now);
   CHECK_EQ(rig.serial(), std::string("config:error:bad_url:hub_url\n"));

@@ -30,6 +30,9 @@ def test_bench_runs_end_to_end_on_emulated_boards(tmp_path: Path) -> None:
     summary = (report / "summary.md").read_text()
     assert summary.startswith("# GroupLoop bench") and ": PASS" in summary.splitlines()[0]
     assert "STAND-IN image (not a firmware build)" in summary
+    assert "(auth on)" in summary  # the HIL suites ran against a hub with credentials
+    hub_log = (report / "logs" / "hub.log").read_text()
+    assert "logins required" in hub_log and "(device)" in hub_log
     assert "| emu-1 | `socket://127.0.0.1:" in summary
     row = next(
         line

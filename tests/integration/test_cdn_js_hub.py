@@ -204,3 +204,54 @@ async def test_manager_reconnects_when_the_hub_comes_back(
     opens = [e["value"] for e in events if e["event"] == "open"]
     assert opens == [1, 2], events
     assert events[-1] == {"event": "device", "value": "a1b2"}
+
+
+TOKEN_SCRIPT = r"""
+const { HitloopDeviceManager } = require(process.argv[2]);
+const fs = require('node:fs');
+const say = (event, value) => console.log(JSON.stringify({ event, value }));
+const commands = JSON.parse(fs.readFileSync(process.argv[5], 'utf8'));
+const m = new HitloopDeviceManager(process.argv[3], { token: process.argv[4], commands });
+m.on('auth', (a) => say('auth', a));
+m.on('device', (d) => {
+  say('sent', m.sendCommand(d.id, 'ota', 'http://127.0.0.1:1/evil.bin'));
+  say('sent', m.sendCommand(d.id, 'led', '00ff00'));
+});
+let results = 0;
+m.on('result', (r) => {
+  say('result', r);
+  if (++results === 2) { m.disconnect(); clearTimeout(deadline); }
+});
+const giveUp = () => { say('timeout', null); process.exit(2); };
+const deadline = setTimeout(giveUp, Number(process.argv[6]));
+m.connect();
+"""
+
+
+async def test_manager_logs_in_with_a_token_on_a_hub_with_auth(
+    auth_hub: Callable[..., Any], virtual_devices: Any, tmp_path: Path
+) -> None:
+    hub = auth_hub()
+    await virtual_devices(1, hub_url=hub.url, seed="auth", secrets=hub.secrets)
+    proc = await run_manager(
+        tmp_path,
+        TOKEN_SCRIPT,
+        hub.url,
+        hub.tokens["operator"],
+        str(ROOT / "cdn" / "static" / "commands.json"),
+        str(int(scaled(20) * 1000)),
+    )
+    events: list[dict] = []
+    try:
+        async with asyncio.timeout(scaled(25)):
+            while len([e for e in events if e["event"] == "result"]) < 2:
+                await next_event(proc, events, "result")
+            assert await proc.wait() == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    results = [e["value"] for e in events if e["event"] == "result"]
+    assert events[0] == {"event": "auth", "value": {"kind": "auth", "ok": True, "role": "operator"}}
+    assert results[0] == {"kind": "result", "ok": False, "error": "forbidden"}  # ota: admin only
+    assert results[1]["ok"] is True and results[1]["result"] == "success"

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from grouploop.services import grouploop_argv
+from tests.fixtures.hub import HubClient
 from tests.fixtures.tls import ServerCa
 from tests.support.http import http_get
 from tests.support.timing import scaled
@@ -140,6 +141,44 @@ def test_a_dying_child_stops_everything_with_an_error(up: Up) -> None:
     assert up.process.wait(scaled(30)) == 1
     for pid in up.pids.values():
         assert_gone(pid)
+
+
+async def test_up_lan_sets_up_auth_and_prints_what_each_app_and_device_needs(
+    tmp_path: Path,
+) -> None:
+    # --host 127.0.0.1: tests bind loopback only; --lan's auth is the same on any address.
+    with running_up(tmp_path, "--lan", "--lan-dir", str(tmp_path / "lan")) as up:
+        up.wait_for("[UP] the hub's /devices", scaled(10))
+        text = "".join(up.output)
+        tokens = dict(re.findall(r"\[UP\]\s+(admin|operator|viewer)\s+(\S+)", text))
+        assert set(tokens) == {"admin", "operator", "viewer"}
+        assert all(
+            token not in (tmp_path / "lan" / "tokens.json").read_text() for token in tokens.values()
+        )
+        assert "device_secret" in text and "configuration panel" in text
+        hub = up.urls["hub"]
+        stranger = await HubClient.connect(hub)
+        operator = await HubClient.connect(f"{hub}/?token={tokens['operator']}")
+        try:
+            assert await stranger.ask("cmd:all:led:ff0000") == "cmd:error:forbidden"
+            assert await operator.next_line() == "auth:ok:operator"
+            assert await operator.ask("s") == "stream:on"
+            # The three virtual devices logged in with their secrets and stream.
+            ids: set[str] = set()
+
+            def three_devices(line: str) -> bool:
+                if len(line) == 20:
+                    ids.add(line[:4])
+                return len(ids) == 3
+
+            await operator.wait_for(three_devices, timeout=scaled(15))
+            assert await operator.ask("cmd:all:led:00ff00") == "cmd:result:sent_to_3_devices"
+        finally:
+            await stranger.close()
+            await operator.close()
+        assert http_get(hub.replace("ws", "http", 1), "/devices")[0] == 401
+        up.process.send_signal(signal.SIGTERM)
+        assert up.process.wait(scaled(30)) == 0
 
 
 def test_up_with_tls_serves_wss_and_https_and_its_devices_verify_the_hub(
