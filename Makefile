@@ -54,9 +54,10 @@ lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	npx eslint .
 	npx prettier --check .
 
-perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost, browser devices' fps and click latency
+perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost, the web apps' fps and click latency
 	$(PY) -m benchmarks.hub
 	$(PY) -m benchmarks.emulator
+	$(PY) -m benchmarks.web
 	$(MAKE) -s -C firmware/host perf-ota
 	$(PY) -m benchmarks.web_devices
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from emulator import firmware_core
 from emulator.console import DeviceConsole
+from emulator.sensors import Room
 from emulator.serial_port import SerialPort, open_port
 from emulator.swarm import MAX_DEVICES, Counters, Swarm, device_config, mac_for
 from grouploop import aio, settings, tls
@@ -54,6 +55,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--tap-rate", type=float, default=0.0, help="random taps per second")
     parser.add_argument(
+        "--rssi-noise",
+        type=float,
+        metavar="DB",
+        help="standard deviation of the beacon RSSI noise in dB (default 2; 0: exact readings)",
+    )
+    parser.add_argument(
+        "--position",
+        dest="positions",
+        type=_position,
+        action="append",
+        default=[],
+        metavar="X,Y",
+        help="device N (0, 1, … in the order given) stands still at X,Y metres in the "
+        "10 x 8 m room (x to the east, y to the north, the SW beacon at 0,0); the others walk",
+    )
+    parser.add_argument(
         "--console-port",
         type=int,
         help="serve each device's console at socket://127.0.0.1:<port + index> (0: any port)",
@@ -84,6 +101,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "servers with it",
     )
     parser.add_argument("--summary", type=float, default=5.0, help="summary period in seconds")
+
+
+def _position(text: str) -> tuple[float, float]:
+    """`X,Y` in metres, for --position."""
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y in metres, got {text!r}") from None
+    return x, y
 
 
 def _port(base: int | None, index: int) -> int | None:
@@ -143,6 +169,8 @@ async def run_shard(
         tap_rate_hz=args.tap_rate,
         config={"cdn_url": args.cdn, **_provisioned(args)},
         state_dir=args.state_dir,
+        positions=args.positions,
+        rssi_noise_db=args.rssi_noise,
         secrets=args.device_secrets,
     )
     consoles = await _open_consoles(swarm, args, first)
@@ -240,6 +268,12 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"{firmware_core.library_path()} not found: build it with `make firmware-host`",
             file=sys.stderr,
+        )
+        return 2
+    room = Room()
+    if any(not (0 <= x <= room.width_m and 0 <= y <= room.depth_m) for x, y in args.positions):
+        print(
+            f"--position must be inside the {room.width_m} x {room.depth_m} m room", file=sys.stderr
         )
         return 2
     try:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from emulator.device import Clock, VirtualDevice
-from emulator.sensors import Sensors
+from emulator.sensors import PathLoss, Sensors
 
 MAX_DEVICES = 65536  # the device id is the last two bytes of the MAC
 SMALL_SWARM = 10
@@ -103,6 +103,8 @@ class Swarm:
         tap_rate_hz: float = 0.0,
         config: dict[str, Any] | None = None,
         state_dir: Path | None = None,
+        positions: Sequence[tuple[float, float]] = (),
+        rssi_noise_db: float | None = None,
         secrets: Mapping[str, str] | None = None,
     ) -> None:
         """`secrets`: device id → its hub secret (`device_secret`), for a hub with auth on."""
@@ -115,7 +117,12 @@ class Swarm:
         serial_period_ms = 0 if small else 100
         for index in range(first, first + count):
             mac = mac_for(seed, index)
-            sensors = Sensors.seeded(f"{seed}-{index}", tap_rate_hz=tap_rate_hz)
+            # Device `index` stands at positions[index] when there is one, else it walks.
+            position = positions[index] if index < len(positions) else None
+            path_loss = PathLoss() if rssi_noise_db is None else PathLoss(noise_db=rssi_noise_db)
+            sensors = Sensors.seeded(
+                f"{seed}-{index}", tap_rate_hz=tap_rate_hz, position=position, path_loss=path_loss
+            )
             path = state_dir / f"{mac.hex()}.json" if state_dir is not None else None
             secret = (secrets or {}).get(mac[-2:].hex())
             extra = {**(config or {}), **({"device_secret": secret} if secret else {})}

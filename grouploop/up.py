@@ -103,6 +103,8 @@ SERVICES: list[Spec] = [
             urls["hub"],
             "--cdn-url",
             urls["cdn"],
+            "--docs-url",
+            f"http://{shown_host(a.host)}:{a.docs_port}/",
             *(["--any-ports"] if a.web_any_ports else []),
             *_tls(a),
         ),

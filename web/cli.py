@@ -40,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"hub the pages connect to (WS_DEFAULT_URL, default {config.ws_default_url})",
     )
     parser.add_argument(
+        "--docs-url",
+        default=f"http://localhost:{settings.DEFAULT_DOCS_PORT}/",
+        help="documentation the index page and the navigation bar link to "
+        f"(default http://localhost:{settings.DEFAULT_DOCS_PORT}/)",
+    )
+    parser.add_argument(
         "--cdn-url",
         default=config.cdn_base_url,
         help=f"CDN the pages load libraries from (CDN_BASE_URL, default {config.cdn_base_url})",
@@ -64,7 +70,7 @@ async def _serve(args: argparse.Namespace) -> int:
     except tls.TlsConfigError as error:
         print(f"grouploop web: {error}", flush=True)
         return 1
-    config = PageConfig(args.hub_url, args.cdn_url)
+    config = PageConfig(args.hub_url, args.cdn_url, args.docs_url)
     apps = WebApps(args.host, _ports(args), config, ssl_context)
     try:
         ports = await apps.start()
@@ -79,6 +85,7 @@ async def _serve(args: argparse.Namespace) -> int:
     announce_ready(urls["socket-client"])
     for app, url in urls.items():
         print(f"[APP] {app} {url}", flush=True)
+    print(f"every app and the docs: {urls['socket-client']}apps/", flush=True)
     print(f"hub {args.hub_url}, CDN {args.cdn_url}", flush=True)
     try:
         await stop.wait()

@@ -14,6 +14,7 @@ const { HitloopDevice } = require("../../cdn/js/HitloopDevice.js");
 const { HitloopDeviceManager } = require("../../cdn/js/HitloopDeviceManager.js");
 globalThis.HitloopDevice = HitloopDevice;
 globalThis.HitloopDeviceManager = HitloopDeviceManager;
+globalThis.GroupLoopRoom = require("../../web/apps/shared/room.js");
 require("../../web/apps/shared/browser-device.js");
 const { Device, room } = globalThis.BrowserDevice;
 

@@ -12,6 +12,7 @@ const { HitloopDevice } = require("../../cdn/js/HitloopDevice.js");
 const { HitloopDeviceManager } = require("../../cdn/js/HitloopDeviceManager.js");
 globalThis.HitloopDevice = HitloopDevice;
 globalThis.HitloopDeviceManager = HitloopDeviceManager;
+globalThis.GroupLoopRoom = require("../../web/apps/shared/room.js");
 require("../../web/apps/shared/browser-device.js");
 require("../../web/apps/simulator/flocking.js");
 require("../../web/apps/simulator/swarm.js");

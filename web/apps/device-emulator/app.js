@@ -11,7 +11,8 @@
 
 (async () => {
   const G = window.GroupLoop;
-  const { Device, room, displayColour } = window.BrowserDevice;
+  const { Device, room } = window.BrowserDevice;
+  const { displayColour } = window.GroupLoopLeds;
   const { Orientation } = window;
   const $ = (id) => document.getElementById(id);
 

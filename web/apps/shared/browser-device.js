@@ -20,28 +20,19 @@ window.BrowserDevice = (() => {
   // A socket this far behind is not being drained: drop frames (stale by the next one).
   const BACKLOG_BYTES = 4096;
 
-  /* ---- the room: four beacons at the corners, RSSI from distance ---- */
-
+  /*
+   * The room (shared/room.js, loaded first): the default one, four beacons in the corners,
+   * RSSI from the same log-distance path loss as the emulator, so the device-control map
+   * finds a browser device where the page put it.
+   */
+  const Room = window.GroupLoopRoom;
+  const shared = Room.makeRoom(Room.DEFAULT_ROOM);
   const room = {
-    width: 8, // metres
-    height: 6,
-    beacons: ["NW", "NE", "SE", "SW"],
-    beaconPosition(index) {
-      return [
-        [0, 0],
-        [this.width, 0],
-        [this.width, this.height],
-        [0, this.height],
-      ][index];
-    },
-    /* Log-distance path loss: -45 dBm at 1 m, exponent 2.2, clamped to the frame's range. */
-    rssiAt(x, y) {
-      return this.beacons.map((_name, index) => {
-        const [bx, by] = this.beaconPosition(index);
-        const metres = Math.max(0.1, Math.hypot(x - bx, y - by));
-        return Math.max(-100, Math.min(-40, -45 - 22 * Math.log10(metres)));
-      });
-    },
+    width: shared.width, // metres
+    height: shared.depth,
+    beacons: Room.BEACONS,
+    beaconPosition: (index) => Room.beaconPositions(shared)[index],
+    rssiAt: (x, y) => Room.rssiAt(shared, x, y),
   };
 
   /* ---- frames, written by the CDN's one JS frame codec (HitloopDevice.js) ---- */
@@ -134,20 +125,6 @@ window.BrowserDevice = (() => {
         break;
     }
     return leds.leds.map((hex) => rgb(hex).map((c) => Math.round(c * level * scale)));
-  }
-
-  /*
-   * The colour to draw for an LED value. Scaled down by brightness, an orange pixel is a
-   * dim brown on a screen, yet a lit LED still looks orange: draw the pixel's hue at full
-   * strength, faded towards an unlit LED by how bright it is (with the eye's gamma of 2.2).
-   */
-  const UNLIT = [26, 31, 41];
-  function displayColour(colour) {
-    const peak = Math.max(...colour);
-    if (peak === 0) return `rgb(${UNLIT.join(",")})`;
-    const lit = 0.25 + 0.75 * (peak / 255) ** (1 / 2.2);
-    const shown = colour.map((c, i) => Math.round(UNLIT[i] + ((c * 255) / peak - UNLIT[i]) * lit));
-    return `rgb(${shown.join(",")})`;
   }
 
   /* ---- the device ---- */
@@ -417,5 +394,5 @@ window.BrowserDevice = (() => {
     }
   }
 
-  return { Device, room, pixelsAt, displayColour, randomId };
+  return { Device, room, pixelsAt, randomId };
 })();

@@ -11,7 +11,8 @@
 
 (async () => {
   const G = window.GroupLoop;
-  const { room, displayColour } = window.BrowserDevice;
+  const { room } = window.BrowserDevice;
+  const { displayColour } = window.GroupLoopLeds;
   const { Orientation } = window;
   const $ = (id) => document.getElementById(id);
 
