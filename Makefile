@@ -54,12 +54,11 @@ lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	npx eslint .
 	npx prettier --check .
 
-perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost, the web apps' fps and click latency
+perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost, the four web apps' fps and click latency
 	$(PY) -m benchmarks.hub
 	$(PY) -m benchmarks.emulator
-	$(PY) -m benchmarks.web
 	$(MAKE) -s -C firmware/host perf-ota
-	$(PY) -m benchmarks.web_devices
+	$(PY) -m benchmarks.web
 
 chaos: setup ## fault/abuse benchmark: CDN download latency under 1,000 slow clients (printed)
 	$(PY) -m benchmarks.slow_clients
