@@ -127,8 +127,9 @@ def _effect(page: Any, act: str, shown: str, limit_ms: float = 5000) -> float | 
     return None if result is None else float(result)
 
 
-def _click(page: Any, selector: str, shown: str) -> float | None:
-    return _effect(page, f"document.querySelector({json.dumps(selector)}).click();", shown)
+def _click(page: Any, selector: str, shown: str, limit_ms: float = 5000) -> float | None:
+    act = f"document.querySelector({json.dumps(selector)}).click();"
+    return _effect(page, act, shown, limit_ms)
 
 
 def _rate(page: Any, count: str, seconds: float) -> float:
@@ -184,9 +185,9 @@ def measure_device_control(
 def measure_simulator(page: Any, args: argparse.Namespace, shoot: Callable[[], None]) -> Values:
     """Start `--simulated` devices on the hub, then draw rate and click-to-selection time."""
     page.wait_for_function("() => window.Simulator && window.Simulator.drawn > 10")
-    start = _effect(
+    start = _click(
         page,
-        "document.getElementById('start').click();",
+        "#start",
         f"return document.getElementById('connected').textContent === '{args.simulated}';",
         limit_ms=WAIT_MS,
     )
@@ -204,10 +205,8 @@ def measure_device_emulator(
     """Animation frame rate, tap click to the tapped frame shown, command round trip."""
     page.wait_for_function("() => Number(document.getElementById('frames').textContent) > 10")
     fps = _frame_rate(page, args.seconds)
-    tap = _effect(
-        page,
-        "document.getElementById('tap').click();",
-        "return document.getElementById('frame').textContent.includes('(tap)');",
+    tap = _click(
+        page, "#tap", "return document.getElementById('frame').textContent.includes('(tap)');"
     )
     command = _effect(page, COMMAND_JS, RED_JS)
     page.evaluate("() => window.benchHub.close()")
