@@ -46,6 +46,10 @@ RSSI_PERIOD_MS = 1000  # one BLE scan window
 SERIAL_LOG_LIMIT = 256 * 1024  # characters of serial output kept for tests and `expect`
 CONNECT_TIMEOUT_S = 5.0
 OTA_TIMEOUT_S = 30.0
+#: The longest console line, in bytes, as the shell's line buffer (kConsoleLineMax in
+#: firmware/src/main.cpp: "config set " and the largest configuration).
+LINE_MAX = 1200
+TOO_LONG = "error:line too long"  # what the shell prints once a longer line ends
 
 #: Carries out an `ota <url>` action; returns (accepted, reason) for the core.
 OtaHandler = Callable[[str], Awaitable[tuple[bool, str]]]
@@ -99,6 +103,7 @@ class VirtualDevice:
         self.frames_sent = 0
         self.answers_sent = 0
         self.boots = 0
+        self.fault: str | None = None  # why the device was halted (see `halt`)
         self._ws: websockets.ClientConnection | None = None
         self._generation = 0  # bumped on reboot/disconnect: late I/O of an old link is ignored
         self._tasks: set[asyncio.Task[None]] = set()
@@ -141,9 +146,13 @@ class VirtualDevice:
 
     # -- input ------------------------------------------------------------------------------
 
-    def serial_line(self, line: str) -> None:
-        """A line typed on the serial console."""
+    def serial_line(self, line: str | bytes) -> None:
+        """A line typed on the serial console (its bytes go to the core as they came)."""
         self.core.serial_line(line, self.clock.now_ms())
+
+    def serial_line_too_long(self) -> None:
+        """A console line longer than the shell's buffer ended: refused, as the shell does."""
+        self._print(f"{TOO_LONG}\n")
 
     def tap(self) -> None:
         """Tap the device (the accelerometer's click detector fires)."""
@@ -321,6 +330,13 @@ class VirtualDevice:
         self.serial_log = (self.serial_log + text)[-SERIAL_LOG_LIMIT:]
         for listener in self.serial_listeners:
             listener(text)
+
+    def halt(self, reason: str) -> None:
+        """Stop this device after a fault in its emulation: it is no longer stepped, its link
+        is dropped, and its console says why. Other devices are not touched."""
+        self.fault = reason
+        self._drop_link()
+        self._print(f"[emulator] device halted: {reason}\n")
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

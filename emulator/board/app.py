@@ -55,9 +55,6 @@ class RunningApp:
         ticker.devices.append(self.device)
         self._task = asyncio.get_running_loop().create_task(ticker.run())
 
-    def serial_line(self, line: str) -> None:
-        self.device.serial_line(line)
-
     def stop(self) -> asyncio.Task[None]:
         """Silence the app at once; its teardown finishes in the returned task."""
         self.device.serial_listeners.clear()

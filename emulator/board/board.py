@@ -91,7 +91,7 @@ class Board:
         self._app: RunningApp | None = None
         self._loader: Loader | None = None
         self._knock = Decoder()  # SLIP frames arriving while not in download mode
-        self._lines = LineSplitter(self._app_line)
+        self._lines = LineSplitter(self._app_line, self._app_line_too_long)
         self._watchdog: asyncio.TimerHandle | None = None
         self._stopping: set[asyncio.Task[None]] = set()
 
@@ -105,7 +105,7 @@ class Board:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
-        self._lines = LineSplitter(self._app_line)
+        self._lines = LineSplitter(self._app_line, self._app_line_too_long)
         self._knock = Decoder()
         if download:
             self.mode = Mode.DOWNLOAD
@@ -233,9 +233,13 @@ class Board:
             return  # nothing runs to read the line
         self._lines.feed(text)
 
-    def _app_line(self, line: str) -> None:
+    def _app_line(self, line: bytes) -> None:
         if self._app is not None:
-            self._app.serial_line(line)
+            self._app.device.serial_line(line)
+
+    def _app_line_too_long(self) -> None:
+        if self._app is not None:
+            self._app.device.serial_line_too_long()
 
     # -- output and teardown --------------------------------------------------------------
 

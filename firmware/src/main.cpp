@@ -93,7 +93,7 @@ void read_console(uint32_t now) {
       if (g_line_overflow) {
         Serial.println("error:line too long");
       } else {
-        g_device.serial_line(g_line, now);
+        g_device.serial_line(std::string_view(g_line, g_line_len), now);  // NULs included
       }
       g_line_len = 0;
       g_line_overflow = false;
