@@ -13,9 +13,12 @@ The core decides everything a device does; this shell only carries things in and
   image is accepted when the server answers 200 with a non-empty body whose MD5 matches the
   `x-MD5` header (when present), as Arduino's HTTPUpdate checks.
 
+- `app_valid` (the hub accepted the device: the running image works) needs no action here.
+
 An owner with more hardware than that (the emulated board, emulator.board) passes hooks:
-`on_reboot` (it resets instead), `on_ota` (it validates and flashes the image) and
-`on_config` (it keeps the configuration in its NVS).
+`on_reboot` (it resets instead), `on_ota` (it validates and flashes the image),
+`on_config` (it keeps the configuration in its NVS) and `on_app_valid` (it confirms the
+running image in its OTA data, so the bootloader does not roll it back).
 
 Devices do not own a timer: a `Ticker` (emulator.swarm) steps many devices from one loop.
 """
@@ -82,9 +85,11 @@ class VirtualDevice:
         on_reboot: Callable[[], None] | None = None,
         on_ota: OtaHandler | None = None,
         on_config: Callable[[str], None] | None = None,
+        on_app_valid: Callable[[], None] | None = None,
     ) -> None:
         """`on_reboot` replaces the in-place reboot (the owner resets this device), `on_ota`
-        the plain download; `on_config` is told every saved configuration."""
+        the plain download; `on_config` is told every saved configuration, `on_app_valid`
+        that the running image reached the hub."""
         if len(mac) != 6:
             raise ValueError(f"a MAC has 6 bytes, not {len(mac)}")
         self.mac = bytes(mac)
@@ -98,6 +103,7 @@ class VirtualDevice:
         self._on_reboot = on_reboot
         self._ota = on_ota or self._download
         self._on_config = on_config
+        self._on_app_valid = on_app_valid
         self.serial_log = ""
         self.serial_listeners: list[Callable[[str], None]] = []
         self.frames_sent = 0
@@ -253,6 +259,9 @@ class VirtualDevice:
             self.core = self._boot(now)
         elif verb == "ota":
             self._spawn(self._run_ota(argument))
+        elif verb == "app_valid":
+            if self._on_app_valid is not None:
+                self._on_app_valid()
         else:
             self._print(f"[emulator] unknown action {verb!r}\n")
 

@@ -38,6 +38,7 @@ class RunningApp:
         on_reboot: Callable[[], None],
         on_config: Callable[[str], None],
         on_ota: OtaHandler,
+        on_app_valid: Callable[[], None],
     ) -> None:
         clock = Clock()
         self.device = VirtualDevice(
@@ -49,6 +50,7 @@ class RunningApp:
             on_reboot=on_reboot,
             on_config=on_config,
             on_ota=on_ota,
+            on_app_valid=on_app_valid,
         )
         self.device.serial_listeners.append(write)
         ticker = Ticker(clock)

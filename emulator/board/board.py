@@ -40,7 +40,7 @@ import enum
 from collections.abc import Callable
 
 from emulator.board.app import RunningApp
-from emulator.board.boot import Reset, boot_from_flash, download_banner
+from emulator.board.boot import Reset, boot_from_flash, confirm_running_app, download_banner
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash
 from emulator.board.loader import Exit, Loader, Op
@@ -137,6 +137,7 @@ class Board:
             on_reboot=self._app_rebooted,
             on_config=self._config_saved,
             on_ota=self._ota,
+            on_app_valid=self._app_valid,
         )
 
     # -- the serial port's device side (emulator.serial_port.PortDevice) ---------------------
@@ -184,6 +185,10 @@ class Board:
 
     def _refused(self, why: str) -> None:
         self._log(f"[{self.name}] {why}")
+
+    def _app_valid(self) -> None:
+        if confirm_running_app(self.flash, self._app_offset):
+            self._log(f"[{self.name}] app at 0x{self._app_offset:x} confirmed: VALID")
 
     def _config_saved(self, config: str) -> None:
         self.config = config

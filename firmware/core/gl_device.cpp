@@ -152,6 +152,12 @@ bool Device::hub_noise(std::string_view line) {
   for (std::string_view n : kNoise) {
     if (starts_with(line, n)) {
       if (line == "id:error") log("hub refused the device id");
+      // This image reached the hub and was accepted: the shell confirms it, so the
+      // bootloader keeps it instead of rolling back to the previous one.
+      if (line == "id:ok" && !app_confirmed_) {
+        app_confirmed_ = true;
+        action("app_valid", {});
+      }
       return true;
     }
   }

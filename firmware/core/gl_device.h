@@ -91,6 +91,7 @@ class Device {
   uint32_t boot_ms_ = 0;
   uint32_t frames_sent_ = 0;
   uint32_t frames_dropped_ = 0;
+  bool app_confirmed_ = false;  // "app_valid" asked for (once per boot)
   OtaState ota_ = OtaState::Idle;
   char ota_url_[200] = {};
   char ota_error_[64] = {};

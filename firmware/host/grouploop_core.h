@@ -64,6 +64,9 @@ int gl_read_serial(gl_device *dev, char *buf, int cap);     /* drains serial out
 /* Pops one action for the shell, as "<verb>[ <argument>]":
  *   "wifi_connect <ssid>"   "ws_connect <url>"   "ws_disconnect"
  *   "reboot"                "ota <url>"          "save_config <json>"
+ *   "app_valid": once per boot, when the hub first accepts the device (id:ok): the running
+ *   image works, the shell confirms it (esp_ota_mark_app_valid_cancel_rollback) so the
+ *   bootloader does not roll it back;
  * "wifi_connect" has no argument when no SSID is configured and never carries the password
  * (the shell reads it from the configuration); "save_config" carries the whole configuration,
  * password included, to be persisted, never shown. After "ota" the shell
