@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import weakref
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = REPO_ROOT / "firmware"
 DEFAULT_LIBRARY = FIRMWARE_DIR / "build" / "host" / "libgrouploop_core.so"
 LIBRARY_ENV = "GL_CORE_LIB"  # overrides the library path
-NUM_PIXELS = 6
 NUM_BEACONS = 4  # order: NW, NE, SE, SW
 DEFAULT_BOARD = "seeed_xiao_esp32c3"
 
@@ -61,9 +61,13 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
         [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint32],
     ),
     "gl_ota_result": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]),
+    "gl_trust_key": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_ota_data": (None, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_ota_verify": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]),
     "gl_next_ws_message": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
     "gl_read_serial": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
     "gl_next_action": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_num_pixels": (ctypes.c_int, []),
     "gl_pixels": (None, [ctypes.c_void_p, _u8p]),
     "gl_brightness": (ctypes.c_uint8, [ctypes.c_void_p]),
     "gl_motor_on": (ctypes.c_int, [ctypes.c_void_p]),
@@ -105,7 +109,9 @@ class Core:
     """One device running the firmware core: the C API one-to-one, as methods.
 
     `close()` (or `with`) frees it; a forgotten one is freed when garbage-collected.
-    Not thread-safe. Pop-style outputs return None when there is nothing.
+    Not thread-safe. Pop-style outputs return None when there is nothing. `trusted_keys` are
+    the OTA signing keys (DER SubjectPublicKeyInfo) the device trusts, as a firmware build
+    compiles them in (grouploop.signing); without them every OTA is refused.
     """
 
     def __init__(
@@ -116,11 +122,14 @@ class Core:
         board: str = DEFAULT_BOARD,
         now_ms: int = 0,
         *,
+        trusted_keys: Sequence[bytes] = (),
         library: ctypes.CDLL | None = None,
     ) -> None:
         if len(mac) != 6:
             raise ValueError(f"a MAC has 6 bytes, got {len(mac)}")
         self._lib = library or load_library()
+        #: LEDs of the device: the core's number, never repeated here (gl_num_pixels).
+        self.num_pixels = int(self._lib.gl_num_pixels())
         config_text = json.dumps(config) if isinstance(config, dict) else (config or "")
         handle = self._lib.gl_create(
             config_text.encode(),
@@ -134,6 +143,8 @@ class Core:
         self._handle: int | None = handle
         self._buf = ctypes.create_string_buffer(4096)
         self._finalizer = weakref.finalize(self, self._lib.gl_destroy, handle)
+        for der in trusted_keys:
+            self.trust_key(der)
 
     def close(self) -> None:
         if self._handle is not None:
@@ -186,6 +197,18 @@ class Core:
     def ota_result(self, ok: int | bool, reason: str, now_ms: int) -> None:
         self._lib.gl_ota_result(self._h, int(ok), reason.encode(), _ms(now_ms))
 
+    def trust_key(self, der: bytes) -> bool:
+        """Start-up only: trust one OTA signing key (DER SubjectPublicKeyInfo, EC P-256)."""
+        return bool(self._lib.gl_trust_key(self._h, der, len(der)))
+
+    def ota_data(self, chunk: bytes) -> None:
+        """Downloaded image bytes, in order, as they go to the inactive slot."""
+        self._lib.gl_ota_data(self._h, chunk, len(chunk))
+
+    def ota_verify(self, signature_b64: str, now_ms: int) -> bool:
+        """The core's verdict on the downloaded image; False: refused and already answered."""
+        return bool(self._lib.gl_ota_verify(self._h, signature_b64.encode(), _ms(now_ms)))
+
     # Outputs.
     def _pop(self, fn: Any) -> str | None:
         n = fn(self._h, self._buf, len(self._buf))
@@ -215,9 +238,9 @@ class Core:
 
     def pixels(self) -> list[tuple[int, int, int]]:
         """Pixel colours after pattern and brightness."""
-        raw = (ctypes.c_uint8 * (NUM_PIXELS * 3))()
+        raw = (ctypes.c_uint8 * (self.num_pixels * 3))()
         self._lib.gl_pixels(self._h, raw)
-        return [(raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]) for i in range(NUM_PIXELS)]
+        return [(raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]) for i in range(self.num_pixels)]
 
     def brightness(self) -> int:
         return int(self._lib.gl_brightness(self._h))

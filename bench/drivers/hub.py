@@ -20,8 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from grouploop.expect import Match, Transcript
 from grouploop.frame import is_frame
-
-GREETING = "Connected to GroupLoop WebSocket server"
+from hub.core import GREETING
 
 
 class HubLink:

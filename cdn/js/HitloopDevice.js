@@ -16,13 +16,13 @@
  */
 (function (root, factory) {
   const api = factory();
-  if (typeof module === 'object' && module.exports) {
+  if (typeof module === "object" && module.exports) {
     module.exports = api;
   } else {
     root.HitloopDevice = api.HitloopDevice;
   }
-})(typeof globalThis !== 'undefined' ? globalThis : this, function () {
-  'use strict';
+})(typeof globalThis !== "undefined" ? globalThis : this, function () {
+  "use strict";
 
   const FRAME = /^[0-9a-fA-F]{20}$/;
   const DEVICE_ID = /^[0-9a-f]{4}$/;
@@ -30,7 +30,7 @@
   const RSSI_MIN_DBM = -100;
   const RSSI_MAX_DBM = -40;
   // Beacon order on the wire: NW, NE, SE, SW (clockwise from the top left).
-  const BEACONS = ['NW', 'NE', 'SE', 'SW'];
+  const BEACONS = ["NW", "NE", "SE", "SW"];
 
   /** Acceleration byte (0..255) to g (-2..+2). */
   function accelG(byte) {
@@ -50,7 +50,7 @@
 
   /** A physical value to its frame byte, clamped; same arithmetic as grouploop/frame.py. */
   function toByte(value, low, high, what) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new RangeError(`${what} must be a finite number, got ${value}`);
     }
     return Math.min(255, Math.max(0, roundHalfEven(((value - low) * 255) / (high - low))));
@@ -58,12 +58,12 @@
 
   /** Acceleration in g to its frame byte (clamped to -2 g..+2 g). */
   function accelByte(g) {
-    return toByte(g, -ACCEL_RANGE_G, ACCEL_RANGE_G, 'acceleration');
+    return toByte(g, -ACCEL_RANGE_G, ACCEL_RANGE_G, "acceleration");
   }
 
   /** RSSI in dBm to its frame byte (clamped to -100..-40 dBm). */
   function rssiByte(dbm) {
-    return toByte(dbm, RSSI_MIN_DBM, RSSI_MAX_DBM, 'rssi');
+    return toByte(dbm, RSSI_MIN_DBM, RSSI_MAX_DBM, "rssi");
   }
 
   /** RSSI byte to a normalised distance: 0 at the beacon (strongest), 1 out of range. */
@@ -76,20 +76,25 @@
    * (surrounding white space is ignored), so callers can feed it any line from the hub.
    */
   function decodeFrame(line) {
-    const text = String(line == null ? '' : line).trim();
+    const text = String(line == null ? "" : line).trim();
     if (!FRAME.test(text)) return null;
     const hex = text.toLowerCase();
     const byte = (i) => parseInt(hex.slice(4 + 2 * i, 6 + 2 * i), 16);
     const raw = {
-      ax: byte(0), ay: byte(1), az: byte(2),
-      dNW: byte(3), dNE: byte(4), dSE: byte(5), dSW: byte(6),
+      ax: byte(0),
+      ay: byte(1),
+      az: byte(2),
+      dNW: byte(3),
+      dNE: byte(4),
+      dSE: byte(5),
+      dSW: byte(6),
       tap: byte(7),
     };
     const rssi = {};
     const dist = {};
     for (const name of BEACONS) {
-      rssi[name] = rssiDbm(raw['d' + name]);
-      dist[name] = distance(raw['d' + name]);
+      rssi[name] = rssiDbm(raw["d" + name]);
+      dist[name] = distance(raw["d" + name]);
     }
     return {
       id: hex.slice(0, 4),
@@ -111,11 +116,13 @@
     const device = String(id).toLowerCase();
     if (!DEVICE_ID.test(device)) throw new RangeError(`device id '${id}' is not 4 hex digits`);
     const bytes = [
-      accelByte(acceleration.x), accelByte(acceleration.y), accelByte(acceleration.z),
+      accelByte(acceleration.x),
+      accelByte(acceleration.y),
+      accelByte(acceleration.z),
       ...BEACONS.map((name) => rssiByte(rssi[name])),
       tap ? 0xff : 0,
     ];
-    return device + bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+    return device + bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   class HitloopDevice {
@@ -125,8 +132,13 @@
       this.motorState = motorState;
       this.ws = null;
       // Raw bytes, as in the original library.
-      this.ax = 0; this.ay = 0; this.az = 0;
-      this.dNW = 0; this.dNE = 0; this.dSE = 0; this.dSW = 0;
+      this.ax = 0;
+      this.ay = 0;
+      this.az = 0;
+      this.dNW = 0;
+      this.dNE = 0;
+      this.dSE = 0;
+      this.dSW = 0;
       this.tap = false;
       // Decoded values.
       this.acceleration = { x: 0, y: 0, z: 0 };
@@ -164,8 +176,13 @@
     getSensorData() {
       return {
         id: this.id,
-        ax: this.ax, ay: this.ay, az: this.az,
-        dNW: this.dNW, dNE: this.dNE, dSW: this.dSW, dSE: this.dSE,
+        ax: this.ax,
+        ay: this.ay,
+        az: this.az,
+        dNW: this.dNW,
+        dNE: this.dNE,
+        dSW: this.dSW,
+        dSE: this.dSE,
         tap: this.tap,
         color: this.color,
         motorState: this.motorState,

@@ -22,30 +22,30 @@
  *   message (line).
  */
 (function (root, factory) {
-  if (typeof module === 'object' && module.exports) {
-    module.exports = factory(require('./HitloopDevice.js').HitloopDevice);
+  if (typeof module === "object" && module.exports) {
+    module.exports = factory(require("./HitloopDevice.js").HitloopDevice);
   } else {
     const api = factory(root.HitloopDevice);
     root.HitloopDeviceManager = api.HitloopDeviceManager;
   }
-})(typeof globalThis !== 'undefined' ? globalThis : this, function (HitloopDevice) {
-  'use strict';
+})(typeof globalThis !== "undefined" ? globalThis : this, function (HitloopDevice) {
+  "use strict";
 
   if (!HitloopDevice) {
-    throw new Error('HitloopDeviceManager needs HitloopDevice.js: load it first');
+    throw new Error("HitloopDeviceManager needs HitloopDevice.js: load it first");
   }
 
   const DEVICE_ID = /^[0-9a-f]{4}$/;
   const ANSWER = /^ans:([0-9a-fA-F]{4}):(.*)$/;
   const SENT_TO = /^sent_to_(\d+)_devices$/;
   // Where this script was loaded from: its CDN also serves /static/commands.json.
-  const SCRIPT_SRC = typeof document !== 'undefined' && document.currentScript
-    ? document.currentScript.src : null;
+  const SCRIPT_SRC =
+    typeof document !== "undefined" && document.currentScript ? document.currentScript.src : null;
 
   class CommandError extends Error {
     constructor(message) {
       super(message);
-      this.name = 'CommandError';
+      this.name = "CommandError";
     }
   }
 
@@ -54,16 +54,16 @@
     const where = `parameter ${spec.name}`;
     if (/[\r\n]/.test(value)) return `${where} must not contain a line break`;
     // Only the last parameter may contain ':', the hub splits the others on it.
-    if (!isLast && value.includes(':')) return `${where} must not contain ':'`;
-    if (value === '') return `${where} is empty`;
-    if (spec.type === 'int') {
+    if (!isLast && value.includes(":")) return `${where} must not contain ':'`;
+    if (value === "") return `${where} is empty`;
+    if (spec.type === "int") {
       if (!/^-?\d+$/.test(value)) return `${where} must be an integer, got '${value}'`;
       const n = Number(value);
       if (spec.min !== undefined && n < spec.min) return `${where} must be >= ${spec.min}`;
       if (spec.max !== undefined && n > spec.max) return `${where} must be <= ${spec.max}`;
     }
-    if (spec.type === 'enum' && !spec.values.includes(value)) {
-      return `${where} must be one of ${spec.values.join(', ')}, got '${value}'`;
+    if (spec.type === "enum" && !spec.values.includes(value)) {
+      return `${where} must be one of ${spec.values.join(", ")}, got '${value}'`;
     }
     if (spec.pattern && !new RegExp(spec.pattern).test(value)) {
       return `${where} must match ${spec.pattern}, got '${value}'`;
@@ -73,10 +73,11 @@
 
   function specOf(table, command) {
     if (!table || !table.commands) {
-      throw new CommandError('commands not loaded: call loadCommands() or setCommands() first');
+      throw new CommandError("commands not loaded: call loadCommands() or setCommands() first");
     }
     return Object.prototype.hasOwnProperty.call(table.commands, command)
-      ? table.commands[command] : null;
+      ? table.commands[command]
+      : null;
   }
 
   /**
@@ -86,21 +87,27 @@
   function formatCommand(table, command, params) {
     const spec = specOf(table, command);
     if (!spec) {
-      throw new CommandError(`unknown command '${command}' (known: ${Object.keys(table.commands).join(', ')})`);
+      throw new CommandError(
+        `unknown command '${command}' (known: ${Object.keys(table.commands).join(", ")})`,
+      );
     }
     const values = params.map((p) => String(p));
     const wanted = spec.parameters.map((p) => p.name);
     if (values.length < wanted.length) {
-      throw new CommandError(`${command}: missing parameters, expects ${wanted.join(', ') || 'none'}`);
+      throw new CommandError(
+        `${command}: missing parameters, expects ${wanted.join(", ") || "none"}`,
+      );
     }
     if (values.length > wanted.length) {
-      throw new CommandError(`${command}: too many parameters, expects ${wanted.join(', ') || 'none'}`);
+      throw new CommandError(
+        `${command}: too many parameters, expects ${wanted.join(", ") || "none"}`,
+      );
     }
     spec.parameters.forEach((p, i) => {
       const problem = checkParam(p, values[i], i === values.length - 1);
       if (problem) throw new CommandError(`${command}: ${problem}`);
     });
-    return [command, ...values].join(':');
+    return [command, ...values].join(":");
   }
 
   /**
@@ -109,15 +116,15 @@
    */
   function validateCommand(table, command, params = []) {
     const spec = specOf(table, command);
-    if (!spec) return 'unknown_command';
+    if (!spec) return "unknown_command";
     const values = params.map((p) => String(p));
-    if (values.length < spec.parameters.length || values.includes('')) {
-      return 'missing_parameters';
+    if (values.length < spec.parameters.length || values.includes("")) {
+      return "missing_parameters";
     }
     try {
       formatCommand(table, command, values);
     } catch (e) {
-      if (e instanceof CommandError) return 'invalid_parameters';
+      if (e instanceof CommandError) return "invalid_parameters";
       throw e;
     }
     return null;
@@ -128,11 +135,13 @@
    * colons (an OTA URL has some). Unknown names keep every part as a parameter.
    */
   function splitCommand(table, text) {
-    const [name, ...rest] = String(text).split(':');
+    const [name, ...rest] = String(text).split(":");
     const spec = table && table.commands ? specOf(table, name) : null;
     const wanted = spec ? spec.parameters.length : rest.length;
-    const params = wanted === 0 || rest.length <= wanted
-      ? rest : [...rest.slice(0, wanted - 1), rest.slice(wanted - 1).join(':')];
+    const params =
+      wanted === 0 || rest.length <= wanted
+        ? rest
+        : [...rest.slice(0, wanted - 1), rest.slice(wanted - 1).join(":")];
     return { name, params };
   }
 
@@ -153,45 +162,53 @@
 
   /** A target: 'all', a device id, or several ids (array or comma-separated). */
   function formatTarget(target) {
-    if (target === 'all') return 'all';
-    const ids = (Array.isArray(target) ? target : String(target).split(','))
-      .map((id) => String(id).trim().toLowerCase());
+    if (target === "all") return "all";
+    const ids = (Array.isArray(target) ? target : String(target).split(",")).map((id) =>
+      String(id).trim().toLowerCase(),
+    );
     if (ids.length === 0 || ids.some((id) => !DEVICE_ID.test(id))) {
       throw new CommandError(`target must be 'all' or device ids of 4 hex digits, got '${target}'`);
     }
-    return ids.join(',');
+    return ids.join(",");
   }
 
   /** Classify one line from the hub: {kind: frame|answer|result|message, ...}. */
   function parseLine(line) {
     const frame = HitloopDevice.decodeFrame(line);
-    if (frame) return { kind: 'frame', frame };
+    if (frame) return { kind: "frame", frame };
     const answer = ANSWER.exec(line);
     if (answer) {
       try {
         const body = JSON.parse(answer[2]);
-        if (body && typeof body === 'object') {
+        if (body && typeof body === "object") {
           return {
-            kind: 'answer', id: answer[1].toLowerCase(), cmd: body.cmd, ok: body.ok === true,
-            data: body.data, error: body.error, raw: line,
+            kind: "answer",
+            id: answer[1].toLowerCase(),
+            cmd: body.cmd,
+            ok: body.ok === true,
+            data: body.data,
+            error: body.error,
+            raw: line,
           };
         }
       } catch (_e) {
         // Not JSON: fall through, it is reported as a plain message.
       }
     }
-    if (line.startsWith('cmd:result:')) {
-      const result = line.slice('cmd:result:'.length);
+    if (line.startsWith("cmd:result:")) {
+      const result = line.slice("cmd:result:".length);
       const sent = SENT_TO.exec(result);
       return {
-        kind: 'result', ok: result !== 'failed', result,
+        kind: "result",
+        ok: result !== "failed",
+        result,
         sentTo: sent ? Number(sent[1]) : undefined,
       };
     }
-    if (line.startsWith('cmd:error:')) {
-      return { kind: 'result', ok: false, error: line.slice('cmd:error:'.length) };
+    if (line.startsWith("cmd:error:")) {
+      return { kind: "result", ok: false, error: line.slice("cmd:error:".length) };
     }
-    return { kind: 'message', line };
+    return { kind: "message", line };
   }
 
   class HitloopDeviceManager {
@@ -211,8 +228,9 @@
       this.reconnectMinMs = options.reconnectMinMs ?? 500;
       this.reconnectMaxMs = options.reconnectMaxMs ?? 10000;
       this.reconnect = options.reconnect ?? true;
-      this.commandsUrl = options.commandsUrl
-        ?? (SCRIPT_SRC ? new URL('../static/commands.json', SCRIPT_SRC).href : null);
+      this.commandsUrl =
+        options.commandsUrl ??
+        (SCRIPT_SRC ? new URL("../static/commands.json", SCRIPT_SRC).href : null);
       this.commands = options.commands ?? null;
       this.WebSocket = options.WebSocket ?? root().WebSocket;
       this.now = options.now ?? (() => Date.now());
@@ -223,7 +241,7 @@
         clearInterval: options.clearInterval ?? ((t) => clearInterval(t)),
       };
       this.attempts = 0;
-      this.state = 'closed';
+      this.state = "closed";
       this.listeners = new Map();
       this._reconnectTimer = null;
       this._pruneTimer = null;
@@ -251,12 +269,12 @@
     _setState(state) {
       if (this.state === state) return;
       this.state = state;
-      this.emit('state', state);
+      this.emit("state", state);
     }
 
     /** Load commands.json (from the CDN); resolves to the table. */
     async loadCommands(url = this.commandsUrl) {
-      if (!url) throw new CommandError('no commandsUrl: pass options.commandsUrl');
+      if (!url) throw new CommandError("no commandsUrl: pass options.commandsUrl");
       const response = await fetch(url);
       if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
       this.setCommands(await response.json());
@@ -264,7 +282,7 @@
     }
 
     setCommands(table) {
-      if (!table || typeof table.commands !== 'object') {
+      if (!table || typeof table.commands !== "object") {
         throw new CommandError('not a commands.json table (no "commands" object)');
       }
       this.commands = table;
@@ -273,7 +291,7 @@
     connect() {
       this._wanted = true;
       if (!this.commands && this.commandsUrl) {
-        this.loadCommands().catch((e) => this.emit('error', e));
+        this.loadCommands().catch((e) => this.emit("error", e));
       }
       if (!this._pruneTimer) {
         const every = Math.max(50, Math.min(1000, this.inactiveTimeoutMs / 2));
@@ -285,27 +303,27 @@
     _open() {
       if (!this._wanted || (this.ws && this.ws.readyState <= 1)) return;
       if (!this.WebSocket) {
-        throw new Error('no WebSocket implementation: pass options.WebSocket');
+        throw new Error("no WebSocket implementation: pass options.WebSocket");
       }
       const ws = new this.WebSocket(this.websocketUrl);
       this.ws = ws;
-      this._setState('connecting');
+      this._setState("connecting");
       ws.onopen = () => {
         this.attempts = 0;
-        ws.send('s');
+        ws.send("s");
         for (const device of this.devices.values()) device.setWebSocket(ws);
-        this._setState('open');
-        this.emit('open', this.websocketUrl);
+        this._setState("open");
+        this.emit("open", this.websocketUrl);
       };
       ws.onmessage = (event) => this.handleMessage(event.data);
       ws.onerror = (event) => {
-        this.emit('error', event);
+        this.emit("error", event);
         // Browsers follow a failed connection with `close`; some implementations (node 20)
         // do not, so a socket that never opened is given up here as well.
         if (ws.readyState !== 1) this._lost(ws);
       };
       ws.onclose = (event) => {
-        this.emit('close', event);
+        this.emit("close", event);
         this._lost(ws);
       };
     }
@@ -313,7 +331,7 @@
     _lost(ws) {
       if (this.ws !== ws) return; // already replaced: its reconnect is scheduled
       this.ws = null;
-      this._setState('closed');
+      this._setState("closed");
       this._scheduleReconnect();
     }
 
@@ -340,28 +358,28 @@
       this._pruneTimer = null;
       if (this.ws) this.ws.close();
       this.ws = null;
-      this._setState('closed');
+      this._setState("closed");
     }
 
     /** One WebSocket message: any number of '\n'-separated lines. */
     handleMessage(data) {
-      for (const line of String(data ?? '').split(/\r?\n/)) {
-        if (line.trim() !== '') this.handleLine(line.trim());
+      for (const line of String(data ?? "").split(/\r?\n/)) {
+        if (line.trim() !== "") this.handleLine(line.trim());
       }
     }
 
     handleLine(line) {
       const parsed = parseLine(line);
-      if (parsed.kind === 'frame') {
+      if (parsed.kind === "frame") {
         this._applyFrame(parsed.frame);
-      } else if (parsed.kind === 'answer') {
+      } else if (parsed.kind === "answer") {
         const device = this.devices.get(parsed.id) || null;
         if (device) device.lastAnswer = parsed;
-        this.emit('answer', { ...parsed, device });
-      } else if (parsed.kind === 'result') {
-        this.emit('result', parsed);
+        this.emit("answer", { ...parsed, device });
+      } else if (parsed.kind === "result") {
+        this.emit("result", parsed);
       } else {
-        this.emit('message', parsed.line);
+        this.emit("message", parsed.line);
       }
       return parsed;
     }
@@ -375,8 +393,8 @@
         this.devices.set(frame.id, device);
       }
       device.update(frame, this.now());
-      if (isNew) this.emit('device', device);
-      this.emit('frame', device);
+      if (isNew) this.emit("device", device);
+      this.emit("frame", device);
     }
 
     /** Original API: apply one frame line; true when it was a frame. */
@@ -389,12 +407,12 @@
     /** Forget devices silent for longer than inactiveTimeoutMs; returns their ids. */
     pruneInactive(now = this.now()) {
       const gone = [];
-      for (const [id, device] of this.devices) {
+      for (const device of this.devices.values()) {
         if (now - device.lastSeen > this.inactiveTimeoutMs) gone.push(device);
       }
       for (const device of gone) {
         this.devices.delete(device.id);
-        this.emit('remove', device);
+        this.emit("remove", device);
       }
       return gone.map((d) => d.id);
     }
@@ -430,7 +448,7 @@
     sendCommand(target, command, ...params) {
       const line = `cmd:${formatTarget(target)}:${formatCommand(this.commands, command, params)}`;
       if (!this.ws || this.ws.readyState !== 1) {
-        throw new Error('not connected to the hub');
+        throw new Error("not connected to the hub");
       }
       this.ws.send(line);
       return line;
@@ -438,13 +456,19 @@
   }
 
   function root() {
-    return typeof globalThis !== 'undefined' ? globalThis : {};
+    return typeof globalThis !== "undefined" ? globalThis : {};
   }
 
   // The helpers also hang off the class: a page only gets the `HitloopDeviceManager` global.
   const helpers = {
-    CommandError, formatCommand, formatTarget, validateCommand, splitCommand, parseCommand,
-    parseLine, reconnectDelay,
+    CommandError,
+    formatCommand,
+    formatTarget,
+    validateCommand,
+    splitCommand,
+    parseCommand,
+    parseLine,
+    reconnectDelay,
   };
   Object.assign(HitloopDeviceManager, helpers);
   return { HitloopDeviceManager, ...helpers };

@@ -82,7 +82,7 @@ TEST(fuzz_hub_lines_get_one_answer_each) {
     const std::string line = mutate(r, kCommands[r.below(6)]);
     const std::string_view trimmed = gl::trim(line);
     bool noise = trimmed.empty() || line.find('\n') != std::string::npos;
-    for (const char* prefix : {"Connected to", "id:", "pong", "stream:", "cmd:", "ans:"}) {
+    for (std::string_view prefix : gl::kHubNoise) {
       noise = noise || gl::starts_with(trimmed, prefix);
     }
     rig->ws_receive(line.c_str(), rig.now);

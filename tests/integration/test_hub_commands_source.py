@@ -73,7 +73,7 @@ async def test_unreachable_cdn_falls_back_to_the_full_set(
 ) -> None:
     log = hub.log_text()
     assert "[COMMANDS] CDN http://127.0.0.1:1 unreachable" in log
-    assert "loaded 12 commands from the packaged fallback" in log
+    assert "loaded 13 commands from the packaged fallback" in log
     app = await hub_client()
     for command in json.loads(TABLE.read_text("utf-8"))["commands"].values():
         assert await app.ask(f"cmd:all:{command['example']}") == "cmd:result:sent_to_0_devices"
@@ -87,7 +87,7 @@ async def test_commands_come_from_the_cdn_when_reachable(
     del table["commands"]["reset"]
     with serve_table(table) as url:
         hub = start_hub(cdn_url=url)
-    assert f"[COMMANDS] loaded 12 commands from {url}/static/commands.json" in hub.log_text()
+    assert f"[COMMANDS] loaded 13 commands from {url}/static/commands.json" in hub.log_text()
     app = await ws_client(hub.url)
     assert await app.ask("cmd:all:dance:tango:120") == "cmd:result:sent_to_0_devices"
     assert await app.ask("cmd:all:dance:tango") == "cmd:error:missing_parameters"
@@ -96,7 +96,7 @@ async def test_commands_come_from_the_cdn_when_reachable(
 
 def test_commands_from_the_real_cdn(start_hub: Callable[..., HubProcess], cdn: Any) -> None:
     hub = start_hub(cdn_url=cdn.url)
-    assert f"[COMMANDS] loaded 12 commands from {cdn.url}/static/commands.json" in hub.log_text()
+    assert f"[COMMANDS] loaded 13 commands from {cdn.url}/static/commands.json" in hub.log_text()
 
 
 def test_invalid_table_on_the_cdn_falls_back(start_hub: Callable[..., HubProcess]) -> None:
@@ -104,7 +104,7 @@ def test_invalid_table_on_the_cdn_falls_back(start_hub: Callable[..., HubProcess
         hub = start_hub(cdn_url=url)
     log = hub.log_text()
     assert "no 'commands' object" in log
-    assert "loaded 12 commands from the packaged fallback" in log
+    assert "loaded 13 commands from the packaged fallback" in log
 
 
 async def test_cdn_that_comes_up_late_is_retried(
@@ -126,4 +126,4 @@ async def test_cdn_that_comes_up_late_is_retried(
             hub = await asyncio.wait_for(starting, scaled(10))
     finally:
         server.server_close()  # idempotent: also when the test failed before serving
-    assert f"[COMMANDS] loaded 12 commands from {url}/static/commands.json" in hub.log_text()
+    assert f"[COMMANDS] loaded 13 commands from {url}/static/commands.json" in hub.log_text()

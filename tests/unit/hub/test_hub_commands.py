@@ -44,4 +44,4 @@ def test_unreachable_cdn_falls_back(caplog: pytest.LogCaptureFixture) -> None:
     assert registry.source == "packaged fallback"
     assert len(registry) == len(commands.packaged())
     assert "[COMMANDS] attempt 2/2" in caplog.text
-    assert "unreachable: loaded 12 commands from the packaged fallback" in caplog.text
+    assert "unreachable: loaded 13 commands from the packaged fallback" in caplog.text

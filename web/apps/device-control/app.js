@@ -69,11 +69,15 @@
   Object.assign($("vibrate"), { min: param("vibrate").min, max: param("vibrate").max });
 
   const outputs = [
-    ["brightness", "brightness-value"], ["spring-k", "spring-k-value"],
-    ["spring-damping", "spring-damping-value"], ["spring-mass", "spring-mass-value"],
+    ["brightness", "brightness-value"],
+    ["spring-k", "spring-k-value"],
+    ["spring-damping", "spring-damping-value"],
+    ["spring-mass", "spring-mass-value"],
   ];
   for (const [input, output] of outputs) {
-    const show = () => { $(output).textContent = $(input).value; };
+    const show = () => {
+      $(output).textContent = $(input).value;
+    };
     $(input).addEventListener("input", show);
     show();
   }
@@ -83,7 +87,8 @@
   $("send-pattern").addEventListener("click", () => sendLed("pattern", [$("pattern").value]));
   $("send-brightness").addEventListener("click", () => sendLed("brightness", [brightness.value]));
   $("send-spring").addEventListener("click", () =>
-    sendLed("spring_param", [hex2("spring-k") + hex2("spring-damping") + hex2("spring-mass")]));
+    sendLed("spring_param", [hex2("spring-k") + hex2("spring-damping") + hex2("spring-mass")]),
+  );
   $("send-vibrate").addEventListener("click", () => send("vibrate", [$("vibrate").value]));
   $("send-reset").addEventListener("click", () => send("reset"));
   $("send-all-off").addEventListener("click", () => sendLed("led_all_off"));
@@ -103,8 +108,15 @@
     try {
       const manifest = await G.fetchJson(`${cdnUrl}/firmware/manifest.json`);
       const builds = manifest.builds || [];
-      select.replaceChildren(...builds.map((b) => G.element("option", { value: b.file },
-        `${b.version} · ${b.board}${b.stand_in ? " (stand-in)" : ""}`)));
+      select.replaceChildren(
+        ...builds.map((b) =>
+          G.element(
+            "option",
+            { value: b.file },
+            `${b.version} · ${b.board}${b.stand_in ? " (stand-in)" : ""}`,
+          ),
+        ),
+      );
       if (!builds.length) select.append(G.element("option", { value: "" }, "no published build"));
     } catch (error) {
       select.replaceChildren(G.element("option", { value: "" }, "manifest unavailable"));
@@ -116,9 +128,12 @@
   /* ---- selection ---- */
   function showTarget() {
     const to = target();
-    $("target-summary").textContent = to === "all" ? "every device on the hub"
-      : to ? `${to.length} device${to.length > 1 ? "s" : ""} (${to.join(", ")})`
-        : "no device selected";
+    $("target-summary").textContent =
+      to === "all"
+        ? "every device on the hub"
+        : to
+          ? `${to.length} device${to.length > 1 ? "s" : ""} (${to.join(", ")})`
+          : "no device selected";
     for (const [id, row] of rows) row.classList.toggle("selected", selected.has(id));
   }
   function select(ids, on) {
@@ -137,7 +152,8 @@
   /* ---- the device table ---- */
   function swatches(colours) {
     return colours.map((hex) =>
-      G.element("span", { class: "swatch", title: `#${hex}`, style: `background:#${hex}` }));
+      G.element("span", { class: "swatch", title: `#${hex}`, style: `background:#${hex}` }),
+    );
   }
 
   function rowFor(id) {
@@ -150,9 +166,18 @@
     row = G.element("tr", { "data-device": id });
     const cell = (field, ...children) =>
       G.element("td", { "data-field": field, class: field }, ...children);
-    row.append(cell("select", box), cell("id", id), cell("leds"), cell("pattern"),
-      cell("brightness"), cell("firmware"), cell("motor"), cell("uptime"), cell("answer"),
-      cell("ask", ask));
+    row.append(
+      cell("select", box),
+      cell("id", id),
+      cell("leds"),
+      cell("pattern"),
+      cell("brightness"),
+      cell("firmware"),
+      cell("motor"),
+      cell("uptime"),
+      cell("answer"),
+      cell("ask", ask),
+    );
     row.querySelector(".brightness").classList.add("num");
     row.querySelector(".uptime").classList.add("num");
     rows.set(id, row);

@@ -8,7 +8,7 @@
 
 (async () => {
   const G = window.GroupLoop;
-  const { Device, room, displayColour, NUM_PIXELS } = window.BrowserDevice;
+  const { Device, room, displayColour } = window.BrowserDevice;
   const $ = (id) => document.getElementById(id);
 
   // The page is a device of the hub, not a subscriber: no manager of its own.
@@ -20,8 +20,11 @@
   const wanted = new URLSearchParams(location.search).get("id");
   const remembered = localStorage.getItem("grouploop.deviceId");
   const isId = (text) => /^[0-9a-f]{4}$/.test(text || "");
-  const id = isId(wanted) ? wanted
-    : isId(remembered) ? remembered : window.BrowserDevice.randomId();
+  const id = isId(wanted)
+    ? wanted
+    : isId(remembered)
+      ? remembered
+      : window.BrowserDevice.randomId();
   localStorage.setItem("grouploop.deviceId", id);
   $("device-id").textContent = id;
 
@@ -73,7 +76,8 @@
     const decoded = window.HitloopDevice.decodeFrame(frame);
     $("frame").textContent = decoded ? `${decoded.frame}${decoded.tap ? "  (tap)" : ""}` : "—";
     $("accel").textContent = [values.ax, values.ay, values.az].map((g) => g.toFixed(2)).join("  ");
-    $("rssi").textContent = values.rssi.map((dbm, i) => `${room.beacons[i]} ${dbm.toFixed(0)}`)
+    $("rssi").textContent = values.rssi
+      .map((dbm, i) => `${room.beacons[i]} ${dbm.toFixed(0)}`)
       .join("  ");
     $("frames").textContent = device.framesSent;
   }
@@ -85,9 +89,10 @@
   body.setAttribute("r", "56");
   body.setAttribute("class", "body");
   ring.append(body);
-  const leds = Array.from({ length: NUM_PIXELS }, (_unused, i) => {
+  const pixelCount = commands.device.pixels;
+  const leds = Array.from({ length: pixelCount }, (_unused, i) => {
     const led = document.createElementNS(svg, "circle");
-    const angle = (i / NUM_PIXELS) * 2 * Math.PI - Math.PI / 2;
+    const angle = (i / pixelCount) * 2 * Math.PI - Math.PI / 2;
     led.setAttribute("cx", (38 * Math.cos(angle)).toFixed(1));
     led.setAttribute("cy", (38 * Math.sin(angle)).toFixed(1));
     led.setAttribute("r", "12");

@@ -6,17 +6,17 @@
  *
  * The browser cannot load the firmware's C++ core, so this is a small JavaScript stand-in:
  * commands are checked against the CDN's commands.json by HitloopDeviceManager.js's
- * validator and frames are written by HitloopDevice.js's encoder (the page loads both), and the LED patterns are simple functions of time. The page supplies the
- * sensors (position in the room, acceleration).
+ * validator, frames are written by HitloopDevice.js's encoder (the page loads both), the
+ * pixel count and the hub lines to ignore come from commands.json's "device" section (the
+ * core's facts, pinned by firmware/test/test_shared_facts.cpp), and the LED patterns are
+ * simple functions of time. The page supplies the sensors (position in the room,
+ * acceleration).
  */
 "use strict";
 
 window.BrowserDevice = (() => {
-  const NUM_PIXELS = 6;
   const FRAME_INTERVAL_MS = 50; // 20 Hz
   const RECONNECT_MS = { first: 500, cap: 5000 };
-  // Lines the hub sends that are not commands, ignored as the firmware does (gl_device.cpp).
-  const HUB_NOISE = ["Connected to", "id:", "pong", "stream:", "cmd:", "ans:"];
   // A socket this far behind is not being drained: drop frames (stale by the next one).
   const BACKLOG_BYTES = 4096;
 
@@ -57,18 +57,20 @@ window.BrowserDevice = (() => {
   }
 
   function randomId() {
-    return Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0");
+    return Math.floor(Math.random() * 0x10000)
+      .toString(16)
+      .padStart(4, "0");
   }
 
   /* ---- LEDs: state, and the colours a pattern gives at a time ---- */
 
   /* As the firmware starts: blue breathing at brightness 64 (firmware/core/gl_leds.cpp). */
-  function defaultLeds(nowMs) {
+  function defaultLeds(nowMs, pixelCount) {
     return {
       pattern: "breathing",
       since: nowMs, // patterns run from the moment they were chosen
       brightness: 64,
-      leds: Array(NUM_PIXELS).fill("0000ff"), // the colours the patterns modulate
+      leds: Array(pixelCount).fill("0000ff"), // the colours the patterns modulate
       spring: { k: 0x10, damping: 0x05, mass: 0x0a },
       springX: 0, // the spring pattern's level grows in from dark towards 1
       springV: 0,
@@ -124,7 +126,10 @@ window.BrowserDevice = (() => {
         break;
       case "cycle":
         return leds.leds.map((_c, i) =>
-          hue(((t / 3000) * 360 + i * 60) % 360).map((c) => Math.round(c * scale)));
+          hue(((t / 3000) * 360 + (i * 360) / leds.leds.length) % 360).map((c) =>
+            Math.round(c * scale),
+          ),
+        );
       default: // solid
         break;
     }
@@ -149,7 +154,8 @@ window.BrowserDevice = (() => {
 
   class Device {
     /*
-     * options: id (4 hex; random when absent), hubUrl, commands (commands.json as loaded),
+     * options: id (4 hex; random when absent), hubUrl, commands (commands.json as loaded:
+     * its commands, and its "device" facts: pixel count, hub lines that are not commands),
      * sensors() → {ax, ay, az (g), rssi: [nw, ne, se, sw] (dBm)}, onChange(device, what)
      * called on "connection", "command" and "vibrate", onFrame(device, frame, sensors)
      * after each frame sent, and vibrate(ms) for a real motor.
@@ -158,11 +164,14 @@ window.BrowserDevice = (() => {
       this.id = options.id || randomId();
       this.hubUrl = options.hubUrl;
       this.commands = options.commands;
+      this.pixelCount = options.commands.device.pixels;
+      // Lines the hub sends that are not commands, ignored as the firmware does.
+      this.hubNoise = options.commands.device.hub_noise;
       this.sensors = options.sensors;
       this.onChange = options.onChange || (() => {});
       this.onFrame = options.onFrame || (() => {});
       this.vibrateHook = options.vibrate || (() => {});
-      this.leds = defaultLeds(performance.now());
+      this.leds = defaultLeds(performance.now(), this.pixelCount);
       this.motorUntil = 0;
       this.tapPending = false;
       this.reconnects = 0;
@@ -234,7 +243,10 @@ window.BrowserDevice = (() => {
       clearTimeout(this.retry);
       // The manager's backoff (HitloopDeviceManager.js), with a device's own bounds.
       const delay = window.HitloopDeviceManager.reconnectDelay(
-        this.attempts, RECONNECT_MS.first, RECONNECT_MS.cap);
+        this.attempts,
+        RECONNECT_MS.first,
+        RECONNECT_MS.cap,
+      );
       this.attempts += 1;
       this.retry = setTimeout(() => this.connect(), delay);
     }
@@ -263,7 +275,7 @@ window.BrowserDevice = (() => {
 
     receive(text) {
       for (const line of text.split("\n")) {
-        if (!line || HUB_NOISE.some((prefix) => line.startsWith(prefix))) continue;
+        if (!line || this.hubNoise.some((prefix) => line.startsWith(prefix))) continue;
         this.answer(this.execute(line));
       }
     }
@@ -328,6 +340,7 @@ window.BrowserDevice = (() => {
           setTimeout(() => this.reboot(), 0);
           break;
         case "ota":
+        case "ota_downgrade":
           return { cmd: name, ok: false, error: "ota_not_supported_in_browser" };
         default:
           return { cmd: name, ok: false, error: "unknown_command" };
@@ -337,7 +350,7 @@ window.BrowserDevice = (() => {
     }
 
     reboot() {
-      this.leds = defaultLeds(performance.now());
+      this.leds = defaultLeds(performance.now(), this.pixelCount);
       this.motorUntil = 0;
       this.startedAt = performance.now();
       if (this.socket) this.socket.close(); // onclose reconnects
@@ -382,11 +395,10 @@ window.BrowserDevice = (() => {
         frames_dropped: this.framesDropped,
         reconnects: this.reconnects,
         ota: { state: "idle" },
-        rssi: (this.lastSensors ? this.lastSensors.rssi : [-100, -100, -100, -100])
-          .map(Math.round),
+        rssi: (this.lastSensors ? this.lastSensors.rssi : [-100, -100, -100, -100]).map(Math.round),
       };
     }
   }
 
-  return { Device, room, pixelsAt, displayColour, randomId, NUM_PIXELS };
+  return { Device, room, pixelsAt, displayColour, randomId };
 })();

@@ -26,8 +26,12 @@ window.GroupLoop = (() => {
     const mine = saved();
     return {
       hubUrl: query.get("hub") || mine.hubUrl || fromServer.hubUrl || "ws://localhost:5003",
-      cdnUrl: (query.get("cdn") || mine.cdnUrl || fromServer.cdnUrl || "http://localhost:5008")
-        .replace(/\/+$/, ""),
+      cdnUrl: (
+        query.get("cdn") ||
+        mine.cdnUrl ||
+        fromServer.cdnUrl ||
+        "http://localhost:5008"
+      ).replace(/\/+$/, ""),
     };
   }
 
@@ -74,8 +78,11 @@ window.GroupLoop = (() => {
     }
     if (state === "open") banner("ok", "");
     if (state === "closed") {
-      banner("error", `The hub at ${hubUrl} is unreachable; reconnecting automatically. ` +
-        "Check that it runs (grouploop hub) or fix the hub URL in the configuration panel.");
+      banner(
+        "error",
+        `The hub at ${hubUrl} is unreachable; reconnecting automatically. ` +
+          "Check that it runs (grouploop hub) or fix the hub URL in the configuration panel.",
+      );
     }
   }
 
@@ -157,8 +164,11 @@ window.GroupLoop = (() => {
     const hub = element("input", { id: "config-hub", type: "url", value: current.hubUrl });
     const cdn = element("input", { id: "config-cdn", type: "url", value: current.cdnUrl });
     const apply = element("button", { type: "submit" }, "Apply");
-    const reset = element("button", { type: "button", class: "secondary" },
-      "Reset to server defaults");
+    const reset = element(
+      "button",
+      { type: "button", class: "secondary" },
+      "Reset to server defaults",
+    );
     reset.addEventListener("click", () => {
       localStorage.removeItem(STORAGE_KEY);
       location.assign(location.pathname);
@@ -193,8 +203,11 @@ window.GroupLoop = (() => {
     try {
       await loadLibraries(["HitloopDevice.js", "HitloopDeviceManager.js", ...libraries]);
     } catch (error) {
-      banner("error", `The CDN at ${cdnUrl} is unreachable (${error.message}). ` +
-        "Start it with `grouploop cdn` or fix the CDN URL in the configuration panel.");
+      banner(
+        "error",
+        `The CDN at ${cdnUrl} is unreachable (${error.message}). ` +
+          "Start it with `grouploop cdn` or fix the CDN URL in the configuration panel.",
+      );
       return null;
     }
     let table;

@@ -7,7 +7,7 @@
 
 (async () => {
   const G = window.GroupLoop;
-  const { room, displayColour, NUM_PIXELS } = window.BrowserDevice;
+  const { room, displayColour } = window.BrowserDevice;
   const $ = (id) => document.getElementById(id);
 
   // The page's own subscriber (manager) shows how many of the swarm the hub really streams.
@@ -99,8 +99,8 @@
       p.noStroke();
       p.fill(device.connected ? "#3a4252" : "#9aa1ad");
       p.circle(x, y, 2 * r);
-      device.pixels().forEach((colour, i) => {
-        const angle = (i / NUM_PIXELS) * 2 * Math.PI - Math.PI / 2;
+      device.pixels().forEach((colour, i, ring) => {
+        const angle = (i / ring.length) * 2 * Math.PI - Math.PI / 2;
         p.fill(displayColour(colour));
         p.circle(x + Math.cos(angle) * r * 0.62, y + Math.sin(angle) * r * 0.62, r * 0.56);
       });

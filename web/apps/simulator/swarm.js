@@ -54,7 +54,8 @@ window.Swarm = (() => {
       const taken = new Set(this.members.map((m) => m.device.id));
       while (this.members.length < count) {
         let id;
-        do id = window.BrowserDevice.randomId(); while (taken.has(id));
+        do id = window.BrowserDevice.randomId();
+        while (taken.has(id));
         taken.add(id);
         this.members.push(this.spawn(id));
       }
@@ -64,7 +65,10 @@ window.Swarm = (() => {
       const member = {
         x: 0.5 + Math.random() * (room.width - 1),
         y: 0.5 + Math.random() * (room.height - 1),
-        vx: 0, vy: 0, ax: 0, ay: 0,
+        vx: 0,
+        vy: 0,
+        ax: 0,
+        ay: 0,
         heading: Math.random() * 2 * Math.PI,
         angle: Math.random() * 2 * Math.PI,
         radius: 1 + Math.random() * (Math.min(room.width, room.height) / 2 - 1.3),
