@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed
 HOST_LIB := firmware/build/host/libgrouploop_core.so
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint perf flash bench docs clean firmware-host firmware-test browser mbedtls
+.PHONY: help setup up test lint perf chaos flash bench docs clean firmware-host firmware-test browser mbedtls
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -58,6 +58,10 @@ perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, 
 	$(PY) -m benchmarks.hub
 	$(PY) -m benchmarks.emulator
 	$(MAKE) -s -C firmware/host perf-ota
+
+chaos: setup ## fault benchmark: bricks per 20 power cuts (flash, OTA), publish kills/races vs manifest
+	$(PY) -m benchmarks.power_cuts
+	$(PY) -m benchmarks.publish_chaos
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))

@@ -16,7 +16,8 @@ and that boot read too: both must be the old or the new version.
 - flash: the board holds the old version, flashed by the bench (`grouploop flash`); the bench
   flashes the new one with the real esptool while the cut comes;
 - ota: the board holds the old version in the A/B layout; `cmd ota:<url>` on its console
-  fetches the new one from an HTTP server while the cut comes.
+  fetches the new one, signed by a key the board trusts, from a `grouploop cdn` process
+  while the cut comes.
 
 `--code-root` runs the board and the bench from another checkout (for a before/after table:
 `git worktree add /tmp/before main`, then `make -C /tmp/before/firmware/host lib`).
@@ -25,8 +26,6 @@ and that boot read too: both must be the old or the new version.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import re
 import shutil
@@ -35,13 +34,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.publish_chaos import Cdn
+from grouploop import signing
 from grouploop.esp.image import write_stand_in_image
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +98,7 @@ class Board:
         self.log = log
         self._out = log.open("w")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "GL_CORE_LIB": str(core_lib(root))}
+        env[signing.TRUSTED_KEYS_ENV] = str(flash.parent / "trusted")
         self.process = subprocess.Popen(
             argv, cwd=root, stdout=self._out, stderr=subprocess.STDOUT, env=env
         )
@@ -122,11 +123,15 @@ class Board:
         return [m.group(1) or "" for m in BOOTED.finditer(self.text(), start)]
 
     def console(self, line: str) -> None:
+        """Type `line` on the board's console; what it answers within 0.5 s goes to the log."""
         host, port = self.url.removeprefix("socket://").rsplit(":", 1)
         with socket.create_connection((host, int(port)), timeout=5.0) as sock:
             time.sleep(0.15)  # the port releases held output 0.1 s after a host opens it
             sock.sendall(line.encode() + b"\n")
-            time.sleep(0.1)
+            sock.settimeout(0.5)
+            with suppress(OSError), self.log.with_suffix(".console").open("ab") as out:
+                while data := sock.recv(4096):
+                    out.write(data)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -170,24 +175,6 @@ def flash_with_bench(
     return process.wait() == 0
 
 
-@contextmanager
-def http_folder(folder: Path) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 class Scenario:
     """Old image on a board, then the new one under power cuts (see the module docstring)."""
 
@@ -198,6 +185,9 @@ class Scenario:
         self.new = self.images / "new.bin"
         write_stand_in_image(self.old, OLD, ENV)
         write_stand_in_image(self.new, NEW, ENV)
+        key = signing.create_key(work / "signing-key.pem")
+        signing.export_public_key(key, work / "trusted")  # the boards trust it
+        signing.sign_file(self.new, key)
         self.template = work / "template.bin"
         self._prepare()
 
@@ -224,7 +214,8 @@ class Scenario:
                 logs = self.work / "flash-logs"
                 flash_with_bench(self.root, board.url, self.new, logs, board.process)
             else:
-                board.console(f"cmd ota:{server}/new.bin")
+                board.console(f'config set {{"cdn_url":"{server}"}}')  # the allowed origin
+                board.console(f"cmd ota:{server}/firmware/new.bin")
             if cut != 0 and board.process.poll() is None:
                 # Not cut yet (a late cut, or the dry run): the update runs to its reboot.
                 with suppress(TimeoutError):
@@ -251,25 +242,32 @@ class Scenario:
 
 
 def cut_points(total: int, count: int) -> list[tuple[int, bool]]:
-    """`count` cuts over operations 1..total: evenly spaced, each before and halfway."""
-    ops = sorted({1 + round(i * (total - 1) / max(1, count // 2 - 1)) for i in range(count // 2)})
-    points = [(op, half) for op in ops for half in (False, True)]
-    return points[:count]
+    """`count` cuts spread evenly over operations 1..total, each op cut before and halfway
+    (an update with few operations has some cut more than once)."""
+    ops = [1 + i * total // max(1, count // 2) for i in range(count // 2)]
+    return [(op, half) for op in ops for half in (False, True)]
 
 
 def power_cuts(kind: str, count: int = 20, root: Path = ROOT) -> list[Cut]:
     """Run `count` power cuts of scenario `kind` ("flash" or "ota")."""
     with tempfile.TemporaryDirectory(prefix=f"power-cuts-{kind}-") as tmp:
         scenario = Scenario(kind, root, Path(tmp))
-        with http_folder(scenario.images) as server:
+        cdn = Cdn(root, scenario.images, Path(tmp) / "cdn.log")
+        try:
+            server = cdn.url
             total = scenario.run(0, -1, False, server)
-            assert isinstance(total, int) and total > 0, "the update wrote nothing"
+            if not isinstance(total, int) or total == 0:
+                logs = [Path(tmp) / name for name in ("cut-0.log", "cut-0.console")]
+                text = "".join(p.read_text(errors="replace") for p in logs if p.exists())
+                raise RuntimeError(f"the update wrote nothing; the board said {text[-1500:]!r}")
             cuts = []
             for n, (op, half) in enumerate(cut_points(total, count), 1):
                 boots = scenario.run(n, op, half, server)
                 assert isinstance(boots, list)
                 cuts.append(Cut(op, half, tuple(boots)))
             return cuts
+        finally:
+            cdn.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

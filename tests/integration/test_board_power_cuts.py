@@ -18,6 +18,7 @@ from grouploop.esp.image import write_stand_in_image
 from tests.fixtures.boards import WAIT, BoardSet, console, esptool
 from tests.fixtures.cdn import CdnServer
 from tests.fixtures.hub import HubProcess, eventually
+from tests.fixtures.signing import SessionSigning
 
 CUTS = 10  # per scenario: 20 points in all
 
@@ -41,10 +42,15 @@ def test_power_cuts_during_an_ota_boot_the_old_or_the_new_image() -> None:
 
 
 async def test_an_ota_image_that_reaches_the_hub_confirms_itself_and_stays(
-    boards: Callable[..., BoardSet], cdn: CdnServer, hub: HubProcess, tmp_path: Path
+    boards: Callable[..., BoardSet],
+    cdn: CdnServer,
+    hub: HubProcess,
+    tmp_path: Path,
+    signing_keys: SessionSigning,
 ) -> None:
     cdn.firmware_dir.mkdir(parents=True, exist_ok=True)
     write_stand_in_image(cdn.firmware_dir / "v2.bin", "9.2.0", "seeed_xiao_esp32c3")
+    signing_keys.sign(cdn.firmware_dir / "v2.bin")
     table, first = tmp_path / "partitions.bin", tmp_path / "v1.bin"
     table.write_bytes(project_layout().table)
     write_stand_in_image(first, "9.1.0", "seeed_xiao_esp32c3")
@@ -55,6 +61,8 @@ async def test_an_ota_image_that_reaches_the_hub_confirms_itself_and_stays(
     assert result.returncode == 0, result.stdout + result.stderr
     with console(url) as con:
         con.expect(r"GroupLoop 9\.1\.0 ", WAIT)
+        con.send_line(f'config set {{"cdn_url":"{cdn.url}"}}')  # the allowed OTA origin
+        con.expect("config:ok", WAIT)
         con.skip()
         con.send_line(f"cmd ota:{cdn.url}/firmware/v2.bin")
         con.expect(r"GroupLoop 9\.2\.0 ", WAIT)
