@@ -40,6 +40,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.logged_process import LoggedProcess
 from benchmarks.publish_chaos import Cdn
 from grouploop import signing
 from grouploop.esp.image import write_stand_in_image
@@ -48,7 +49,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV = "seeed_xiao_esp32c3"
 OLD, NEW = "1.0.0", "2.0.0"
 BOOTED = re.compile(r"I boot: app \S+ version (\S+)|E boot: no bootable app")
-READY = re.compile(r"\[READY\] (\S+)")
 
 #: Runs `grouploop board …` with its flash killed at operation `cut` (0: never; -1: never,
 #: and every operation is logged as `[FLASH-OP]`). argv: cut, "half"|"before", grouploop args.
@@ -88,36 +88,16 @@ class Cut:
         return any(v not in (OLD, NEW) for v in self.boots)
 
 
-class Board:
+class Board(LoggedProcess):
     """One `grouploop board` process on a flash file, its output in a log file."""
 
     def __init__(self, root: Path, flash: Path, log: Path, cut: int = 0, half: bool = False):
         args = ["board", "--serial", "socket://127.0.0.1:0", "--flash-file", str(flash)]
         args += ["--seed", "power-cuts", "--hub", "ws://127.0.0.1:9"]
         argv = [sys.executable, "-c", WRAPPER, str(cut), "half" if half else "before", *args]
-        self.log = log
-        self._out = log.open("w")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "GL_CORE_LIB": str(core_lib(root))}
+        env = {"GL_CORE_LIB": str(core_lib(root))}
         env[signing.TRUSTED_KEYS_ENV] = str(flash.parent / "trusted")
-        self.process = subprocess.Popen(
-            argv, cwd=root, stdout=self._out, stderr=subprocess.STDOUT, env=env
-        )
-        self.url = self.wait_for(READY, 30.0).group(1)
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def wait_for(self, pattern: re.Pattern[str], timeout: float, start: int = 0) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if match := pattern.search(self.text(), start):
-                return match
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.02)
-        if match := pattern.search(self.text(), start):
-            return match
-        raise TimeoutError(f"{pattern.pattern!r} not seen; board log ends {self.text()[-400:]!r}")
+        super().__init__(argv, root, log, env)
 
     def boots(self, start: int = 0) -> list[str]:
         return [m.group(1) or "" for m in BOOTED.finditer(self.text(), start)]
@@ -132,16 +112,6 @@ class Board:
             with suppress(OSError), self.log.with_suffix(".console").open("ab") as out:
                 while data := sock.recv(4096):
                     out.write(data)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10.0)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._out.close()
 
 
 def core_lib(root: Path) -> Path:

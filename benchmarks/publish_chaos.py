@@ -20,7 +20,6 @@ import argparse
 import hashlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -32,13 +31,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.logged_process import LoggedProcess
 from grouploop import signing
 from grouploop.esp.image import build_stand_in_image
 
 ROOT = Path(__file__).resolve().parent.parent
 BOARD, VERSION = "seeed_xiao_esp32c3", "1.0.0"
 NAME = f"grouploop-{BOARD}-{VERSION}-stand-in.bin"  # bench.build.release_name of a stand-in
-READY = re.compile(r"\[READY\] (\S+)")
 
 
 @dataclass
@@ -68,24 +67,12 @@ def publish_argv(image: Path, firmware_dir: Path, key: Path) -> list[str]:
     return [*argv, "--version", VERSION, "--stand-in", *where]
 
 
-class Cdn:
+class Cdn(LoggedProcess):
     """`grouploop cdn` on the firmware folder, from `root`."""
 
     def __init__(self, root: Path, firmware_dir: Path, log: Path) -> None:
         argv = [sys.executable, "-m", "grouploop.cli", "cdn", "--host", "127.0.0.1"]
-        argv += ["--port", "0", "--firmware-dir", str(firmware_dir)]
-        self._out = log.open("w")
-        self.log = log
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            argv, cwd=root, stdout=self._out, stderr=subprocess.STDOUT, env=env
-        )
-        deadline = time.monotonic() + 30.0
-        while not (match := READY.search(log.read_text())):
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError(f"the CDN did not start: {log.read_text()[-500:]}")
-            time.sleep(0.02)
-        self.url = match.group(1)
+        super().__init__([*argv, "--port", "0", "--firmware-dir", str(firmware_dir)], root, log)
 
     def get(self, path: str) -> tuple[int, bytes]:
         try:
@@ -93,15 +80,6 @@ class Cdn:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(10.0)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._out.close()
 
 
 def check(cdn: Cdn, tally: Tally) -> None:
