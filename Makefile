@@ -59,7 +59,8 @@ perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, 
 	$(PY) -m benchmarks.emulator
 	$(MAKE) -s -C firmware/host perf-ota
 
-chaos: setup ## fault benchmark: bricks per 20 power cuts (flash, OTA), publish kills/races vs manifest
+chaos: setup ## fault/abuse benchmark (printed): CDN under 1,000 slow clients, bricks per 20 power cuts, publish under kills and races
+	$(PY) -m benchmarks.slow_clients
 	$(PY) -m benchmarks.power_cuts
 	$(PY) -m benchmarks.publish_chaos
 

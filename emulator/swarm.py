@@ -15,6 +15,7 @@ import contextlib
 import random
 import sys
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,9 @@ class Swarm:
         tap_rate_hz: float = 0.0,
         config: dict[str, Any] | None = None,
         state_dir: Path | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
+        """`secrets`: device id → its hub secret (`device_secret`), for a hub with auth on."""
         self.clock = Clock()
         # A few devices tick every 5 ms (snappy consoles and patterns); a crowd every 10 ms,
         # which still holds the 50 ms frame cadence and halves the cost. The console output
@@ -132,11 +135,13 @@ class Swarm:
             mac = mac_for(seed, index)
             sensors = Sensors.seeded(f"{seed}-{index}", tap_rate_hz=tap_rate_hz)
             path = state_dir / f"{mac.hex()}.json" if state_dir is not None else None
+            secret = (secrets or {}).get(mac[-2:].hex())
+            extra = {**(config or {}), **({"device_secret": secret} if secret else {})}
             self.ticker.devices.append(
                 VirtualDevice(
                     mac,
                     self.clock,
-                    config=device_config(hub_url, config),
+                    config=device_config(hub_url, extra),
                     config_path=path,
                     sensors=sensors,
                     serial_period_ms=serial_period_ms,

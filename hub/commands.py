@@ -1,22 +1,30 @@
-"""The command registry: which commands exist and how many parameters each needs.
+"""The command registry: which commands exist, how many parameters each needs, which role.
 
 The one command table is the CDN's `/static/commands.json` (source: cdn/static/commands.json).
 At start-up the hub fetches it from `<CDN_BASE_URL>/static/commands.json`, retrying a few
 times; when the CDN cannot be reached it falls back to the copy packaged with this
 distribution — the same file, so the fallback always holds the full command set.
+
+Each command names the least role that may send it (`"role": "operator"` or `"admin"`); a
+command without one needs `admin`, so a table that forgets a role fails closed. Roles only
+matter when the hub has credentials (`hub.credentials`); an open hub accepts every command.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import ssl
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
+
+from hub.credentials import COMMAND_ROLES
 
 log = logging.getLogger("hub")
 
@@ -32,6 +40,8 @@ class CommandSpec:
     name: str
     parameters: tuple[str, ...]
     description: str = ""
+    #: The least role that may send it (`hub.credentials.RANK`).
+    role: str = "admin"
 
     @property
     def arity(self) -> int:
@@ -62,8 +72,13 @@ class CommandRegistry:
                 isinstance(p, dict) and isinstance(p.get("name"), str) for p in params
             ):
                 raise CommandTableError(f"{source}: command {name!r} has no valid 'parameters'")
+            role = entry.get("role", "admin")
+            if role not in COMMAND_ROLES:
+                raise CommandTableError(
+                    f"{source}: command {name!r} has role {role!r}, not one of {COMMAND_ROLES}"
+                )
             commands[name] = CommandSpec(
-                name, tuple(p["name"] for p in params), str(entry.get("description", ""))
+                name, tuple(p["name"] for p in params), str(entry.get("description", "")), role
             )
         return cls(commands, source)
 
@@ -74,16 +89,25 @@ def packaged() -> CommandRegistry:
     return CommandRegistry.from_json(json.loads(path.read_text("utf-8")), "packaged fallback")
 
 
-def fetch(base_url: str, *, timeout: float = 2.0) -> CommandRegistry:
-    """Fetch the table from a CDN; raises OSError/ValueError when that fails."""
+def fetch(base_url: str, *, timeout: float = 2.0, ca_file: Path | None = None) -> CommandRegistry:
+    """Fetch the table from a CDN; raises OSError/ValueError when that fails.
+
+    An https CDN is verified against `ca_file` when given, else the system's CAs.
+    """
     url = base_url.rstrip("/") + COMMANDS_PATH
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    context = ssl.create_default_context(cafile=ca_file) if url.startswith("https:") else None
+    with urllib.request.urlopen(url, timeout=timeout, context=context) as response:
         data = json.loads(response.read().decode("utf-8"))
     return CommandRegistry.from_json(data, url)
 
 
 def load(
-    base_url: str | None, *, attempts: int = 3, delay: float = 0.5, timeout: float = 2.0
+    base_url: str | None,
+    *,
+    attempts: int = 3,
+    delay: float = 0.5,
+    timeout: float = 2.0,
+    ca_file: Path | None = None,
 ) -> CommandRegistry:
     """The CDN's table when reachable within `attempts`, else the packaged fallback.
 
@@ -92,7 +116,7 @@ def load(
     if base_url:
         for attempt in range(1, attempts + 1):
             try:
-                registry = fetch(base_url, timeout=timeout)
+                registry = fetch(base_url, timeout=timeout, ca_file=ca_file)
             except (OSError, ValueError) as exc:
                 reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
                 log.warning(

@@ -32,6 +32,8 @@ _COUNTERS = (
     ),
     ("lines_rate_limited", "lines dropped by the per-connection rate limit", "lines_rate_limited"),
     ("devices_expired", "devices dropped after the silence timeout", "devices_expired"),
+    ("logins", "logins accepted (auth: line or ?token=)", "logins"),
+    ("logins_failed", "logins refused (answered auth:error:invalid, then closed)", "logins_failed"),
 )
 
 

@@ -26,6 +26,9 @@ class Stats:
     #: Lines dropped by the per-connection rate limit.
     lines_rate_limited: int = 0
     devices_expired: int = 0
+    #: Logins (`auth:` or `?token=`) accepted and refused.
+    logins: int = 0
+    logins_failed: int = 0
     #: Errors answered or dropped, by reason (`invalid_format`, `binary_not_supported`, …).
     errors: Counter[str] = field(default_factory=Counter)
     #: Commands by outcome (`success`, `failed`, `sent_to_devices`).

@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import signal
 
-from grouploop import settings
+from grouploop import settings, tls
 from grouploop.services import announce_ready, shown_host
 from web.server import PageConfig, WebApps, app_urls
 
@@ -44,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=config.cdn_base_url,
         help=f"CDN the pages load libraries from (CDN_BASE_URL, default {config.cdn_base_url})",
     )
+    tls.add_server_arguments(parser)
 
 
 def _ports(args: argparse.Namespace) -> dict[str, int]:
@@ -57,7 +58,14 @@ def _ports(args: argparse.Namespace) -> dict[str, int]:
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    apps = WebApps(args.host, _ports(args), PageConfig(args.hub_url, args.cdn_url))
+    try:
+        server_tls = tls.server_tls(args)
+        ssl_context = server_tls.context() if server_tls is not None else None
+    except tls.TlsConfigError as error:
+        print(f"grouploop web: {error}", flush=True)
+        return 1
+    config = PageConfig(args.hub_url, args.cdn_url)
+    apps = WebApps(args.host, _ports(args), config, ssl_context)
     try:
         ports = await apps.start()
     except OSError as error:
@@ -67,7 +75,7 @@ async def _serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    urls = app_urls(ports, shown_host(args.host))
+    urls = app_urls(ports, shown_host(args.host), "https" if ssl_context else "http")
     announce_ready(urls["socket-client"])
     for app, url in urls.items():
         print(f"[APP] {app} {url}", flush=True)

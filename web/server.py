@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,10 +81,10 @@ def render_page(layout: str, page: str) -> str:
     )
 
 
-def app_urls(ports: Mapping[str, int], host: str) -> dict[str, str]:
+def app_urls(ports: Mapping[str, int], host: str, scheme: str = "http") -> dict[str, str]:
     """Every app's URL on `host` (a name or an IP address)."""
     name = f"[{host}]" if ":" in host else host
-    return {app: f"http://{name}:{port}/" for app, port in ports.items()}
+    return {app: f"{scheme}://{name}:{port}/" for app, port in ports.items()}
 
 
 def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> web.Application:
@@ -103,7 +104,7 @@ def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> we
 
     async def apps_json(request: web.Request) -> web.Response:
         host = urlsplit(f"//{request.host}").hostname or "127.0.0.1"
-        return web.json_response(app_urls(bound_ports, host))
+        return web.json_response(app_urls(bound_ports, host, request.scheme))
 
     async def no_cache(_request: web.Request, response: web.StreamResponse) -> None:
         # The pages are edited while they run; a stale cached script is a confusing bug.
@@ -122,8 +123,16 @@ def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> we
 class WebApps:
     """The running apps: `start()` listens on every port, `stop()` closes them all."""
 
-    def __init__(self, host: str, ports: Mapping[str, int], config: PageConfig) -> None:
+    def __init__(
+        self,
+        host: str,
+        ports: Mapping[str, int],
+        config: PageConfig,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """`ssl_context` (grouploop.tls): serve every app over https."""
         self.host = host
+        self.ssl_context = ssl_context
         self.requested = dict(ports)
         self.config = config
         self.ports: dict[str, int] = {}  # app → the port it got; filled by start()
@@ -135,7 +144,7 @@ class WebApps:
                 runner = web.AppRunner(make_app(app, self.config, self.ports), access_log=None)
                 await runner.setup()
                 self._runners.append(runner)
-                await web.TCPSite(runner, self.host, port).start()
+                await web.TCPSite(runner, self.host, port, ssl_context=self.ssl_context).start()
                 self.ports[app] = runner.addresses[0][1]
         except BaseException:
             await self.stop()

@@ -14,7 +14,7 @@
   // The page is a device of the hub, not a subscriber: no manager of its own.
   const page = await G.start("device-emulator", { hub: false });
   if (!page) return; // the banner says what is wrong
-  const { table: commands, hubUrl } = page;
+  const { table: commands, hubUrl, token } = page;
 
   /* ---- the device id: kept across reloads, ?id=abcd to choose one ---- */
   const wanted = new URLSearchParams(location.search).get("id");
@@ -52,6 +52,7 @@
   const device = new Device({
     id,
     hubUrl,
+    token,
     commands,
     sensors,
     onFrame: (_device, frame, values) => showFrame(frame, values),

@@ -154,8 +154,10 @@ window.BrowserDevice = (() => {
 
   class Device {
     /*
-     * options: id (4 hex; random when absent), hubUrl, commands (commands.json as loaded:
-     * its commands, and its "device" facts: pixel count, hub lines that are not commands),
+     * options: id (4 hex; random when absent), hubUrl, token (a device secret bound to this
+     * id, for a hub with auth on: sent as "auth:<token>" before "id:", as the firmware does),
+     * commands (commands.json as loaded: its commands, and its "device" facts: pixel count,
+     * hub lines that are not commands),
      * sensors() → {ax, ay, az (g), rssi: [nw, ne, se, sw] (dBm)}, onChange(device, what)
      * called on "connection", "command" and "vibrate", onFrame(device, frame, sensors)
      * after each frame sent, and vibrate(ms) for a real motor.
@@ -163,6 +165,7 @@ window.BrowserDevice = (() => {
     constructor(options) {
       this.id = options.id || randomId();
       this.hubUrl = options.hubUrl;
+      this.token = options.token || "";
       this.commands = options.commands;
       this.pixelCount = options.commands.device.pixels;
       // Lines the hub sends that are not commands, ignored as the firmware does.
@@ -214,6 +217,7 @@ window.BrowserDevice = (() => {
         if (this.everConnected) this.reconnects += 1;
         this.everConnected = true;
         this.attempts = 0;
+        if (this.token) socket.send(`auth:${this.token}`);
         socket.send(`id:${this.id}`);
         this.timer = setInterval(() => this.sendFrame(), FRAME_INTERVAL_MS);
         this.setState("open");

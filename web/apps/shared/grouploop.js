@@ -5,7 +5,9 @@
  *
  * The configuration comes, strongest first, from the page's query string (?hub=…&cdn=…),
  * from what the user saved in the configuration panel (localStorage), and from /config.js,
- * which the server writes from WS_DEFAULT_URL and CDN_BASE_URL.
+ * which the server writes from WS_DEFAULT_URL and CDN_BASE_URL. The hub token (for a hub with
+ * auth on, docs/web-apps.md) is entered once in the panel (or ?token=) and kept with the
+ * rest; the server never hands one out.
  */
 "use strict";
 
@@ -32,6 +34,7 @@ window.GroupLoop = (() => {
         fromServer.cdnUrl ||
         "http://localhost:5008"
       ).replace(/\/+$/, ""),
+      token: query.get("token") || mine.token || "",
     };
   }
 
@@ -65,10 +68,10 @@ window.GroupLoop = (() => {
    * A hub connection's state ("connecting", "open" or "closed", as HitloopDeviceManager and
    * BrowserDevice report it) in the header's #connection and in the banner.
    */
-  function showHubState(state, hubUrl) {
+  function showHubState(state, hubUrl, role = null) {
     const [look, text] = {
       connecting: ["connecting", "connecting…"],
-      open: ["connected", "connected"],
+      open: ["connected", role ? `connected (${role})` : "connected"],
       closed: ["disconnected", "hub unreachable"],
     }[state];
     const node = document.getElementById("connection");
@@ -91,13 +94,36 @@ window.GroupLoop = (() => {
    * in the header and the banner. It reconnects by itself; `table` is commands.json.
    */
   function connectHub(table, options = {}) {
-    const { hubUrl, cdnUrl } = config();
+    const { hubUrl, cdnUrl, token } = config();
     const manager = new window.HitloopDeviceManager(hubUrl, {
       commands: table,
       commandsUrl: `${cdnUrl}/static/commands.json`,
+      token,
       ...options,
     });
-    manager.on("state", (state) => showHubState(state, hubUrl));
+    manager.on("state", (state) => showHubState(state, hubUrl, manager.role));
+    manager.on("auth", (answer) => {
+      if (answer.ok) {
+        showHubState("open", hubUrl, answer.role);
+      } else {
+        banner(
+          "error",
+          "The hub refused the token (auth:error:" +
+            answer.error +
+            "). " +
+            "Enter a valid one in the configuration panel (grouploop tokens add --role operator).",
+        );
+      }
+    });
+    manager.on("result", (result) => {
+      if (result.error === "forbidden") {
+        banner(
+          "warn",
+          "The hub refused a command: your token's role may not send it " +
+            "(docs/security.md, Roles and credentials).",
+        );
+      }
+    });
     try {
       manager.connect();
     } catch (error) {
@@ -163,6 +189,13 @@ window.GroupLoop = (() => {
     const current = config();
     const hub = element("input", { id: "config-hub", type: "url", value: current.hubUrl });
     const cdn = element("input", { id: "config-cdn", type: "url", value: current.cdnUrl });
+    const token = element("input", {
+      id: "config-token",
+      type: "password",
+      value: current.token,
+      autocomplete: "off",
+      placeholder: "only for a hub with auth on",
+    });
     const apply = element("button", { type: "submit" }, "Apply");
     const reset = element(
       "button",
@@ -178,12 +211,13 @@ window.GroupLoop = (() => {
       { class: "config" },
       element("label", {}, "Hub ", hub),
       element("label", {}, "CDN ", cdn),
+      element("label", {}, "Token ", token),
       apply,
       reset,
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      save({ hubUrl: hub.value.trim(), cdnUrl: cdn.value.trim() });
+      save({ hubUrl: hub.value.trim(), cdnUrl: cdn.value.trim(), token: token.value.trim() });
       location.assign(location.pathname); // a query string would override what was saved
     });
     container.replaceChildren(form);
@@ -193,13 +227,13 @@ window.GroupLoop = (() => {
    * Starts a page: navigation, configuration panel, the CDN's libraries (HitloopDevice.js,
    * HitloopDeviceManager.js, then `libraries`) and commands.json, and unless `hub` is false
    * a HitloopDeviceManager on the configured hub. Resolves to {table, manager, hubUrl,
-   * cdnUrl}, or to null once the banner has said what failed.
+   * cdnUrl, token}, or to null once the banner has said what failed.
    */
   async function start(app, { libraries = [], hub = true } = {}) {
     renderNav(app);
     const panel = document.getElementById("config");
     if (panel) renderConfigPanel(panel);
-    const { hubUrl, cdnUrl } = config();
+    const { hubUrl, cdnUrl, token } = config();
     try {
       await loadLibraries(["HitloopDevice.js", "HitloopDeviceManager.js", ...libraries]);
     } catch (error) {
@@ -217,7 +251,7 @@ window.GroupLoop = (() => {
       banner("error", `Cannot read the command table from the CDN: ${error.message}`);
       return null;
     }
-    return { table, hubUrl, cdnUrl, manager: hub ? connectHub(table) : null };
+    return { table, hubUrl, cdnUrl, token, manager: hub ? connectHub(table) : null };
   }
 
   return { start, fetchJson, showHubState, logLine, element, banner };
