@@ -60,8 +60,10 @@ perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, 
 	$(MAKE) -s -C firmware/host perf-ota
 	$(PY) -m benchmarks.web
 
-chaos: setup ## fault/abuse benchmark: CDN download latency under 1,000 slow clients (printed)
+chaos: setup ## fault/abuse benchmark (printed): CDN under 1,000 slow clients, bricks per 20 power cuts, publish under kills and races
 	$(PY) -m benchmarks.slow_clients
+	$(PY) -m benchmarks.power_cuts
+	$(PY) -m benchmarks.publish_chaos
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))

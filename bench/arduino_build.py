@@ -6,6 +6,11 @@ is the esptool chip) and the offsets and flash settings from `flash_args`, as ar
 leaves them. Ours names `esp32:esp32:esp32c3` for both envs (the XIAO is an ESP32-C3 to
 esptool). A stand-in build's sketch is called `grouploop-stand-in`, and its
 build.options.json says it is a stand-in, so the folder cannot pass for firmware.
+
+Real and stand-in builds alike get the complete layout (bench.layout): the bootloader, the
+partition table of firmware/partitions_ota.csv, erased OTA data (Arduino's boot_app0.bin:
+ota_0 boots) and the app in ota_0. The service flashes them in address order, not in the
+bench's power-safe order (`grouploop flash` uses that).
 """
 
 from __future__ import annotations
@@ -13,16 +18,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.build import BuildOutput, platformio_core_dir
+from bench.build import BuildOutput
+from bench.layout import BOOTLOADER_OFFSET, project_layout
+from grouploop.esp.partitions import OTA_DATA_SIZE, TABLE_OFFSET, ota_apps
 from grouploop.files import write_atomic
 
 FQBN = "esp32:esp32:esp32c3"
 FLASH_SETTINGS = "--flash-mode dio --flash-freq 80m --flash-size 4MB"
-APP_OFFSET = 0x10000
-OTADATA_OFFSET = 0xE000  # firmware/partitions_ota.csv
-# What the real build's other images are called in an arduino-cli build folder.
-EXTRA_SUFFIXES = {0x0: ".ino.bootloader.bin", 0x8000: ".ino.partitions.bin"}
-BOOT_APP0 = Path("packages/framework-arduinoespressif32/tools/partitions/boot_app0.bin")
 
 
 def sketch_name(build: BuildOutput) -> str:
@@ -34,13 +36,17 @@ def write_arduino_build(build: BuildOutput, dest: Path) -> Path:
     folder = dest / build.env
     folder.mkdir(parents=True, exist_ok=True)
     sketch = sketch_name(build)
-    images = [(APP_OFFSET, f"{sketch}.ino.bin", build.image)]
-    images += [(off, sketch + EXTRA_SUFFIXES[off], path) for off, path in build.extra]
-    boot_app0 = platformio_core_dir() / BOOT_APP0
-    if not build.stand_in and boot_app0.is_file():  # selects app0 after a full flash
-        images.append((OTADATA_OFFSET, "boot_app0.bin", boot_app0))
-    for _, name, source in images:
-        write_atomic(folder / name, source.read_bytes())
+    if build.bootloader is None:
+        raise ValueError(f"{build.label}: no bootloader to flash with it")
+    layout = project_layout()
+    images = [
+        (BOOTLOADER_OFFSET, f"{sketch}.ino.bootloader.bin", build.bootloader.read_bytes()),
+        (TABLE_OFFSET, f"{sketch}.ino.partitions.bin", layout.table),
+        (layout.otadata.offset, "boot_app0.bin", b"\xff" * OTA_DATA_SIZE),
+        (ota_apps(layout.partitions)[0].offset, f"{sketch}.ino.bin", build.image.read_bytes()),
+    ]
+    for _, name, data in images:
+        write_atomic(folder / name, data)
     elf = build.image.with_suffix(".elf")
     if elf.is_file():
         write_atomic(folder / f"{sketch}.ino.elf", elf.read_bytes())

@@ -40,10 +40,10 @@ class ToolchainMissing(BuildError):
 class BuildOutput:
     env: str
     version: str
-    image: Path  # the app image to flash at 0x10000 and to publish
+    image: Path  # the app image to flash into an A/B slot and to publish
     stand_in: bool
-    # Real builds also produce the bootloader and partition table (offset, file).
-    extra: tuple[tuple[int, Path], ...] = ()
+    # The bootloader flashed at 0x0 with it (bench.layout adds the table and OTA data).
+    bootloader: Path | None = None
 
     @property
     def label(self) -> str:
@@ -88,12 +88,20 @@ def pio_build(
     if done.returncode != 0:
         raise BuildError(f"pio run -e {env} failed with exit code {done.returncode}")
     out = firmware_dir / ".pio" / "build" / env
-    extra = tuple(
-        (offset, out / name)
-        for offset, name in ((0x0, "bootloader.bin"), (0x8000, "partitions.bin"))
-        if (out / name).is_file()
+    return BuildOutput(
+        env, firmware_version(firmware_dir), out / "firmware.bin", False, bootloader_of(out)
     )
-    return BuildOutput(env, firmware_version(firmware_dir), out / "firmware.bin", False, extra)
+
+
+def bootloader_of(build_dir: Path) -> Path:
+    """The bootloader PlatformIO built next to a firmware image; refused when missing."""
+    path = build_dir / "bootloader.bin"
+    if not path.is_file():
+        raise BuildError(
+            f"no bootloader.bin in {build_dir}: the bench flashes the complete layout "
+            "(bootloader, partition table, OTA data, app); keep the build's files together"
+        )
+    return path
 
 
 def stand_in_name(env: str, version: str) -> str:
@@ -108,10 +116,21 @@ def release_name(build: BuildOutput) -> str:
 
 
 def stand_in(env: str, version: str, out_dir: Path = STAND_IN_DIR) -> BuildOutput:
-    """Write a labelled stand-in image (valid for esptool and the emulated bootloader)."""
+    """Write a labelled stand-in image (valid for esptool and the emulated bootloader) and
+    its stand-in bootloader."""
     path = out_dir / stand_in_name(env, version)
     image.write_stand_in_image(path, version, env)
-    return BuildOutput(env, version, path, True)
+    return BuildOutput(env, version, path, True, stand_in_bootloader(out_dir))
+
+
+def stand_in_bootloader(out_dir: Path = STAND_IN_DIR) -> Path:
+    """A stand-in for the bootloader at 0x0: an ESP image header, as esptool expects there.
+
+    The emulated board plays the bootloader itself and never runs it; a real chip would not
+    boot it (stand-ins are refused on hardware)."""
+    path = out_dir / "grouploop-bootloader-stand-in.bin"
+    image.write_stand_in_image(path, "bootloader", "stand-in")
+    return path
 
 
 def check_image(path: Path) -> None:

@@ -135,7 +135,7 @@ class Dut:
         self.state = State.OFF  # until the new image answers
         options = replace(self.flash_options, log_dir=self.log_dir)
         result = flash_one(
-            self.target, build.image, options, check_image=check_image, extra=build.extra
+            self.target, build.image, options, check_image=check_image, bootloader=build.bootloader
         )
         if not result.ok:
             self.state = State.OFF

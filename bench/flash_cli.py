@@ -13,7 +13,14 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.build import ENVS, BuildError, BuildOutput, check_image
+from bench.build import (
+    ENVS,
+    BuildError,
+    BuildOutput,
+    bootloader_of,
+    check_image,
+    stand_in_bootloader,
+)
 from bench.build_cli import build
 from bench.drivers.failures import Failure
 from bench.drivers.flasher import FlashOptions, FlashResult, flash_all
@@ -62,9 +69,11 @@ def options_of(args: argparse.Namespace, log_dir: Path | None) -> FlashOptions:
 
 
 def image_build(path: Path, env: str) -> BuildOutput:
-    """A given image as a build: its version from its app description."""
+    """A given image as a build: its version from its app description; the bootloader is the
+    one built next to it (a stand-in's: a stand-in bootloader)."""
     app = parse_app_image(path.read_bytes())
-    return BuildOutput(env, app.version, path, app.stand_in)
+    bootloader = stand_in_bootloader() if app.stand_in else bootloader_of(path.parent)
+    return BuildOutput(env, app.version, path, app.stand_in, bootloader)
 
 
 def print_progress(step: int = 25) -> Callable[[Target, float], None]:
@@ -112,7 +121,7 @@ def flash_targets(
             options,
             check_image=check_image,
             progress=print_progress(),
-            extra=build_output.extra,
+            bootloader=build_output.bootloader,
         )
     for result in results:
         print(("  ok   " if result.ok else "  FAIL ") + result.line(), flush=True)

@@ -1,15 +1,19 @@
 """The CDN as a Flask app: JS libraries, firmware builds and the command table.
 
 Routes (docs/cdn.md): `/` status, `/js/<file>`, `/firmware/<file>`, `/firmware/manifest.json`,
-`/static/commands.json`. A firmware image goes out with its MD5 (`x-MD5`) and, when
-`<file>.sig` lies beside it, its signature (`X-GroupLoop-Signature`, base64 DER). Every
-answer allows any origin (the web apps live on other ports) and every error is JSON. Files
-are only ever served by name from their own folder (`send_from_directory` joins safely), so
-no URL reaches a file outside it.
+`/static/commands.json`. A firmware image goes out with its MD5 (`x-MD5`) and its signature
+(`X-GroupLoop-Signature`, base64 DER) when it has one. A build the manifest lists is served
+from its content-addressed blob with the entry's MD5 and signature (`/firmware/<file>.sig`
+too), so what is served always agrees with the manifest (cdn.manifest: atomic publishing);
+an unlisted file is served as it lies in the folder, with `<file>.sig` beside it if any.
+Every answer allows any origin (the web apps live on other ports) and every error is JSON.
+Files are only ever served by a plain name from their own folder, and only regular files
+(a symlink in the folder is not followed), so no URL reaches a file outside it.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -136,19 +140,37 @@ def create_app(
 
     @app.get("/firmware/<name>")
     def firmware(name: str) -> Any:
-        path = firmware_dir / _plain_name(name)
-        if not path.is_file():
+        try:
+            listed_sig = _listed_signature(_plain_name(name))
+            served = manifest.served_file(firmware_dir, name) if listed_sig is None else None
+        except manifest.ManifestError as exc:
+            log.error("[ERROR] %s", exc)
+            return _error(500, f"firmware manifest is invalid: {exc}")
+        if listed_sig is not None:
+            return Response(listed_sig, mimetype="application/octet-stream")
+        if served is None:
             raise NotFound(f"no firmware file {name!r}")
-        md5 = md5_cache.md5(path)
+        path, build = served
+        md5 = build.md5 if build is not None else md5_cache.md5(path)
         # A content ETag (not mtime-based): a republished identical image stays cached.
         response = send_from_directory(
-            firmware_dir, name, mimetype="application/octet-stream", etag=md5, max_age=0
+            path.parent, path.name, mimetype="application/octet-stream", etag=md5, max_age=0
         )
         response.headers["x-MD5"] = md5
-        signature = signing.signature_path(path)
-        if signature.is_file():
-            response.headers[signing.SIGNATURE_HEADER] = signing.b64(signature.read_bytes())
+        if build is not None:
+            if build.signature:
+                response.headers[signing.SIGNATURE_HEADER] = build.signature
+        elif manifest.is_regular_file(sidecar := signing.signature_path(path)):
+            response.headers[signing.SIGNATURE_HEADER] = signing.b64(sidecar.read_bytes())
         return response
+
+    def _listed_signature(name: str) -> bytes | None:
+        """`<file>.sig` of a listed build: its signature, from the manifest."""
+        if not name.endswith(signing.SIGNATURE_SUFFIX):
+            return None
+        image = name.removesuffix(signing.SIGNATURE_SUFFIX)
+        build = next((b for b in manifest.load(firmware_dir) if b.file == image), None)
+        return base64.b64decode(build.signature) if build and build.signature else None
 
     @app.get("/static/commands.json")
     def commands() -> Any:

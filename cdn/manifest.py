@@ -6,19 +6,36 @@ The manifest is `manifest.json` in the firmware folder (schema in docs/cdn.md):
      "sha256": ..., "md5": ..., "build_date": ..., "stand_in": false,
      "signature": "<base64 DER>", "key_id": "<16 hex>"}, ...]}
 
-The CDN only reads it; `grouploop publish` (bench) adds builds with `publish()`, which copies
-the image, signs it (`<file>.sig` beside it, grouploop.signing) and rewrites the manifest
-atomically under a lock, so a reader never sees a half-written manifest and two publishers
-never lose each other's entry. Entries from before signing have no signature ("").
+The CDN only reads it; `grouploop publish` (bench) adds builds with `publish()`. Entries
+from before signing have no signature ("").
+
+Publishing is atomic: the manifest and the files the CDN serves always agree, whatever
+happens to the publisher (killed at any point, another publisher at the same time, a full
+disk). Under an exclusive lock held for the whole publish:
+
+1. leftovers of a publisher that was killed (`.*.tmp`, blobs no entry lists) are removed;
+2. the image is stored by content, `.blobs/<sha256>` (written aside, fsynced, renamed);
+3. the manifest is rewritten aside and renamed over the old one: the one commit point;
+4. the image and its signature are then also placed under the build's name (a hard link to
+   the blob and `<file>.sig`) for tools that read the folder.
+
+The CDN serves a listed build's bytes from its blob (`served_file`), and its signature from
+the entry, so a reader sees either the old manifest with the old image or the new with the
+new, never a mix; an unlisted plain file in the folder is served as it is (regular files
+only: a symlink is not followed). A full disk fails before the commit with a clear error,
+and nothing was published.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -30,6 +47,9 @@ from grouploop.files import write_atomic
 
 SCHEMA = 1
 MANIFEST_NAME = "manifest.json"
+BLOBS = ".blobs"  # listed builds' images by content (never served by this name)
+LEFTOVER = re.compile(r"^\..*\.tmp$")  # grouploop.files.write_atomic's temporary files
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 # A file name the CDN may serve: no folders, no hidden or temporary files.
 SAFE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
@@ -98,6 +118,11 @@ def default_firmware_dir(env: Mapping[str, str] | None = None) -> Path:
     return settings.load(env).cdn_firmware_dir
 
 
+def digests_of(data: bytes) -> tuple[int, str, str]:
+    """(size, sha256 hex, md5 hex) of bytes."""
+    return len(data), hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest()
+
+
 def digests(path: Path) -> tuple[int, str, str]:
     """(size, sha256 hex, md5 hex) of a file, read in chunks."""
     sha256, md5, size = hashlib.sha256(), hashlib.md5(), 0
@@ -107,25 +132,6 @@ def digests(path: Path) -> tuple[int, str, str]:
             md5.update(chunk)
             size += len(chunk)
     return size, sha256.hexdigest(), md5.hexdigest()
-
-
-def build_for(
-    path: Path,
-    *,
-    board: str,
-    version: str,
-    stand_in: bool,
-    build_date: str | None = None,
-    signature: bytes = b"",
-    key_id: str = "",
-) -> Build:
-    """The manifest entry describing the image at `path` (under its own file name)."""
-    size, sha256, md5 = digests(path)
-    date = build_date or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    sig = signing.b64(signature) if signature else ""
-    build = Build(board, version, path.name, size, sha256, md5, date, stand_in, sig, key_id)
-    build.validate()
-    return build
 
 
 def load(firmware_dir: Path) -> list[Build]:
@@ -168,8 +174,7 @@ def add_build(firmware_dir: Path, build: Build) -> list[Build]:
     firmware_dir.mkdir(parents=True, exist_ok=True)
     with _locked(firmware_dir):
         builds = [b for b in load(firmware_dir) if b.file != build.file] + [build]
-        text = json.dumps(document(builds), indent=2) + "\n"
-        write_atomic(firmware_dir / MANIFEST_NAME, text.encode())
+        _write_manifest(firmware_dir, builds)
     return builds
 
 
@@ -183,24 +188,100 @@ def publish(
     name: str,
     key: signing.SigningKey,
 ) -> Build:
-    """Copy `image` into the firmware folder as `name`, sign it and list it in the manifest."""
+    """Store `image` in the firmware folder, sign it and list it in the manifest as `name`,
+    atomically (see the module docstring). A full disk raises ManifestError, having changed
+    nothing."""
     if not SAFE_FILE.match(name) or name == MANIFEST_NAME:
         raise ManifestError(f"file {name!r} must be a plain file name")
-    firmware_dir.mkdir(parents=True, exist_ok=True)
-    target = firmware_dir / name
     data = image.read_bytes()
-    # Signature first: while the new image replaces an old one of the same name, the pair on
-    # disk may disagree for a moment; a device then refuses the image, it never runs it.
     signature = key.sign(data)
-    write_atomic(signing.signature_path(target), signature)
-    write_atomic(target, data)  # a download never sees a partial image
-    build = build_for(
-        target,
-        board=board,
-        version=version,
-        stand_in=stand_in,
-        signature=signature,
-        key_id=key.key_id,
+    size, sha256, md5 = digests_of(data)
+    date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    build = Build(
+        board, version, name, size, sha256, md5, date, stand_in, signing.b64(signature), key.key_id
     )
-    add_build(firmware_dir, build)
+    build.validate()
+    firmware_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(firmware_dir):
+        _remove_leftovers(firmware_dir)
+        try:
+            blob = _blob(firmware_dir, sha256)
+            if not is_regular_file(blob):
+                blob.parent.mkdir(exist_ok=True)
+                write_atomic(blob, data)
+            builds = [b for b in load(firmware_dir) if b.file != name] + [build]
+            _write_manifest(firmware_dir, builds)  # the commit point
+        except OSError as exc:
+            if exc.errno in _DISK_FULL:
+                raise ManifestError(
+                    f"no room in {firmware_dir} ({os.strerror(exc.errno or 0)}): nothing was "
+                    f"published, {name} and the manifest are as they were; free some space "
+                    "and publish again"
+                ) from exc
+            raise
+        finally:
+            _remove_unlisted_blobs(firmware_dir)
+        _place_by_name(firmware_dir, build, blob, signature)
     return build
+
+
+def served_file(firmware_dir: Path, name: str) -> tuple[Path, Build | None] | None:
+    """What the CDN serves as /firmware/<name>: a listed build's image (from its blob, with
+    its entry), else a regular file of that name in the folder (no symlink), else None."""
+    build = next((b for b in load(firmware_dir) if b.file == name), None)
+    if build is not None and is_regular_file(blob := _blob(firmware_dir, build.sha256)):
+        return blob, build
+    path = firmware_dir / name
+    return (path, None) if is_regular_file(path) else None
+
+
+def _blob(firmware_dir: Path, sha256: str) -> Path:
+    return firmware_dir / BLOBS / sha256
+
+
+def is_regular_file(path: Path) -> bool:
+    """A regular file itself, not a symlink to one."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _write_manifest(firmware_dir: Path, builds: list[Build]) -> None:
+    text = json.dumps(document(builds), indent=2) + "\n"
+    write_atomic(firmware_dir / MANIFEST_NAME, text.encode())
+
+
+def _remove_leftovers(firmware_dir: Path) -> None:
+    """Temporary files of a publisher that was killed (under the lock, nobody else writes)."""
+    for folder in (firmware_dir, firmware_dir / BLOBS):
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if LEFTOVER.match(path.name):
+                    path.unlink(missing_ok=True)
+    _remove_unlisted_blobs(firmware_dir)
+
+
+def _remove_unlisted_blobs(firmware_dir: Path) -> None:
+    folder = firmware_dir / BLOBS
+    if not folder.is_dir():
+        return
+    try:
+        listed = {b.sha256 for b in load(firmware_dir)}
+    except ManifestError:
+        return  # an unreadable manifest: keep everything
+    for path in folder.iterdir():
+        if path.name not in listed and not LEFTOVER.match(path.name):
+            path.unlink(missing_ok=True)
+
+
+def _place_by_name(firmware_dir: Path, build: Build, blob: Path, signature: bytes) -> None:
+    """The published image and `<file>.sig` under the build's name, for tools reading the
+    folder (the CDN serves the blob). After the commit: a failure here loses nothing."""
+    target = firmware_dir / build.file
+    link = target.with_name(f".{target.name}.link.tmp")
+    with contextlib.suppress(OSError):
+        link.unlink(missing_ok=True)
+        os.link(blob, link)
+        os.replace(link, target)
+        write_atomic(signing.signature_path(target), signature)

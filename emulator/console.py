@@ -12,25 +12,50 @@ emulator.serial_port. A virtual device has no auto-program circuit: DTR and RTS 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from emulator.device import VirtualDevice
+from emulator.device import LINE_MAX, VirtualDevice
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 class LineSplitter:
-    """Bytes in, complete console lines out (CR, LF or CRLF end a line; blanks dropped)."""
+    """Bytes in, complete console lines out, as bytes (CR, LF or CRLF end a line; blank and
+    whitespace-only lines dropped).
 
-    def __init__(self, on_line: Callable[[str], None]) -> None:
-        self._buffer = b""
+    A line longer than `LINE_MAX` bytes is not kept: its bytes are dropped as they come and
+    `on_too_long` is called when it ends, as the shell does. Each byte is looked at a bounded
+    number of times, so a flood with no line end costs linear time and no memory.
+    """
+
+    def __init__(self, on_line: Callable[[bytes], None], on_too_long: Callable[[], None]) -> None:
+        self._buffer = bytearray()
+        self._overflow = False
         self._on_line = on_line
+        self._on_too_long = on_too_long
 
     def feed(self, data: bytes) -> None:
-        self._buffer += data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        *lines, self._buffer = self._buffer.split(b"\n")
-        for raw in lines:
-            line = raw.decode("utf-8", "replace").strip()
-            if line:
+        *ended, rest = _LINE_END.split(data)
+        for part in ended:
+            self._add(part)
+            line, overflow = bytes(self._buffer).strip(), self._overflow
+            self._buffer.clear()
+            self._overflow = False
+            if overflow:
+                self._on_too_long()
+            elif line:
                 self._on_line(line)
+        self._add(rest)
+
+    def _add(self, part: bytes) -> None:
+        if self._overflow:
+            return
+        if len(self._buffer) + len(part) > LINE_MAX:
+            self._buffer.clear()
+            self._overflow = True
+        else:
+            self._buffer += part
 
 
 class DeviceConsole:
@@ -41,7 +66,7 @@ class DeviceConsole:
     def __init__(self, device: VirtualDevice) -> None:
         self.device = device
         self.name = device.device_id
-        self._lines = LineSplitter(device.serial_line)
+        self._lines = LineSplitter(device.serial_line, device.serial_line_too_long)
 
     def attach(self, send: Callable[[bytes], None], *, modem_lines: bool) -> None:
         self.device.serial_listeners.append(lambda text: send(text.encode()))
@@ -53,4 +78,5 @@ class DeviceConsole:
         pass  # no auto-program circuit on a virtual device
 
     def host_closed(self) -> None:
-        self._lines = LineSplitter(self.device.serial_line)  # a half-typed line goes with it
+        # A half-typed line goes with the host.
+        self._lines = LineSplitter(self.device.serial_line, self.device.serial_line_too_long)

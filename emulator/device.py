@@ -19,10 +19,13 @@ The core decides everything a device does; this shell only carries things in and
   (grouploop.tls.device_context), as the ESP32 shell's TLS clients do; a failed handshake is
   logged with its reason (`[emulator] ws connect … failed: TLS: …`).
 
+- `app_valid` (the hub accepted the device: the running image works) needs no action here.
+
 An owner with more hardware than that (the emulated board, emulator.board) passes hooks:
 `on_reboot` (it resets instead), `on_install` (it flashes an accepted image, returning ""
-or why not) with `ota_limit` (its slot size), and `on_config` (it keeps the configuration in
-its NVS).
+or why not) with `ota_limit` (its slot size), `on_config` (it keeps the configuration in its
+NVS) and `on_app_valid` (it confirms the running image in its OTA data, so the bootloader
+does not roll it back).
 
 Devices do not own a timer: a `Ticker` (emulator.swarm) steps many devices from one loop.
 """
@@ -53,6 +56,10 @@ RSSI_PERIOD_MS = 1000  # one BLE scan window
 SERIAL_LOG_LIMIT = 256 * 1024  # characters of serial output kept for tests and `expect`
 CONNECT_TIMEOUT_S = 5.0
 OTA_SLOT_BYTES = 0x1E0000  # an app slot of firmware/partitions_ota.csv
+#: The longest console line, in bytes, as the shell's line buffer (kConsoleLineMax in
+#: firmware/src/main.cpp: "config set " and the largest configuration).
+LINE_MAX = 1200
+TOO_LONG = "error:line too long"  # what the shell prints once a longer line ends
 
 #: Installs an image the core accepted; "" when done, else why not.
 Installer = Callable[[bytes], str]
@@ -87,10 +94,12 @@ class VirtualDevice:
         ota_limit: int = OTA_SLOT_BYTES,
         on_config: Callable[[str], None] | None = None,
         trusted_keys: Sequence[bytes] | None = None,
+        on_app_valid: Callable[[], None] | None = None,
     ) -> None:
         """`on_reboot` replaces the in-place reboot (the owner resets this device),
         `on_install` installs an accepted OTA image of at most `ota_limit` bytes; `on_config`
-        is told every saved configuration. `trusted_keys` (DER) default to the build's."""
+        is told every saved configuration, `on_app_valid` that the running image reached the
+        hub. `trusted_keys` (DER) default to the build's."""
         if len(mac) != 6:
             raise ValueError(f"a MAC has 6 bytes, not {len(mac)}")
         self.mac = bytes(mac)
@@ -108,11 +117,13 @@ class VirtualDevice:
         self._trusted_keys = (
             tuple(trusted_keys) if trusted_keys is not None else signing.trusted_keys_der()
         )
+        self._on_app_valid = on_app_valid
         self.serial_log = ""
         self.serial_listeners: list[Callable[[str], None]] = []
         self.frames_sent = 0
         self.answers_sent = 0
         self.boots = 0
+        self.fault: str | None = None  # why the device was halted (see `halt`)
         self._ws: websockets.ClientConnection | None = None
         self._generation = 0  # bumped on reboot/disconnect: late I/O of an old link is ignored
         self._tasks: set[asyncio.Task[None]] = set()
@@ -155,9 +166,13 @@ class VirtualDevice:
 
     # -- input ------------------------------------------------------------------------------
 
-    def serial_line(self, line: str) -> None:
-        """A line typed on the serial console."""
+    def serial_line(self, line: str | bytes) -> None:
+        """A line typed on the serial console (its bytes go to the core as they came)."""
         self.core.serial_line(line, self.clock.now_ms())
+
+    def serial_line_too_long(self) -> None:
+        """A console line longer than the shell's buffer ended: refused, as the shell does."""
+        self._print(f"{TOO_LONG}\n")
 
     def tap(self) -> None:
         """Tap the device (the accelerometer's click detector fires)."""
@@ -258,6 +273,9 @@ class VirtualDevice:
             self.core = self._boot(now)
         elif verb == "ota":
             self._spawn(self._run_ota(argument))
+        elif verb == "app_valid":
+            if self._on_app_valid is not None:
+                self._on_app_valid()
         else:
             self._print(f"[emulator] unknown action {verb!r}\n")
 
@@ -356,6 +374,13 @@ class VirtualDevice:
         self.serial_log = (self.serial_log + text)[-SERIAL_LOG_LIMIT:]
         for listener in self.serial_listeners:
             listener(text)
+
+    def halt(self, reason: str) -> None:
+        """Stop this device after a fault in its emulation: it is no longer stepped, its link
+        is dropped, and its console says why. Other devices are not touched."""
+        self.fault = reason
+        self._drop_link()
+        self._print(f"[emulator] device halted: {reason}\n")
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -55,8 +55,11 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "gl_tap": (None, [ctypes.c_void_p]),
     "gl_wifi_event": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]),
     "gl_ws_event": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]),
-    "gl_ws_receive": (None, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]),
-    "gl_serial_line": (None, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]),
+    "gl_ws_receive": (None, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint32]),
+    "gl_serial_line": (
+        None,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint32],
+    ),
     "gl_ota_result": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]),
     "gl_trust_key": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
     "gl_ota_data": (None, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
@@ -96,6 +99,11 @@ def instance_size() -> int:
 
 def _ms(now_ms: int) -> int:
     return now_ms & 0xFFFFFFFF
+
+
+def _utf8(text: str | bytes) -> bytes:
+    # surrogateescape: bytes decoded with it (not valid UTF-8) go back to the core as they came.
+    return text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
 
 
 class Core:
@@ -177,11 +185,15 @@ class Core:
     def ws_event(self, connected: int | bool, now_ms: int) -> None:
         self._lib.gl_ws_event(self._h, int(connected), _ms(now_ms))
 
-    def ws_receive(self, text: str, now_ms: int) -> None:
-        self._lib.gl_ws_receive(self._h, text.encode(), _ms(now_ms))
+    def ws_receive(self, text: str | bytes, now_ms: int) -> None:
+        data = _utf8(text)
+        self._lib.gl_ws_receive(self._h, data, len(data), _ms(now_ms))
 
-    def serial_line(self, line: str, now_ms: int) -> None:
-        self._lib.gl_serial_line(self._h, line.encode(), _ms(now_ms))
+    def serial_line(self, line: str | bytes, now_ms: int) -> None:
+        """One console line, its bytes as typed: with its length, as the shell passes its
+        buffer, so a NUL inside is part of the line (not where it ends)."""
+        data = _utf8(line)
+        self._lib.gl_serial_line(self._h, data, len(data), _ms(now_ms))
 
     def ota_result(self, ok: int | bool, reason: str, now_ms: int) -> None:
         self._lib.gl_ota_result(self._h, int(ok), reason.encode(), _ms(now_ms))
@@ -204,7 +216,8 @@ class Core:
         if n < 0:  # -(needed + 1): grow and ask again (nothing was consumed)
             self._buf = ctypes.create_string_buffer(-n)
             n = fn(self._h, self._buf, len(self._buf))
-        return ctypes.string_at(self._buf, n).decode() if n > 0 else None
+        # The core writes UTF-8; should a byte ever slip through, it must not stop the device.
+        return ctypes.string_at(self._buf, n).decode("utf-8", "replace") if n > 0 else None
 
     def next_ws_message(self) -> str | None:
         """Pops the oldest WebSocket message to send."""

@@ -3,6 +3,9 @@
 A task per device would cost a wake-up per device per tick; one `Ticker` steps every device
 in turn instead, on a fixed cadence that does not drift (a late tick is not made up in a
 burst: the core's clocks catch up by themselves on the next tick).
+
+A device whose step raises is halted (logged with its traceback, its link dropped) and the
+others go on: one faulty device never stops a swarm or the board it runs on.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import sys
+import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +78,26 @@ class Ticker:
         while True:
             now = self.clock.now_ms()
             for device in self.devices:
-                await device.step(now)
+                if device.fault is None:
+                    await self._step(device, now)
             due += self.period_s
             if loop.time() > due:  # this tick overran the next one: go on at once, no burst
                 self._late(loop.time() - due)
                 due = loop.time()
             await asyncio.sleep(due - loop.time())
             self._late(loop.time() - due)  # the wake-up itself may be late (a busy machine)
+
+    @staticmethod
+    async def _step(device: VirtualDevice, now: int) -> None:
+        try:
+            await device.step(now)
+        except Exception as exc:  # contained: the other devices must keep running
+            print(
+                f"[ERROR] device {device.mac[-2:].hex()} halted:\n{traceback.format_exc()}",
+                file=sys.stderr,
+                flush=True,
+            )
+            device.halt(f"{type(exc).__name__}: {exc}")
 
     def _late(self, seconds: float) -> None:
         self.max_lag_ms = max(self.max_lag_ms, seconds * 1000.0)

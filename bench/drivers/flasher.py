@@ -2,9 +2,10 @@
 
 Each board gets its own esptool process: a hung board can be killed without touching the
 others, and each process writes its own log (esptool's logger is one global per process, so
-threads sharing it would interleave boards). `write-flash` verifies what it wrote with the
-flash MD5 before the board is reset. Every failure becomes a `FlashResult` that names the
-board and the failure; the other boards keep going.
+threads sharing it would interleave boards). A flash writes the complete A/B layout in the
+power-safe order of bench.layout (a `read-flash`, then two `write-flash` runs); `write-flash`
+verifies what it wrote with the flash MD5 before the board is reset. Every failure becomes a
+`FlashResult` that names the board and the failure; the other boards keep going.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 import selectors
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from bench.drivers import ports
 from bench.drivers.failures import (
@@ -27,9 +30,8 @@ from bench.drivers.failures import (
     parse_identity,
     progress_percent,
 )
+from bench.layout import READ_OFFSET, plan, project_layout
 from bench.resources import Target
-
-APP_OFFSET = 0x10000
 
 Progress = Callable[[Target, float], None]
 
@@ -50,7 +52,7 @@ class FlashResult:
     target: Target
     ok: bool
     seconds: float = 0.0
-    attempts: int = 0
+    attempts: int = 0  # esptool runs of the last step (retries show there)
     failure: Failure | None = None
     message: str = ""
     log_path: Path | None = None
@@ -130,9 +132,11 @@ def flash_one(
     *,
     check_image: ImageCheck,
     progress: Progress | None = None,
-    extra: Sequence[tuple[int, Path]] = (),
+    bootloader: Path | None = None,
 ) -> FlashResult:
-    """Flash `image` at 0x10000 (and `extra` (offset, file) pairs) on one board."""
+    """Flash `image` with the complete A/B layout (bench.layout) on one board: read its table
+    and OTA data, write the bootloader (when given), the table if it differs and the app into
+    the slot that does not boot now, then the OTA data that selects it."""
     result = FlashResult(target, ok=False)
     started = time.monotonic()
     log_path = options.log_dir / f"flash-{target.name}.log" if options.log_dir else None
@@ -143,49 +147,89 @@ def flash_one(
     try:
         try:
             check_image(image)
+            app = image.read_bytes()
+            boot = bootloader.read_bytes() if bootloader is not None else None
+            layout = project_layout()
         except (OSError, ValueError) as exc:
             return _failed(result, Failure.CORRUPT_IMAGE, f"{image} will not boot: {exc}", started)
         busy = ports.holders(target.port)
         if busy:
             who = ", ".join(f"{name} (pid {pid})" for pid, name in busy)
             return _failed(result, Failure.PORT_BUSY, f"{target.port} is open in {who}", started)
-        pairs = [(APP_OFFSET, image), *extra]
-        command = ["write-flash", *(arg for off, p in pairs for arg in (hex(off), str(p)))]
-        argv = esptool_argv(target, options, *command)
-        for attempt in range(1, options.retries + 2):
-            result.attempts = attempt
-            if log:
-                log.write(f"$ {' '.join(argv)}  # attempt {attempt}\n")
-
-            def on_line(line: str) -> None:
-                if log:
-                    log.write(line + "\n")
-                    log.flush()
-                pct = progress_percent(line)
-                if pct is not None and "Writing" in line:
-                    result.progress.append(pct)
-                    if progress:
-                        progress(target, pct)
-
-            code, output = run_esptool(argv, options.timeout, on_line)
-            if code == 0:
-                result.ok, result.seconds = True, time.monotonic() - started
-                result.chip, result.mac = parse_identity(output)
-                return result
-            diagnosis = (
-                Diagnosis(Failure.TIMEOUT, "killed after the attempt timeout", "no progress")
-                if code is None
-                else diagnose(output)
-            )
-            if diagnosis.failure not in RETRYABLE or attempt > options.retries:
-                message = f"{diagnosis.advice} (esptool: {diagnosis.detail})"
-                return _failed(result, diagnosis.failure, message, started)
-        raise AssertionError("unreachable: the last attempt returns")
+        with tempfile.TemporaryDirectory(prefix="grouploop-flash-") as tmp:
+            current = Path(tmp) / "current.bin"
+            read = ["read-flash", hex(READ_OFFSET), hex(layout.read_span), str(current)]
+            failed = _run_step(result, target, options, read, log, None)
+            if failed is None:
+                try:
+                    steps = plan(layout, boot, app, current.read_bytes())
+                except ValueError as exc:
+                    return _failed(result, Failure.CORRUPT_IMAGE, str(exc), started)
+                for n, writes in enumerate((steps.first, steps.then)):
+                    command = ["write-flash"]
+                    for offset, data in writes:
+                        path = Path(tmp) / f"step{n}-0x{offset:x}.bin"
+                        path.write_bytes(data)
+                        command += [hex(offset), str(path)]
+                    failed = _run_step(result, target, options, command, log, progress)
+                    if failed is not None:
+                        break
+        if failed is not None:
+            return _failed(result, failed.failure, failed.advice, started)
+        result.ok, result.seconds = True, time.monotonic() - started
+        return result
     finally:
         if log:
             if not result.ok:
                 log.write(f"FAILED: {result.line()}\n")
             log.close()
+
+
+@dataclass(frozen=True)
+class _StepFailure:
+    failure: Failure
+    advice: str
+
+
+def _run_step(
+    result: FlashResult,
+    target: Target,
+    options: FlashOptions,
+    command: list[str],
+    log: TextIO | None,
+    progress: Progress | None,
+) -> _StepFailure | None:
+    """One esptool run, retried per `options`; None when it succeeded."""
+    argv = esptool_argv(target, options, *command)
+
+    def on_line(line: str) -> None:
+        if log:
+            log.write(line + "\n")
+            log.flush()
+        pct = progress_percent(line)
+        if pct is not None and "Writing" in line:
+            result.progress.append(pct)
+            if progress:
+                progress(target, pct)
+
+    for attempt in range(1, options.retries + 2):
+        result.attempts = attempt  # of the last step: a retry shows where it was needed
+        if log:
+            log.write(f"$ {' '.join(argv)}  # attempt {attempt}\n")
+        code, output = run_esptool(argv, options.timeout, on_line)
+        if code == 0:
+            result.chip, result.mac = parse_identity(output)
+            return None
+        diagnosis = (
+            Diagnosis(Failure.TIMEOUT, "killed after the attempt timeout", "no progress")
+            if code is None
+            else diagnose(output)
+        )
+        if diagnosis.failure not in RETRYABLE or attempt > options.retries:
+            return _StepFailure(
+                diagnosis.failure, f"{diagnosis.advice} (esptool: {diagnosis.detail})"
+            )
+    raise AssertionError("unreachable: the last attempt returns")
 
 
 def _failed(result: FlashResult, failure: Failure, message: str, started: float) -> FlashResult:
@@ -201,7 +245,7 @@ def flash_all(
     *,
     check_image: ImageCheck,
     progress: Progress | None = None,
-    extra: Sequence[tuple[int, Path]] = (),
+    bootloader: Path | None = None,
 ) -> list[FlashResult]:
     """Flash every target at once; results in the order of `targets`, failures included."""
     if not targets:
@@ -215,7 +259,7 @@ def flash_all(
                 options,
                 check_image=check_image,
                 progress=progress,
-                extra=extra,
+                bootloader=bootloader,
             )
             for t in targets
         ]

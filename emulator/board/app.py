@@ -40,6 +40,7 @@ class RunningApp:
         on_config: Callable[[str], None],
         on_install: Installer,
         ota_limit: int,
+        on_app_valid: Callable[[], None],
     ) -> None:
         clock = Clock()
         self.device = VirtualDevice(
@@ -52,14 +53,12 @@ class RunningApp:
             on_config=on_config,
             on_install=on_install,
             ota_limit=ota_limit,
+            on_app_valid=on_app_valid,
         )
         self.device.serial_listeners.append(write)
         ticker = Ticker(clock)
         ticker.devices.append(self.device)
         self._task = asyncio.get_running_loop().create_task(ticker.run())
-
-    def serial_line(self, line: str) -> None:
-        self.device.serial_line(line)
 
     def stop(self) -> asyncio.Task[None]:
         """Silence the app at once; its teardown finishes in the returned task."""

@@ -40,7 +40,7 @@ import enum
 from collections.abc import Callable
 
 from emulator.board.app import RunningApp
-from emulator.board.boot import Reset, boot_from_flash, download_banner
+from emulator.board.boot import Reset, boot_from_flash, confirm_running_app, download_banner
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash
 from emulator.board.loader import Exit, Loader, Op
@@ -90,7 +90,7 @@ class Board:
         self._app: RunningApp | None = None
         self._loader: Loader | None = None
         self._knock = Decoder()  # SLIP frames arriving while not in download mode
-        self._lines = LineSplitter(self._app_line)
+        self._lines = LineSplitter(self._app_line, self._app_line_too_long)
         self._watchdog: asyncio.TimerHandle | None = None
         self._stopping: set[asyncio.Task[None]] = set()
 
@@ -104,7 +104,7 @@ class Board:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
-        self._lines = LineSplitter(self._app_line)
+        self._lines = LineSplitter(self._app_line, self._app_line_too_long)
         self._knock = Decoder()
         if download:
             self.mode = Mode.DOWNLOAD
@@ -137,6 +137,7 @@ class Board:
             on_config=self._config_saved,
             on_install=self._install,
             ota_limit=slot_size(self.flash, result.offset),
+            on_app_valid=self._app_valid,
         )
 
     # -- the serial port's device side (emulator.serial_port.PortDevice) ---------------------
@@ -185,6 +186,10 @@ class Board:
     def _refused(self, why: str) -> None:
         self._log(f"[{self.name}] {why}")
 
+    def _app_valid(self) -> None:
+        if confirm_running_app(self.flash, self._app_offset):
+            self._log(f"[{self.name}] app at 0x{self._app_offset:x} confirmed: VALID")
+
     def _config_saved(self, config: str) -> None:
         self.config = config
 
@@ -231,9 +236,13 @@ class Board:
             return  # nothing runs to read the line
         self._lines.feed(text)
 
-    def _app_line(self, line: str) -> None:
+    def _app_line(self, line: bytes) -> None:
         if self._app is not None:
-            self._app.serial_line(line)
+            self._app.device.serial_line(line)
+
+    def _app_line_too_long(self) -> None:
+        if self._app is not None:
+            self._app.device.serial_line_too_long()
 
     # -- output and teardown --------------------------------------------------------------
 

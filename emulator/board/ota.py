@@ -4,39 +4,42 @@ The virtual device streams the download (emulator.ota_download, at most `slot_si
 through the firmware core, which checks its signature, version and origin; only an image it
 accepted reaches `install`. That validates it again with `grouploop.esp.image.parse_app_image`,
 as the bootloader would, before anything is written: a corrupt image never touches the flash
-and the running app keeps going. A valid one is written into the next ota_N app partition,
-then the OTA data is pointed at it. Without a partition table the flash holds one app at
-0x10000, which is replaced.
+and the running app keeps going. A valid one is written into the ota_N app partition that is
+not running, then a new OTA data entry (state NEW: app rollback is enabled) goes into the
+OTA data sector that does not hold the selecting entry. The running image is never touched,
+so power lost at any point boots the old image or, once the OTA data entry is complete, the
+new one (emulator.board.boot; an image that never confirms itself is rolled back on the next
+boot). Without OTA app partitions and OTA data there is nowhere safe to write: the update is
+refused (`no_ota_partition`), as esp_ota_begin refuses it.
 """
 
 from __future__ import annotations
 
-from emulator.board.boot import DEFAULT_APP_OFFSET, ota_sequences, read_partitions
-from emulator.board.flash import SECTOR, Flash
+from emulator.board.boot import ota_entries, read_partitions, write_ota_entry
+from emulator.board.flash import Flash
 from grouploop.esp.image import ImageError, parse_app_image
 from grouploop.esp.partitions import (
+    OtaState,
     Partition,
     PartitionError,
-    build_ota_select,
+    active_sector,
     next_sequence,
     ota_apps,
     ota_data,
 )
 
-Slot = tuple[int, int, tuple[Partition, int, int] | None]
+Slot = tuple[Partition, int, int, Partition]  # (app partition, slot, slot count, otadata)
 
 
 def _next_slot(flash: Flash, running_offset: int) -> Slot | str:
-    """(offset, room, what the OTA data will say: (otadata, slot, slot count)), or why none."""
-    partitions = read_partitions(flash)
-    if partitions is None:
-        return DEFAULT_APP_OFFSET, flash.size - DEFAULT_APP_OFFSET, None
+    """The OTA app partition that is not running (with what the OTA data needs), or why none."""
+    partitions = read_partitions(flash) or []
     apps, otadata = ota_apps(partitions), ota_data(partitions)
-    if not apps or otadata is None:
-        return "no_ota_partition"
     current = next((n for n, p in enumerate(apps) if p.offset == running_offset), -1)
-    slot = (current + 1) % len(apps)
-    return apps[slot].offset, apps[slot].size, (otadata, slot, len(apps))
+    slot = (current + 1) % len(apps) if apps else 0
+    if otadata is None or not apps or slot == current:  # no slot but the running one
+        return "no_ota_partition"
+    return apps[slot], slot, len(apps), otadata
 
 
 def slot_size(flash: Flash, running_offset: int) -> int:
@@ -45,7 +48,7 @@ def slot_size(flash: Flash, running_offset: int) -> int:
         slot = _next_slot(flash, running_offset)
     except PartitionError:
         return 0
-    return 0 if isinstance(slot, str) else slot[1]
+    return 0 if isinstance(slot, str) else slot[0].size
 
 
 def install(flash: Flash, running_offset: int, data: bytes) -> str:
@@ -57,21 +60,21 @@ def install(flash: Flash, running_offset: int, data: bytes) -> str:
         return f"invalid_image: {exc}"
     if isinstance(slot, str):
         return slot
-    offset, room, select = slot
-    if image.size > room:
-        return f"image_too_large: {image.size} bytes for {room}"
-    flash.erase_covering(offset, image.size)
-    flash.program(offset, data[: image.size])
-    if select is not None:
-        write_ota_select(flash, *select)
+    app, index, count, otadata = slot
+    if image.size > app.size:
+        return f"image_too_large: {image.size} bytes for {app.size}"
+    flash.erase_covering(app.offset, image.size)
+    flash.program(app.offset, data[: image.size])
+    select_next_boot(flash, otadata, index, count)
     return ""
 
 
-def write_ota_select(flash: Flash, otadata: Partition, slot: int, count: int) -> None:
-    """Make ota_`slot` (of `count`) the boot app, as esp_ota_set_boot_partition does."""
-    sequences = ota_sequences(flash, otadata)
-    # Overwrite the older (or invalid) sector, so a torn write leaves the other one valid.
-    sector = min(range(2), key=lambda n: sequences[n] or 0)
-    at = otadata.offset + sector * SECTOR
-    flash.erase(at, SECTOR)
-    flash.program(at, build_ota_select(next_sequence(sequences, slot, count)))
+def select_next_boot(flash: Flash, otadata: Partition, slot: int, count: int) -> None:
+    """Make ota_`slot` (of `count`) the boot app, as esp_ota_set_boot_partition does: a NEW
+    entry in the sector that does not select the running app, so a torn write leaves the
+    other one in charge."""
+    entries = ota_entries(flash, otadata)
+    active = active_sector(entries)
+    sector = 0 if active is None else 1 - active
+    seq = next_sequence(entries, slot, count)
+    write_ota_entry(flash, otadata, sector, seq, OtaState.NEW)

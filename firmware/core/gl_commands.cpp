@@ -10,6 +10,8 @@ namespace gl {
 
 namespace {
 constexpr uint32_t kMaxVibrateMs = 10000;
+// An unknown command's name is echoed cut to this many bytes (never inside a character).
+constexpr size_t kMaxEchoedName = 24;
 constexpr char kMissing[] = "missing_parameters";
 constexpr char kInvalid[] = "invalid_parameters";
 
@@ -90,7 +92,7 @@ void Device::run_command(std::string_view line, Source from, uint32_t now_ms, Te
   }
 
   answer.clear();
-  answer.add("ans:{\"cmd\":").add_json_string(name.substr(0, 24)).add(",\"ok\":");
+  answer.add("ans:{\"cmd\":").add_json_string(utf8_prefix(name, kMaxEchoedName)).add(",\"ok\":");
   if (err != nullptr) {
     answer.add("false,\"error\":").add_json_string(err).add('}');
   } else if (data.size() > 0) {

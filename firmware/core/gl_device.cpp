@@ -160,6 +160,12 @@ bool Device::hub_noise(std::string_view line) {
     if (starts_with(line, n)) {
       if (starts_with(line, "id:error")) log("hub refused the device id");
       if (line == "auth:error:invalid") log("hub refused the device secret");
+      // This image reached the hub and was accepted: the shell confirms it, so the
+      // bootloader keeps it instead of rolling back to the previous one.
+      if (line == "id:ok" && !app_confirmed_) {
+        app_confirmed_ = true;
+        action("app_valid", {});
+      }
       return true;
     }
   }

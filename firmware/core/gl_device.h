@@ -117,6 +117,7 @@ class Device {
   uint32_t boot_ms_ = 0;
   uint32_t frames_sent_ = 0;
   uint32_t frames_dropped_ = 0;
+  bool app_confirmed_ = false;  // "app_valid" asked for (once per boot)
   OtaState ota_ = OtaState::Idle;
   bool ota_force_ = false;     // ota_downgrade: an older version is allowed
   bool ota_verified_ = false;  // ota_verify accepted the downloaded image

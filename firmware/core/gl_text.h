@@ -18,7 +18,8 @@ class Text {
   Text& add_int(int32_t v);
   Text& add_hex2(uint8_t v);
   Text& add_rgb(uint8_t r, uint8_t g, uint8_t b) { return add_hex2(r).add_hex2(g).add_hex2(b); }
-  // A JSON string literal: quotes, escapes for '"', '\\' and control characters.
+  // A JSON string literal: quotes, escapes for '"', '\\' and control characters; each byte
+  // that is not part of well-formed UTF-8 becomes U+FFFD, so the output is always valid UTF-8.
   Text& add_json_string(std::string_view s);
   Text& add_json_bool(bool v) { return add(v ? "true" : "false"); }
   const char* c_str() const { return buf_; }
@@ -45,6 +46,12 @@ bool parse_uint(std::string_view s, uint32_t& out);
 bool copy_to(char* dst, size_t cap, std::string_view s);
 std::string_view trim(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
+// The longest prefix of `s` of at most `max_bytes` that does not end inside a UTF-8
+// character: cutting text for display never splits one.
+std::string_view utf8_prefix(std::string_view s, size_t max_bytes);
+// The byte length of the well-formed UTF-8 character starting `s` (1 to 4), or 0 when `s`
+// does not start with one (a stray continuation byte, an overlong form, a surrogate, a cut).
+size_t utf8_char_length(std::string_view s);
 // Printable ASCII without space, quote or backslash (safe in JSON, logs and HTTP).
 bool is_plain_token(std::string_view s);
 

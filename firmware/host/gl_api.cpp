@@ -16,6 +16,9 @@ struct gl_device {
 
 namespace {
 std::string_view view(const char* s) { return s == nullptr ? std::string_view{} : s; }
+std::string_view view(const char* s, uint32_t len) {
+  return s == nullptr ? std::string_view{} : std::string_view(s, len);
+}
 size_t capacity(int cap) { return cap > 0 ? static_cast<size_t>(cap) : 0; }
 }  // namespace
 
@@ -53,12 +56,12 @@ void gl_ws_event(gl_device* dev, int connected, uint32_t now_ms) {
   dev->dev.ws_event(connected != 0, now_ms);
 }
 
-void gl_ws_receive(gl_device* dev, const char* text, uint32_t now_ms) {
-  dev->dev.ws_receive(view(text), now_ms);
+void gl_ws_receive(gl_device* dev, const char* text, uint32_t len, uint32_t now_ms) {
+  dev->dev.ws_receive(view(text, len), now_ms);
 }
 
-void gl_serial_line(gl_device* dev, const char* line, uint32_t now_ms) {
-  dev->dev.serial_line(view(line), now_ms);
+void gl_serial_line(gl_device* dev, const char* line, uint32_t len, uint32_t now_ms) {
+  dev->dev.serial_line(view(line, len), now_ms);
 }
 
 void gl_ota_result(gl_device* dev, int ok, const char* reason, uint32_t now_ms) {

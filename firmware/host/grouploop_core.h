@@ -6,7 +6,7 @@
  * drains what the core produced: WebSocket messages to send, serial output, actions for the
  * shell (connect, reboot, OTA, save configuration), pixel colours and motor state.
  *
- * All strings are NUL-terminated UTF-8. Functions that copy text out take a buffer and its
+ * Strings are UTF-8, NUL-terminated unless a length is passed. Functions that copy text out take a buffer and its
  * capacity and return the length written (without the NUL), 0 when there is nothing, or
  * -(needed length + 1) when the buffer is too small (nothing is consumed in that case).
  * A gl_device is not thread-safe; different devices are independent.
@@ -50,10 +50,12 @@ void gl_tap(gl_device *dev); /* dated at the last tick or event */
  * to drop ("ws_disconnect") is allowed and changes nothing. */
 void gl_wifi_event(gl_device *dev, int connected, uint32_t now_ms);
 void gl_ws_event(gl_device *dev, int connected, uint32_t now_ms);
-/* A text message received from the hub (may hold several '\n'-separated lines). */
-void gl_ws_receive(gl_device *dev, const char *text, uint32_t now_ms);
-/* One line typed on the serial console (without the line ending). */
-void gl_serial_line(gl_device *dev, const char *line, uint32_t now_ms);
+/* A text message received from the hub (may hold several '\n'-separated lines), `len` bytes:
+ * as the shell passes the WebSocket payload, a NUL inside is part of the text. */
+void gl_ws_receive(gl_device *dev, const char *text, uint32_t len, uint32_t now_ms);
+/* One line typed on the serial console (without the line ending), `len` bytes: as the shell
+ * passes its line buffer, a NUL inside is part of the line, not its end. */
+void gl_serial_line(gl_device *dev, const char *line, uint32_t len, uint32_t now_ms);
 /* The result of an OTA the shell attempted after an "ota" action: ok=0 keeps the running
  * image; `reason` is reported. ok=1 counts only after gl_ota_verify accepted the image. */
 void gl_ota_result(gl_device *dev, int ok, const char *reason, uint32_t now_ms);
@@ -76,6 +78,9 @@ int gl_read_serial(gl_device *dev, char *buf, int cap);     /* drains serial out
 /* Pops one action for the shell, as "<verb>[ <argument>]":
  *   "wifi_connect <ssid>"   "ws_connect <url>"   "ws_disconnect"
  *   "reboot"                "ota <url>"          "save_config <json>"
+ *   "app_valid": once per boot, when the hub first accepts the device (id:ok): the running
+ *   image works, the shell confirms it (esp_ota_mark_app_valid_cancel_rollback) so the
+ *   bootloader does not roll it back;
  * "wifi_connect" has no argument when no SSID is configured and never carries the password
  * (the shell reads it from the configuration); "save_config" carries the whole configuration,
  * password included, to be persisted, never shown. After "ota" the shell

@@ -15,8 +15,8 @@ int main(int argc, char** argv) {
   gl_ws_event(d, 1, 0);
   if (argc > 2) {
     char line[64];
-    snprintf(line, sizeof line, "cmd pattern:%s", argv[2]);
-    gl_serial_line(d, line, 0);
+    const int n = snprintf(line, sizeof line, "cmd pattern:%s", argv[2]);
+    gl_serial_line(d, line, (uint32_t)(n < (int)sizeof line ? n : (int)sizeof line - 1), 0);
   }
   char buf[4096];
   uint8_t px[GL_NUM_PIXELS * 3];

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   gl_device* d = gl_create(R"({"cdn_url":"http://10.0.0.5:5008"})", mac, "1.2.3",
                            "seeed_xiao_esp32c3", 0);
   gl_trust_key(d, v::kKeyA, static_cast<int>(sizeof v::kKeyA));
-  gl_ws_receive(d, "ota:http://10.0.0.5:5008/firmware/x.bin", 1);
+  const char ota[] = "ota:http://10.0.0.5:5008/firmware/x.bin";
+  gl_ws_receive(d, ota, sizeof ota - 1, 1);
   gl_ota_data(d, v::kNewer, static_cast<int>(sizeof v::kNewer));
   int verdict = -1;
   if (std::strcmp(mode, "verify") == 0) {

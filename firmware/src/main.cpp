@@ -5,6 +5,7 @@
 #include <Arduino.h>
 #include <Preferences.h>
 #include <esp_mac.h>
+#include <esp_ota_ops.h>
 
 #include "beacons.h"
 #include "gl_device.h"
@@ -78,6 +79,9 @@ void run_actions() {
     } else if (strcmp(action, "ota") == 0) {
       flush_serial();
       g_net.ota(argument);
+    } else if (strcmp(action, "app_valid") == 0) {
+      // Reached the hub: keep this image (see verifyRollbackLater below).
+      esp_ota_mark_app_valid_cancel_rollback();
     } else if (strcmp(action, "reboot") == 0) {
       flush_serial();
       Serial.flush();
@@ -94,7 +98,7 @@ void read_console(uint32_t now) {
       if (g_line_overflow) {
         Serial.println("error:line too long");
       } else {
-        g_device.serial_line(g_line, now);
+        g_device.serial_line(std::string_view(g_line, g_line_len), now);  // NULs included
       }
       g_line_len = 0;
       g_line_overflow = false;
@@ -142,6 +146,12 @@ void watch_button(uint32_t now) {
 }
 
 }  // namespace
+
+// Arduino-ESP32 asks this at start-up: true defers the rollback decision to the sketch, which
+// confirms a new image only once it has reached the hub (the core's "app_valid" action). With
+// the bootloader's app rollback, an image that never gets there is rolled back on the next
+// boot.
+bool verifyRollbackLater() { return true; }
 
 void setup() {
   Serial.begin(115200);

@@ -7,7 +7,15 @@
 
 namespace {
 const uint8_t kMac[6] = {1, 2, 3, 4, 0xbe, 0xef};
+void line(gl_device* d, const std::string& text, uint32_t now_ms) {
+  gl_serial_line(d, text.data(), static_cast<uint32_t>(text.size()), now_ms);
 }
+std::string serial(gl_device* d) {
+  char buf[2048];
+  const int n = gl_read_serial(d, buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+}  // namespace
 
 TEST(api_small_buffers_report_the_size_and_consume_nothing) {
   gl_device* d = gl_create(nullptr, kMac, "9.9.9", "seeed_xiao_esp32c3", 0);
@@ -35,14 +43,14 @@ TEST(api_outputs) {
   char id[5];
   gl_device_id(d, id);
   CHECK_EQ(std::string(id), std::string("beef"));
-  gl_serial_line(d, "cmd led:102030", 100);
-  gl_serial_line(d, "cmd brightness:255", 100);
+  line(d, "cmd led:102030", 100);
+  line(d, "cmd brightness:255", 100);
   uint8_t rgb[GL_NUM_PIXELS * 3];
   gl_pixels(d, rgb);
   CHECK_EQ(static_cast<int>(rgb[0]), 0x10);
   CHECK_EQ(static_cast<int>(rgb[17]), 0x30);
   CHECK_EQ(static_cast<int>(gl_brightness(d)), 255);
-  gl_serial_line(d, "cmd vibrate:10", 100);
+  line(d, "cmd vibrate:10", 100);
   CHECK_EQ(gl_motor_on(d), 1);
   gl_tick(d, 110);
   CHECK_EQ(gl_motor_on(d), 0);
@@ -70,10 +78,26 @@ TEST(api_time_wraps_like_millis) {
     while (gl_next_ws_message(d, buf, sizeof buf) > 0) ++frames;
   }
   CHECK_EQ(frames, 21);  // id + 20 frames across the wrap
-  gl_serial_line(d, "cmd vibrate:500", 0xfffffff0u);
+  line(d, "cmd vibrate:500", 0xfffffff0u);
   gl_tick(d, 0x100u);
   CHECK_EQ(gl_motor_on(d), 1);
   gl_tick(d, 0x200u);
   CHECK_EQ(gl_motor_on(d), 0);
+  gl_destroy(d);
+}
+
+TEST(api_lines_carry_their_length_so_a_nul_is_part_of_the_line) {
+  gl_device* d = gl_create(nullptr, kMac, "1", "b", 0);
+  serial(d);
+  // As the shell passes its buffer: "led:ff0000\0garbage" is not a colour, nothing changes.
+  line(d, std::string("cmd led:ff0000\0garbage", 23), 10);
+  CHECK_EQ(serial(d), std::string(R"(ans:{"cmd":"led","ok":false,"error":"invalid_parameters"})"
+                                  "\n"));
+  uint8_t rgb[GL_NUM_PIXELS * 3];
+  gl_pixels(d, rgb);
+  CHECK_EQ(static_cast<int>(rgb[0]), 0);
+  line(d, "cmd led:ff0000", 20);
+  CHECK_EQ(serial(d), std::string(R"(ans:{"cmd":"led","ok":true})"
+                                  "\n"));
   gl_destroy(d);
 }

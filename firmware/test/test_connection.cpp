@@ -176,6 +176,21 @@ TEST(device_a_stalled_shell_loses_frames_not_the_id_or_answers) {
   CHECK(rig.command("status").find(R"("frames_dropped":)") != std::string::npos);
 }
 
+TEST(connection_the_hub_accepting_the_device_confirms_the_image_once_per_boot) {
+  t::Rig rig;
+  rig.online();
+  rig->ws_receive("Connected to GroupLoop hub", rig.now);
+  rig->ws_receive("id:error", rig.now);
+  CHECK(rig.actions().empty());  // refused: the image has not proved itself
+  rig->ws_receive("id:ok", rig.now);
+  CHECK(rig.actions() == std::vector<std::string>{"app_valid"});
+  rig->ws_event(false, rig.now);
+  rig->ws_event(true, rig.now);
+  rig.drain();
+  rig->ws_receive("id:ok", rig.now);
+  CHECK(rig.actions().empty());  // already confirmed in this boot
+}
+
 TEST(device_with_a_secret_logs_in_before_id_on_every_connection) {
   t::Rig rig(R"({"device_secret":"s3cret-of-a1b2"})");
   for (int round = 0; round < 2; ++round) {

@@ -127,3 +127,53 @@ TEST(console_config_that_cannot_be_saved_whole_is_not_applied) {
   CHECK(rig.actions().empty());
   CHECK_EQ(std::string(rig->config().hub_url), std::string("ws://localhost:5003"));
 }
+
+namespace {
+bool valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = gl::utf8_char_length(std::string_view(s).substr(i));
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+}  // namespace
+
+TEST(console_never_splits_a_utf8_character_of_an_echoed_name) {
+  // 23 'a' and an 'é' (2 bytes): the 24-byte cut falls inside the 'é'.
+  const std::string name = std::string(23, 'a') + "\xc3\xa9";
+  t::Rig rig;
+  rig.drain();
+  rig->serial_line("cmd " + name, rig.now);
+  const std::string out = rig.serial();
+  CHECK_EQ(out, std::string(R"(ans:{"cmd":")") + std::string(23, 'a') +
+                    R"(","ok":false,"error":"unknown_command"})" + "\n");
+  CHECK(valid_utf8(out));
+}
+
+TEST(console_answers_stay_valid_utf8_whatever_bytes_come_in) {
+  const std::string lines[] = {
+      "cmd \xff\xfe",          "cmd \xc3",        "cmd a\xed\xa0\x80" "b",  // cut, surrogate
+      "cmd \xc0\xafx:1",        "cmd \xf4\x90\x80\x80", "cmd \xe2\x82\xac\xf0\x9f\x98\x80",
+      std::string("cmd \0\x01", 6),
+  };
+  for (const std::string& line : lines) {
+    ROW(line.c_str());
+    t::Rig rig;
+    rig.drain();
+    rig->serial_line(line, rig.now);
+    const std::string out = rig.serial();
+    CHECK(out.find("unknown_command") != std::string::npos);
+    CHECK(valid_utf8(out));
+  }
+}
+
+TEST(text_utf8_prefix_backs_off_to_a_character_boundary) {
+  const std::string s = "ab\xc3\xa9\xe2\x82\xac";  // a b é €
+  CHECK_EQ(std::string(gl::utf8_prefix(s, 2)), std::string("ab"));
+  CHECK_EQ(std::string(gl::utf8_prefix(s, 3)), std::string("ab"));
+  CHECK_EQ(std::string(gl::utf8_prefix(s, 4)), std::string("ab\xc3\xa9"));
+  CHECK_EQ(std::string(gl::utf8_prefix(s, 6)), std::string("ab\xc3\xa9"));
+  CHECK_EQ(std::string(gl::utf8_prefix(s, 7)), s);
+  CHECK_EQ(std::string(gl::utf8_prefix(s, 99)), s);
+}

@@ -6,13 +6,19 @@ optional MD5 entry (magic 0xEBEB, 14 bytes of 0xFF, digest) checks the entries b
 
 OTA data (type data, subtype ota: two flash sectors) holds one `esp_ota_select_entry_t` at
 the start of each sector: sequence number, label, state, and the CRC-32 of the sequence
-number. The valid entry with the highest sequence n selects app ota_((n - 1) mod count).
+number. An entry counts when its CRC matches and, with app rollback (ESP-IDF's
+CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE, which the emulated board follows), its state is not
+INVALID or ABORTED; the counting entry with the highest sequence n selects app
+ota_((n - 1) mod count). Erased OTA data selects the factory app, else ota_0.
+
+The partition table source is ESP-IDF's CSV (`parse_csv`: firmware/partitions_ota.csv).
 
 Everything here maps bytes to values and back; reading and writing the flash is the caller's.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import struct
 import zlib
@@ -31,7 +37,37 @@ OTA_15 = 0x1F
 DATA = 0x01
 OTA_DATA = 0x00
 OTA_SELECT = struct.Struct("<I20sII")  # esp_ota_select_entry_t
-OTA_VALID = 0xFFFFFFFF  # ota_state "undefined": no rollback tracking, bootable
+OTA_DATA_SIZE = 0x2000  # two sectors
+
+
+class OtaState(enum.IntEnum):
+    """esp_ota_img_states_t: the life of an image written by OTA, with app rollback."""
+
+    NEW = 0x0  # written, never booted: the bootloader boots it and makes it PENDING_VERIFY
+    PENDING_VERIFY = 0x1  # booted once, not confirmed: the next boot aborts it (rollback)
+    VALID = 0x2  # confirmed by the app (esp_ota_mark_app_valid_cancel_rollback)
+    INVALID = 0x3  # refused by the app: never booted again
+    ABORTED = 0x4  # never confirmed: never booted again
+    UNDEFINED = 0xFFFFFFFF  # no rollback tracking (written without it): bootable
+
+
+UNBOOTABLE = (OtaState.INVALID, OtaState.ABORTED)
+_TYPES = {"app": APP, "data": DATA}
+_SUBTYPES = {
+    APP: {"factory": FACTORY, "test": 0x20, **{f"ota_{n}": OTA_0 + n for n in range(16)}},
+    DATA: {
+        "ota": OTA_DATA,
+        "phy": 0x01,
+        "nvs": 0x02,
+        "coredump": 0x03,
+        "nvs_keys": 0x04,
+        "efuse": 0x05,
+        "undefined": 0x06,
+        "fat": 0x81,
+        "spiffs": 0x82,
+        "littlefs": 0x83,
+    },
+}
 
 
 class PartitionError(ValueError):
@@ -96,32 +132,86 @@ def _crc(seq: int) -> int:
     return zlib.crc32(struct.pack("<I", seq), 0xFFFFFFFF)
 
 
-def parse_ota_select(raw: bytes) -> int | None:
-    """The sequence number of one OTA data sector's entry (None: erased or invalid)."""
-    seq, _label, _state, crc = OTA_SELECT.unpack_from(raw, 0)
-    return seq if seq not in (0, 0xFFFFFFFF) and crc == _crc(seq) else None
+@dataclass(frozen=True)
+class OtaEntry:
+    """One OTA data sector's `esp_ota_select_entry_t` whose CRC matches."""
+
+    seq: int
+    state: int  # an OtaState value (kept as read: unknown values are not rollback states)
+
+    @property
+    def bootable(self) -> bool:
+        return self.state not in UNBOOTABLE
 
 
-def build_ota_select(seq: int) -> bytes:
-    return OTA_SELECT.pack(seq, b"", OTA_VALID, _crc(seq))
+def parse_ota_select(raw: bytes) -> OtaEntry | None:
+    """One OTA data sector's entry (None: erased, or its CRC does not match)."""
+    seq, _label, state, crc = OTA_SELECT.unpack_from(raw, 0)
+    return OtaEntry(seq, state) if seq not in (0, 0xFFFFFFFF) and crc == _crc(seq) else None
 
 
-def next_sequence(sequences: Sequence[int | None], slot: int, count: int) -> int:
-    """The lowest sequence above every valid one that selects ota_`slot` of `count`."""
-    seq = max((s for s in sequences if s is not None), default=0) + 1
+def build_ota_select(seq: int, state: int = OtaState.UNDEFINED) -> bytes:
+    return OTA_SELECT.pack(seq, b"", state, _crc(seq))
+
+
+def active_sector(entries: Sequence[OtaEntry | None]) -> int | None:
+    """The OTA data sector whose entry selects the app (None: none counts)."""
+    counting = [n for n, e in enumerate(entries) if e is not None and e.bootable]
+    return max(counting, key=lambda n: entries[n].seq, default=None)  # type: ignore[union-attr]
+
+
+def next_sequence(entries: Sequence[OtaEntry | None], slot: int, count: int) -> int:
+    """The lowest sequence above every entry's that selects ota_`slot` of `count`."""
+    seq = max((e.seq for e in entries if e is not None), default=0) + 1
     return seq + (slot - (seq - 1)) % count
 
 
-def boot_app(partitions: Sequence[Partition], sequences: Sequence[int | None]) -> Partition | None:
-    """The app the bootloader starts: per OTA data if valid, else factory, else ota_0.
-
-    `sequences` are the OTA data sectors' sequence numbers (`parse_ota_select`)."""
+def boot_app(
+    partitions: Sequence[Partition], entries: Sequence[OtaEntry | None]
+) -> Partition | None:
+    """The app the bootloader selects: per OTA data if an entry counts, else factory, else
+    ota_0. `entries` are the OTA data sectors' entries (`parse_ota_select`)."""
     apps = ota_apps(partitions)
-    valid = [s for s in sequences if s is not None]
-    if apps and ota_data(partitions) is not None and valid:
-        return apps[(max(valid) - 1) % len(apps)]
+    active = active_sector(entries)
+    if apps and ota_data(partitions) is not None and active is not None:
+        entry = entries[active]
+        assert entry is not None
+        return apps[(entry.seq - 1) % len(apps)]
     for subtype in (FACTORY, OTA_0):
         for partition in partitions:
             if partition.type == APP and partition.subtype == subtype:
                 return partition
     return None
+
+
+def _number(text: str, what: str) -> int:
+    scale = {"K": 1024, "M": 1024 * 1024}.get(text[-1:].upper(), 1)
+    digits = text[:-1] if scale > 1 else text
+    try:
+        return int(digits, 0) * scale
+    except ValueError:
+        raise PartitionError(f"{what}: {text!r} is not a number") from None
+
+
+def parse_csv(text: str) -> list[Partition]:
+    """The partitions of an ESP-IDF partition CSV (name, type, subtype, offset, size).
+
+    Offsets must be given (this project's tables give them all); flags are not supported."""
+    partitions: list[Partition] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        fields = [f.strip() for f in line.split(",")]
+        if len(fields) < 5 or not all(fields[:5]) or any(fields[5:]):
+            raise PartitionError(f"line {number}: expected name, type, subtype, offset, size")
+        name, type_name, subtype_name, offset, size = fields[:5]
+        ptype = _TYPES.get(type_name) if not type_name[:1].isdigit() else _number(type_name, "type")
+        if ptype is None:
+            raise PartitionError(f"line {number}: unknown type {type_name!r}")
+        subtype = _SUBTYPES.get(ptype, {}).get(subtype_name)
+        if subtype is None:
+            subtype = _number(subtype_name, f"line {number}: subtype")
+        at, length = _number(offset, f"line {number}: offset"), _number(size, f"line {number}")
+        partitions.append(Partition(name, ptype, subtype, at, length))
+    return partitions

@@ -15,11 +15,11 @@ def booted_version(flash: Flash) -> tuple[str | None, int]:
     return (result.image.version if result.image else None), result.offset
 
 
-def test_without_a_partition_table_the_app_at_0x10000_is_replaced() -> None:
+def test_without_a_partition_table_nothing_is_overwritten() -> None:
     flash = Flash()
     flash.program(0x10000, build_stand_in_image("1.0.0", "b"))
-    assert install(flash, 0x10000, build_stand_in_image("1.1.0", "b")) == ""
-    assert booted_version(flash) == ("1.1.0", 0x10000)
+    assert install(flash, 0x10000, build_stand_in_image("1.1.0", "b")) == "no_ota_partition"
+    assert booted_version(flash) == ("1.0.0", 0x10000)
 
 
 def test_ota_slots_alternate_and_the_ota_data_follows() -> None:

@@ -10,15 +10,20 @@ from grouploop.esp.partitions import (
     OTA_0,
     OTA_DATA,
     TABLE_SIZE,
+    OtaEntry,
+    OtaState,
     Partition,
     PartitionError,
+    active_sector,
     boot_app,
     build_ota_select,
     build_table,
     next_sequence,
+    parse_csv,
     parse_ota_select,
     parse_table,
 )
+from grouploop.settings import PROJECT_ROOT
 
 NVS = Partition("nvs", DATA, 0x02, 0x9000, 0x5000)
 OTADATA = Partition("otadata", DATA, OTA_DATA, 0xE000, 0x2000)
@@ -56,8 +61,9 @@ def test_damage_is_named(at: int, reason: str) -> None:
 
 
 def test_ota_select_entries_read_back_and_a_bad_crc_is_invalid() -> None:
-    entry = build_ota_select(7)
-    assert parse_ota_select(entry) == 7
+    entry = build_ota_select(7, OtaState.PENDING_VERIFY)
+    assert parse_ota_select(entry) == OtaEntry(7, OtaState.PENDING_VERIFY)
+    assert parse_ota_select(build_ota_select(7)) == OtaEntry(7, OtaState.UNDEFINED)
     assert parse_ota_select(entry[:-1] + bytes([entry[-1] ^ 1])) is None
     assert parse_ota_select(b"\xff" * 32) is None
 
@@ -69,13 +75,53 @@ def test_ota_select_entries_read_back_and_a_bad_crc_is_invalid() -> None:
 def test_next_sequence_is_the_lowest_above_all_that_selects_the_slot(
     sequences: list[int | None], slot: int, expected: int
 ) -> None:
-    assert next_sequence(sequences, slot, 2) == expected
+    assert next_sequence(entries(*sequences), slot, 2) == expected
+
+
+def entries(*sequences: int | None, state: int = OtaState.VALID) -> list[OtaEntry | None]:
+    return [None if s is None else OtaEntry(s, state) for s in sequences]
 
 
 def test_boot_app_follows_ota_data_then_factory_then_ota_0() -> None:
     table = [NVS, OTADATA, APP0, APP1]
-    assert boot_app(table, [4, 3]) == APP1  # (4 - 1) mod 2
-    assert boot_app(table, [None, None]) == APP0
-    assert boot_app([*table, FACTORY_APP], [None, None]) == FACTORY_APP
-    assert boot_app([NVS, APP0, APP1], [4, 3]) == APP0  # no OTA data partition: ignored
+    assert boot_app(table, entries(4, 3)) == APP1  # (4 - 1) mod 2
+    assert boot_app(table, entries(None, None)) == APP0
+    assert boot_app([*table, FACTORY_APP], entries(None, None)) == FACTORY_APP
+    assert boot_app([NVS, APP0, APP1], entries(4, 3)) == APP0  # no OTA data partition: ignored
     assert boot_app([NVS], []) is None
+
+
+def test_aborted_and_invalid_entries_do_not_count_so_the_previous_one_selects() -> None:
+    table = [NVS, OTADATA, APP0, APP1]
+    for state in (OtaState.ABORTED, OtaState.INVALID):
+        assert boot_app(table, [OtaEntry(4, state), OtaEntry(3, OtaState.VALID)]) == APP0
+        assert active_sector([OtaEntry(4, state), None]) is None
+    for state in (OtaState.NEW, OtaState.PENDING_VERIFY, OtaState.VALID, OtaState.UNDEFINED):
+        assert active_sector([OtaEntry(4, state), OtaEntry(3, OtaState.VALID)]) == 0
+
+
+def test_the_project_csv_reads_as_its_a_b_layout() -> None:
+    text = (PROJECT_ROOT / "firmware" / "partitions_ota.csv").read_text()
+    table = parse_csv(text)
+    assert [(p.label, p.type, p.subtype, p.offset, p.size) for p in table] == [
+        ("nvs", DATA, 0x02, 0x9000, 0x5000),
+        ("otadata", DATA, OTA_DATA, 0xE000, 0x2000),
+        ("app0", APP, OTA_0, 0x10000, 0x1E0000),
+        ("app1", APP, OTA_0 + 1, 0x1F0000, 0x1E0000),
+        ("coredump", DATA, 0x03, 0x3D0000, 0x10000),
+    ]
+    assert parse_table(build_table(table)) == table
+    assert parse_csv("x, app, ota_0, 64K, 1M\n") == [Partition("x", APP, OTA_0, 0x10000, 0x100000)]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("a, app, ota_0, , 1M", "expected name, type, subtype, offset, size"),
+        ("a, blob, ota_0, 0x10000, 1M", "unknown type 'blob'"),
+        ("a, app, ota_0, 0x10000, lots", "not a number"),
+    ],
+)
+def test_a_bad_csv_line_is_named(line: str, reason: str) -> None:
+    with pytest.raises(PartitionError, match=reason):
+        parse_csv(line)
