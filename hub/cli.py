@@ -1,4 +1,4 @@
-"""`grouploop hub` (and `python -m hub`): load the command table, then serve until a signal.
+"""`grouploop hub` (and `python -m hub`): serve until a signal, the command table kept from the CDN.
 
 Defaults come from `grouploop.settings` (WS_HOST, WS_PORT, CDN_BASE_URL); flags override them.
 Prints `[READY] ws://<host>:<port>` once listening (the real port when `--port 0`).
@@ -33,7 +33,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--host", default=conf.ws_host, help="address to listen on (WS_HOST; default %(default)s)")
     add("--port", type=int, default=conf.ws_port, help="port, 0 = any free (WS_PORT; %(default)s)")
     add("--cdn-url", default=conf.cdn_base_url, help="CDN for commands.json (CDN_BASE_URL)")
-    add("--cdn-attempts", type=int, default=4, help="tries to reach the CDN before the fallback")
+    add(
+        "--cdn-attempts",
+        type=int,
+        default=4,
+        help="failed fetches of the CDN's table before the hub warns it serves the packaged one",
+    )
+    add(
+        "--cdn-refresh",
+        type=float,
+        default=300.0,
+        help="seconds between fetches of the CDN's command table once one succeeded",
+    )
     add(
         "--silence-timeout",
         type=float,
@@ -71,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
     # The transports' own per-connection INFO lines would drown the hub's tagged log.
     logging.getLogger("websockets").setLevel(logging.WARNING)
     logging.getLogger("hub.picows").setLevel(logging.WARNING)
-    registry = commands.load(args.cdn_url, attempts=max(1, args.cdn_attempts))
+    # Listen at once on the packaged table; the CDN's replaces it in the background (_serve).
+    registry = commands.packaged()
+    log.info("[COMMANDS] loaded %d commands from the %s", len(registry), registry.source)
     limits = Limits(
         max_message_bytes=args.max_message_size,
         rate_lines_per_s=args.rate_limit,
@@ -90,14 +103,30 @@ def run(args: argparse.Namespace) -> int:
         # Check often enough that a device leaves within 1.25 times the timeout.
         expire_interval=min(1.0, args.silence_timeout / 4),
     )
-    aio.run(_serve(server))
+    aio.run(_serve(server, args))
     return 0
 
 
-async def _serve(server: Any) -> None:
+async def _serve(server: Any, args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await server.run(stop, on_ready=services.announce_ready)
+    core: HubCore = server.core
+    refresh = None
+    if args.cdn_url:
+        refresh = asyncio.create_task(
+            commands.refresh(
+                args.cdn_url,
+                core.commands,
+                lambda registry: setattr(core, "commands", registry),
+                every=args.cdn_refresh,
+                warn_after=max(1, args.cdn_attempts),
+            )
+        )
+    try:
+        await server.run(stop, on_ready=services.announce_ready)
+    finally:
+        if refresh is not None:
+            refresh.cancel()
     log.info("[DISCONNECT] hub stopped")
