@@ -210,6 +210,8 @@ def _start_hub(transport: str, log_dir: Path) -> services.Service:
     flags = ["--host", "127.0.0.1", "--port", "0", "--transport", transport]
     # No CDN: the hub takes its packaged command table at once instead of trying to fetch one.
     flags += ["--cdn-url", ""]
+    # Every simulated device connects from 127.0.0.1: lift the per-address cap.
+    flags += ["--max-connections-per-address", "0"]
     return services.start(
         f"hub-{transport}",
         services.grouploop_argv("hub", *flags),

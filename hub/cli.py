@@ -14,8 +14,8 @@ import signal
 import sys
 from typing import Any
 
-from grouploop import aio, services, settings
-from hub import commands
+from grouploop import aio, fds, services, settings
+from hub import commands, lograte, memory
 from hub.core import HubCore
 from hub.limits import Limits
 
@@ -24,6 +24,9 @@ log = logging.getLogger("hub")
 #: The transports around the one core, each `hub.transports.<name>.HubServer`; only the chosen
 #: one is imported.
 TRANSPORTS = ("picows", "websockets")
+#: Descriptors kept free of connections: the listening socket, logs, the CDN fetch, and the
+#: short-lived socket of each refused accept.
+FD_RESERVE = 256
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,11 +77,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="WebSocket library around the same core (docs/hub.md; %(default)s)",
     )
     add("--flush-interval", type=float, default=0.01, help="seconds between stream batches")
+    add(
+        "--max-connections",
+        type=int,
+        default=limits.max_connections,
+        help="open connections over which new ones are refused with 503, kept below the "
+        "descriptor limit; 0 = as many as that limit allows (%(default)s)",
+    )
+    add(
+        "--max-connections-per-address",
+        type=int,
+        default=limits.max_connections_per_address,
+        help="open connections from one IP over which its new ones are refused, 0 = no cap "
+        "(%(default)s)",
+    )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(message)s", stream=sys.stderr)
+    rate = lograte.install(logging.getLogger().handlers[0])
     # The transports' own per-connection INFO lines would drown the hub's tagged log.
     logging.getLogger("websockets").setLevel(logging.WARNING)
     logging.getLogger("hub.picows").setLevel(logging.WARNING)
@@ -91,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         rate_burst=args.rate_burst,
         subscriber_buffer_lines=args.subscriber_buffer,
         silence_timeout_s=args.silence_timeout,
+        max_connections=connection_cap(args.max_connections),
+        max_connections_per_address=args.max_connections_per_address,
     )
     transport = importlib.import_module(f"hub.transports.{args.transport}")
     server = transport.HubServer(
@@ -103,30 +123,57 @@ def run(args: argparse.Namespace) -> int:
         # Check often enough that a device leaves within 1.25 times the timeout.
         expire_interval=min(1.0, args.silence_timeout / 4),
     )
-    aio.run(_serve(server, args))
+    aio.run(_serve(server, args, rate))
     return 0
 
 
-async def _serve(server: Any, args: argparse.Namespace) -> None:
+def connection_cap(wanted: int) -> int:
+    """`wanted` (0: no wish), kept below the descriptor limit, which is first raised to the
+    hard limit: a flood then meets the cap's clean refusal, never a failing accept()."""
+    limit = fds.raise_soft_limit()
+    ceiling = max(1, limit - FD_RESERVE)
+    if wanted and wanted <= ceiling:
+        return wanted
+    if wanted:
+        log.warning(
+            "[REFUSED] --max-connections %d lowered to %d: the descriptor limit is %d",
+            wanted,
+            ceiling,
+            limit,
+        )
+    return ceiling
+
+
+async def _housekeeping(rate: lograte.RateLimitFilter, trimmer: memory.Trimmer, core: Any) -> None:
+    """Every second: the log's suppressed-line counts, and freed memory back to the OS."""
+    while True:
+        await asyncio.sleep(1.0)
+        rate.flush()
+        trimmer.check(core.admission.open)
+
+
+async def _serve(server: Any, args: argparse.Namespace, rate: lograte.RateLimitFilter) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     core: HubCore = server.core
-    refresh = None
+    tasks = [asyncio.create_task(_housekeeping(rate, memory.Trimmer(), core))]
     if args.cdn_url:
-        refresh = asyncio.create_task(
-            commands.refresh(
-                args.cdn_url,
-                core.commands,
-                lambda registry: setattr(core, "commands", registry),
-                every=args.cdn_refresh,
-                warn_after=max(1, args.cdn_attempts),
+        tasks.append(
+            asyncio.create_task(
+                commands.refresh(
+                    args.cdn_url,
+                    core.commands,
+                    lambda registry: setattr(core, "commands", registry),
+                    every=args.cdn_refresh,
+                    warn_after=max(1, args.cdn_attempts),
+                )
             )
         )
     try:
         await server.run(stop, on_ready=services.announce_ready)
     finally:
-        if refresh is not None:
-            refresh.cancel()
+        for task in tasks:
+            task.cancel()
     log.info("[DISCONNECT] hub stopped")

@@ -33,6 +33,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from grouploop.frame import FRAME_LENGTH, FRAME_PATTERN
+from hub.admission import Admission
 from hub.commands import CommandRegistry
 from hub.fanout import Fanout, Send
 from hub.limits import Limits, TokenBucket
@@ -85,6 +86,8 @@ class HubCore:
         self.sessions: dict[Hashable, Session] = {}
         self.devices: dict[str, Device] = {}
         self.fanout = Fanout(self.limits.subscriber_buffer_lines, self.stats)
+        #: The connection caps the transports consult at accept, before `connect`.
+        self.admission = Admission(self.limits, self.stats)
 
     # -- transport interface -------------------------------------------------------------
 

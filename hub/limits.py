@@ -23,6 +23,11 @@ class Limits:
     silence_timeout_s: float = 10.0
     #: Longest `id:<label>` label.
     max_label_length: int = 64
+    #: Open TCP connections (upgraded or not) over which new ones are refused; 0 = no cap.
+    #: `grouploop hub` keeps it below the process's descriptor limit.
+    max_connections: int = 10_000
+    #: Open TCP connections from one IP address over which its new ones are refused; 0 = none.
+    max_connections_per_address: int = 1_000
 
 
 class TokenBucket:

@@ -26,6 +26,8 @@ class Stats:
     #: Lines dropped by the per-connection rate limit.
     lines_rate_limited: int = 0
     devices_expired: int = 0
+    #: TCP connections refused at accept (`hub.admission`), by reason.
+    connections_refused: Counter[str] = field(default_factory=Counter)
     #: Errors answered or dropped, by reason (`invalid_format`, `binary_not_supported`, …).
     errors: Counter[str] = field(default_factory=Counter)
     #: Commands by outcome (`success`, `failed`, `sent_to_devices`).

@@ -22,6 +22,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from grouploop import services
+from hub.admission import REFUSAL
 from hub.core import HubCore
 from hub.operator_http import OperatorHttp
 
@@ -101,6 +102,21 @@ class HubServerBase(ABC, Generic[SocketT]):
         return f"ws://{services.shown_host(self.host)}:{port}"
 
     # -- what the transports call ----------------------------------------------------------------
+
+    def admit(self, transport: asyncio.BaseTransport) -> str | None:
+        """At accept, before reading: the peer's IP when under the caps (`hub.admission`),
+        else None, the refusal written and the connection closed."""
+        peer = transport.get_extra_info("peername")
+        address = str(peer[0]) if peer else "?"
+        if self.core.admission.admit(address):
+            return address
+        transport.write(REFUSAL)  # type: ignore[attr-defined]
+        transport.close()
+        return None
+
+    def release(self, address: str) -> None:
+        """An admitted TCP connection closed (upgraded or not)."""
+        self.core.admission.release(address)
 
     def opened(self, sock: SocketT, remote: str) -> None:
         self.sockets.add(sock)
