@@ -65,6 +65,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--rate-burst", type=int, default=limits.rate_burst, help="lines above the rate")
     add(
+        "--command-rate",
+        type=float,
+        default=limits.command_rate_per_s,
+        help="cmd: requests per second per connection, 0 = unlimited (%(default)s)",
+    )
+    add("--command-burst", type=int, default=limits.command_burst, help="cmd: above the rate")
+    add(
+        "--fleet-command-rate",
+        type=float,
+        default=limits.fleet_command_rate_per_s,
+        help="commands per second passed on to devices, all clients together, 0 = unlimited "
+        "(%(default)s)",
+    )
+    add(
+        "--fleet-command-burst",
+        type=int,
+        default=limits.fleet_command_burst,
+        help="fleet commands above the rate",
+    )
+    add(
+        "--answer-rate",
+        type=float,
+        default=limits.answer_rate_per_s,
+        help="ans: lines per second per connection, apart from its other lines, 0 = unlimited "
+        "(%(default)s)",
+    )
+    add("--answer-burst", type=int, default=limits.answer_burst, help="ans: above the rate")
+    add(
         "--subscriber-buffer",
         type=int,
         default=limits.subscriber_buffer_lines,
@@ -107,6 +135,12 @@ def run(args: argparse.Namespace) -> int:
         max_message_bytes=args.max_message_size,
         rate_lines_per_s=args.rate_limit,
         rate_burst=args.rate_burst,
+        command_rate_per_s=args.command_rate,
+        command_burst=args.command_burst,
+        fleet_command_rate_per_s=args.fleet_command_rate,
+        fleet_command_burst=args.fleet_command_burst,
+        answer_rate_per_s=args.answer_rate,
+        answer_burst=args.answer_burst,
         subscriber_buffer_lines=args.subscriber_buffer,
         silence_timeout_s=args.silence_timeout,
         max_connections=connection_cap(args.max_connections),

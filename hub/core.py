@@ -36,7 +36,7 @@ from grouploop.frame import FRAME_LENGTH, FRAME_PATTERN
 from hub.admission import Admission
 from hub.commands import CommandRegistry
 from hub.fanout import Fanout, Send
-from hub.limits import Limits, TokenBucket
+from hub.limits import Limits, TokenBucket, bucket
 from hub.stats import Stats
 
 log = logging.getLogger("hub")
@@ -69,7 +69,10 @@ class Session:
     key: Hashable
     remote: str
     connected_at: float
+    #: Budgets (None: off): every line but answers; `cmd:` requests; `ans:` lines.
     bucket: TokenBucket | None
+    command_bucket: TokenBucket | None = None
+    answer_bucket: TokenBucket | None = None
     label: str | None = None
     device: Device | None = None
     #: When this connection was last told `error:rate_limited`.
@@ -86,6 +89,9 @@ class HubCore:
         self.sessions: dict[Hashable, Session] = {}
         self.devices: dict[str, Device] = {}
         self.fanout = Fanout(self.limits.subscriber_buffer_lines, self.stats)
+        #: Commands passed on to devices, whoever sends them (full from the start).
+        limits = self.limits
+        self.fleet_bucket = bucket(limits.fleet_command_rate_per_s, limits.fleet_command_burst, 0.0)
         #: The connection caps the transports consult at accept, before `connect`.
         self.admission = Admission(self.limits, self.stats)
 
@@ -93,10 +99,14 @@ class HubCore:
 
     def connect(self, conn: Hashable, now: float, remote: str = "") -> Sequence[Send]:
         limits = self.limits
-        bucket = None
-        if limits.rate_lines_per_s > 0:
-            bucket = TokenBucket(limits.rate_lines_per_s, limits.rate_burst, now)
-        self.sessions[conn] = Session(conn, remote, now, bucket)
+        self.sessions[conn] = Session(
+            conn,
+            remote,
+            now,
+            bucket(limits.rate_lines_per_s, limits.rate_burst, now),
+            bucket(limits.command_rate_per_s, limits.command_burst, now),
+            bucket(limits.answer_rate_per_s, limits.answer_burst, now),
+        )
         self.stats.connections_total += 1
         log.info("[CONNECT] %s (%d connections)", remote or conn, len(self.sessions))
         return [(conn, GREETING)]
@@ -117,8 +127,9 @@ class HubCore:
         if len(text) > self.limits.max_message_bytes:
             return self._error(session, "message_too_large", now)
         lines = text.split("\n")
-        cost = len(lines) - (lines[-1] == "")  # a trailing newline is no extra line
-        if session.bucket is not None and not session.bucket.take(cost, now):
+        # A trailing newline is no extra line; answers cost their own budget (_answer).
+        cost = len(lines) - (lines[-1] == "") - sum(line.startswith("ans:") for line in lines)
+        if cost and session.bucket is not None and not session.bucket.take(cost, now):
             return self._limited(session, cost, now)
         stats.lines_received += cost
         if session.device is not None:
@@ -171,11 +182,11 @@ class HubCore:
             self.fanout.subscribe(session.key)
             out.append((session.key, "stream:on"))
         elif line.startswith("cmd:"):
-            out.append((session.key, self._command(line[4:], out)))
+            out.append((session.key, self._command(session, line[4:], now, out)))
         elif line.startswith("id:"):
             out.append((session.key, self._identify(session, line[3:], now)))
         elif line.startswith("ans:"):
-            self._answer(session, line[4:], out)
+            self._answer(session, line[4:], now, out)
         else:
             self.stats.errors["unknown_message"] += 1
             out.append((session.key, "error:unknown_message"))
@@ -203,7 +214,11 @@ class HubCore:
             self._register(session, device_id, now)
         return "id:ok"
 
-    def _answer(self, session: Session, body: str, out: list[Send]) -> None:
+    def _answer(self, session: Session, body: str, now: float, out: list[Send]) -> None:
+        answers = session.answer_bucket
+        if answers is not None and not answers.take(1, now):
+            self.stats.answers_rate_limited += 1  # dropped unanswered: the device cannot help it
+            return
         if session.device is None:
             self.stats.errors["not_registered"] += 1
             out.append((session.key, "error:not_registered"))
@@ -212,8 +227,11 @@ class HubCore:
         if self.fanout.subscribers:
             self.fanout.pending.append(f"ans:{session.device.device_id}:{body}")
 
-    def _command(self, body: str, out: list[Send]) -> str:
+    def _command(self, session: Session, body: str, now: float, out: list[Send]) -> str:
         """`cmd:<target>:<command>[:<params>]` → sends to devices (into `out`) and the answer."""
+        own = session.command_bucket
+        if own is not None and not own.take(1, now):
+            return self._command_error("rate_limited")
         target, sep, rest = body.partition(":")
         name, _, params = rest.partition(":")
         targets = self._targets(target) if sep and name else None
@@ -230,6 +248,8 @@ class HubCore:
                 return self._command_error("missing_parameters")
         message = f"{name}:{params}" if params else name
         found = [d for d in targets if d is not None]
+        if found and not self._fleet_allows(now):
+            return self._command_error("fleet_rate_limited")
         for device in found:
             out.append((device.session.key, message))
         if target != "all" and "," not in target:
@@ -253,6 +273,10 @@ class HubCore:
             return None
         unique = dict.fromkeys(i.lower() for i in ids)
         return [self.devices.get(i) for i in unique]
+
+    def _fleet_allows(self, now: float) -> bool:
+        """Whether the hub-wide command budget passes one more command on to devices."""
+        return self.fleet_bucket is None or self.fleet_bucket.take(1, now)
 
     def _command_error(self, reason: str) -> str:
         self.stats.errors[reason] += 1

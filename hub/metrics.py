@@ -31,6 +31,11 @@ _COUNTERS = (
         "lines_dropped_overflow",
     ),
     ("lines_rate_limited", "lines dropped by the per-connection rate limit", "lines_rate_limited"),
+    (
+        "answers_rate_limited",
+        "ans: lines dropped by the per-connection answer budget",
+        "answers_rate_limited",
+    ),
     ("devices_expired", "devices dropped after the silence timeout", "devices_expired"),
 )
 
