@@ -23,6 +23,9 @@ in `stats`.
 Errors outside the protocol table are answered as `error:<reason>` (`unknown_message`,
 `binary_not_supported`, `message_too_large`, `rate_limited`, `not_registered`); original
 clients treat any non-frame line as a server message, so they ignore them safely.
+
+Logging: one line per event (a connection, a registration, a command, an error); what keeps
+an attacker from filling the log with them is `hub.lograte`, on the log handler.
 """
 
 from __future__ import annotations
@@ -77,8 +80,6 @@ class Session:
     device: Device | None = None
     #: When this connection was last told `error:rate_limited`.
     limited_notice_at: float = float("-inf")
-    #: When an error of this connection was last logged.
-    error_logged_at: float = float("-inf")
 
 
 class HubCore:
@@ -125,7 +126,7 @@ class HubCore:
             self._frame(session, text, now)
             return NOTHING
         if len(text) > self.limits.max_message_bytes:
-            return self._error(session, "message_too_large", now)
+            return self._error(session, "message_too_large")
         lines = text.split("\n")
         # A trailing newline is no extra line; answers cost their own budget (_answer).
         cost = len(lines) - (lines[-1] == "") - sum(line.startswith("ans:") for line in lines)
@@ -143,7 +144,7 @@ class HubCore:
 
     def receive_binary(self, conn: Hashable, now: float) -> Sequence[Send]:
         session = self.sessions.get(conn)
-        return NOTHING if session is None else self._error(session, "binary_not_supported", now)
+        return NOTHING if session is None else self._error(session, "binary_not_supported")
 
     def disconnect(self, conn: Hashable, now: float) -> None:
         session = self.sessions.pop(conn, None)
@@ -285,45 +286,34 @@ class HubCore:
     # -- registry -------------------------------------------------------------------------
 
     def _register(self, session: Session, device_id: str, now: float) -> Device:
-        # A first registration is logged; churn (a connection switching ids, two connections
-        # fighting over one id) is counted and logged at most once a second per connection,
-        # so frames with changing ids cannot flood the log.
-        churn = session.device is not None or device_id in self.devices
-        quiet = churn and now - session.error_logged_at < 1.0
-        if churn:
+        # Churn (a connection switching ids, two connections fighting over one id) is counted;
+        # its log lines, like every line, are bounded by hub.lograte.
+        if session.device is not None or device_id in self.devices:
             self.stats.errors["device_id_churn"] += 1
-            if not quiet:
-                session.error_logged_at = now
         if session.device is not None:
-            self._drop_device(session.device, f"now {device_id}", quiet)
+            self._drop_device(session.device, f"now {device_id}")
         previous = self.devices.get(device_id)
         if previous is not None:
             # Same id on a new connection (a device that reconnected): the newest wins.
-            self._drop_device(previous, "registered again from another connection", quiet)
+            self._drop_device(previous, "registered again from another connection")
         device = Device(device_id, session, now, now)
         self.devices[device_id] = device
         session.device = device
-        if not quiet:
-            log.info(
-                "[CONNECT] device %s registered from %s", device_id, session.remote or session.key
-            )
+        log.info("[CONNECT] device %s registered from %s", device_id, session.remote or session.key)
         return device
 
-    def _drop_device(self, device: Device, why: str, quiet: bool = False) -> None:
+    def _drop_device(self, device: Device, why: str) -> None:
         if self.devices.get(device.device_id) is device:
             del self.devices[device.device_id]
         if device.session.device is device:
             device.session.device = None
-        if not quiet:
-            log.info("[DEVICE_DISCONNECT] %s: %s", device.device_id, why)
+        log.info("[DEVICE_DISCONNECT] %s: %s", device.device_id, why)
 
     # -- errors ---------------------------------------------------------------------------
 
-    def _error(self, session: Session, reason: str, now: float) -> Sequence[Send]:
+    def _error(self, session: Session, reason: str) -> Sequence[Send]:
         self.stats.errors[reason] += 1
-        if now - session.error_logged_at >= 1.0:  # an abusive client must not flood the log
-            session.error_logged_at = now
-            log.warning("[ERROR] %s from %s", reason, session.remote or session.key)
+        log.warning("[ERROR] %s from %s", reason, session.remote or session.key)
         return [(session.key, f"error:{reason}")]
 
     def _limited(self, session: Session, lines: int, now: float) -> Sequence[Send]:
@@ -332,4 +322,4 @@ class HubCore:
         if now - session.limited_notice_at < 1.0:
             return NOTHING
         session.limited_notice_at = now
-        return self._error(session, "rate_limited", now)
+        return self._error(session, "rate_limited")
