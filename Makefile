@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed
 HOST_LIB := firmware/build/host/libgrouploop_core.so
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint perf flash bench docs clean firmware-host firmware-test browser
+.PHONY: help setup up test lint perf chaos soak flash bench docs clean firmware-host firmware-test browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -52,6 +52,13 @@ lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
 	$(PY) -m benchmarks.hub
 	$(PY) -m benchmarks.emulator
+
+chaos: setup ## fault/abuse benchmark of the hub: connection flood, command amplification (printed)
+	$(PY) -m benchmarks.chaos_hub
+
+SOAK_MINUTES ?= 30
+soak: setup ## soak: hub + 500 emulated devices + 5 subscribers + commands + OTA (SOAK_MINUTES=30)
+	$(PY) -m benchmarks.soak --minutes $(SOAK_MINUTES)
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))

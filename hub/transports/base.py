@@ -32,6 +32,9 @@ log = logging.getLogger("hub")
 WRITE_HIGH_WATER = 256 * 1024
 #: Seconds the connections get to close at shutdown.
 CLOSE_TIMEOUT = 2.0
+#: Pending connections the kernel queues before accept (asyncio's default is 100): a burst
+#: over it has SYNs dropped and retried after a second, legitimate ones among them.
+BACKLOG = 4096
 
 
 class Socket(Hashable, Protocol):

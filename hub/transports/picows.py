@@ -40,6 +40,7 @@ from picows import (
 from picows.picows import WSProtocol  # type: ignore[attr-defined]
 
 from hub.transports.base import (
+    BACKLOG,
     CLOSE_TIMEOUT,
     WRITE_HIGH_WATER,
     HubServerBase,
@@ -190,7 +191,7 @@ class HubServer(HubServerBase[Socket]):
         )
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: _Protocol(self, *args), self.host, self.port
+            lambda: _Protocol(self, *args), self.host, self.port, backlog=BACKLOG
         )
         port: int = self._server.sockets[0].getsockname()[1]
         return port

@@ -25,6 +25,7 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from hub.transports.base import (
+    BACKLOG,
     CLOSE_TIMEOUT,
     WRITE_HIGH_WATER,
     HubServerBase,
@@ -133,6 +134,7 @@ class HubServer(HubServerBase[Socket]):
             compression=None,
             logger=logging.getLogger("websockets.server"),
             create_connection=functools.partial(_Connection, hub=self),  # type: ignore[arg-type]
+            backlog=BACKLOG,
         )
         port: int = next(iter(self._server.sockets)).getsockname()[1]
         return port
