@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed
 HOST_LIB := firmware/build/host/libgrouploop_core.so
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint perf chaos soak flash bench docs clean firmware-host firmware-test browser
+.PHONY: help setup up test lint perf chaos soak flash bench docs clean firmware-host firmware-test browser mbedtls
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -26,10 +26,15 @@ $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --silent
 	touch $@
 
-$(HOST_LIB): $(shell find firmware/core firmware/host -type f 2>/dev/null)
+$(HOST_LIB): $(shell find firmware/core firmware/host -type f 2>/dev/null) | mbedtls
 	$(MAKE) -C firmware/host lib
 
 setup: $(STAMP) $(NODE_STAMP) $(HOST_LIB) ## install Python, JS and host-firmware dependencies into the project
+
+# The firmware core checks OTA signatures with mbedTLS (ESP-IDF's on the device); the host
+# build links Debian's.
+mbedtls: ## install Debian's libmbedtls-dev for the host build of the firmware core (root only)
+	@[ -f /usr/include/mbedtls/pk.h ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmbedtls-dev >/dev/null; } || { echo "libmbedtls-dev is missing: run 'sudo apt-get install libmbedtls-dev'"; exit 1; }
 
 browser: ## install Debian's chromium for the browser tests (root only)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip (fail under CI=true)"
@@ -45,13 +50,14 @@ test: setup browser lint ## build and test everything: lint, firmware core (ASan
 lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy hub grouploop cdn emulator bench web benchmarks
+	$(BIN)/mypy hub grouploop cdn emulator bench web benchmarks pytest_embedded_grouploop
 	npx eslint .
 	npx prettier --check .
 
-perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables
+perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost
 	$(PY) -m benchmarks.hub
 	$(PY) -m benchmarks.emulator
+	$(MAKE) -s -C firmware/host perf-ota
 
 chaos: setup ## fault/abuse benchmark of the hub: connection flood, command amplification (printed)
 	$(PY) -m benchmarks.chaos_hub
@@ -71,7 +77,7 @@ docs: setup ## build the documentation site (strict)
 
 firmware-host: $(HOST_LIB) ## build the firmware core as a host library
 
-firmware-test: ## unit tests of the firmware core under ASan/UBSan
+firmware-test: mbedtls ## unit tests of the firmware core under ASan/UBSan
 	$(MAKE) -C firmware/host test
 
 clean: ## remove build outputs and caches (keeps .venv)

@@ -4,12 +4,19 @@ write a report under bench/reports/<UTC time>/ (JUnit XML, summary.md/.txt, logs
 Targets as for `grouploop flash`; with no board attached the bench starts emulated boards
 itself. Hub and CDN: the running ones at WS_DEFAULT_URL/CDN_BASE_URL, else (or with
 `--own-services`) its own on free ports.
+
+Signing is always on: images are signed with the signing key (GROUPLOOP_SIGNING_KEY, else
+~/.config/grouploop/keys/signing-key.pem; a development key is created there on first use,
+outside the project). Emulated boards trust it besides firmware/keys/, as a build with that
+key in firmware/keys/ would; real boards trust what their build compiled in.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,8 +38,9 @@ from bench.publish_cli import publish
 from bench.resources import BenchFileError, Target
 from bench.targets import NoTargets, choose
 from cdn import manifest
-from grouploop import settings
+from grouploop import settings, signing
 from grouploop.services import grouploop_argv, start
+from grouploop.signing import SigningKey
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "bench" / "reports"
@@ -89,16 +97,40 @@ def _served(url: str) -> bool:
         return False
 
 
+def _signing(work: Path) -> SigningKey:
+    """The bench's key; it and the keys to trust go to emulated boards and the HIL run."""
+    key, created = signing.load_or_create_key(signing.default_key_path())
+    if created:
+        print(
+            f"created a development signing key {key.key_id} at {key.path} (outside the "
+            "project; `grouploop keys init` makes the one a deployment trusts)"
+        )
+    trusted = work / "trusted-keys"
+    trusted.mkdir()
+    for pem in signing.trusted_keys_dir().glob("*.pem"):
+        shutil.copy(pem, trusted / pem.name)
+    signing.export_public_key(key, trusted)
+    if not (signing.FIRMWARE_KEYS_DIR / f"{key.key_id}.pem").is_file():
+        print(
+            f"signing key {key.key_id} is not in firmware/keys/: real boards refuse images it "
+            "signs (emulated boards trust it for this run)"
+        )
+    os.environ[signing.SIGNING_KEY_ENV] = str(key.path)
+    os.environ[signing.TRUSTED_KEYS_ENV] = str(trusted)
+    return key
+
+
 def _pytest_argv(
     targets: list[Target], output: BuildOutput, urls: tuple[str, str, Path], report_dir: Path
 ) -> list[str]:
     hub_url, cdn_url, firmware_dir = urls
     argv = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "hil"), "-p", "no:cacheprovider"]
-    argv += ["-q", "-rfE", f"--junitxml={report_dir / 'junit.xml'}", "--already-flashed"]
-    argv += ["--build-image", str(output.image), "--hub-url", hub_url, "--cdn-url", cdn_url]
-    argv += ["--firmware-dir", str(firmware_dir), "--hil-artifacts", str(report_dir / "logs")]
+    argv += ["-q", "-rfE", f"--junitxml={report_dir / 'junit.xml'}", "--hil-already-flashed"]
+    argv += ["--hil-build-image", str(output.image), "--hil-hub-url", hub_url]
+    argv += ["--hil-cdn-url", cdn_url, "--hil-firmware-dir", str(firmware_dir)]
+    argv += ["--hil-artifacts", str(report_dir / "logs")]
     for t in targets:
-        argv += ["--board-url" if t.emulated else "--port", f"{t.name}={t.port}"]
+        argv += ["--hil-board-url" if t.emulated else "--hil-port", f"{t.name}={t.port}"]
     return argv
 
 
@@ -135,6 +167,11 @@ def run(args: argparse.Namespace) -> int:
     env = envs[0] if envs else args.env
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gl-bench-")))
+        try:
+            key = _signing(work)
+        except signing.SigningError as exc:
+            print(f"bench: {exc}")
+            return 1
         if not targets:
             print(f"no board attached: running on {args.emulated} emulated boards")
             targets = stack.enter_context(emulated_boards(args.emulated, work, logs, env))
@@ -144,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         except BuildError as exc:
             print(f"bench: {exc}")
             return 1
-        entry = publish(output, urls[2])
+        entry = publish(output, urls[2], key)
         if not _served(f"{urls[1]}/firmware/{entry.file}"):
             print(
                 f"bench: published {entry.file} into {urls[2]}, but the CDN at {urls[1]} does "
@@ -170,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
         facts = [
             ("build", output.label),
             ("published", f"{urls[1]}/firmware/{entry.file} (sha256 {entry.sha256})"),
+            ("signed", f"key {entry.key_id} ({key.path})"),
             ("hub", urls[0]),
             ("targets", ", ".join(str(t) for t in targets)),
             ("wall time", f"{time.monotonic() - started:.1f} s"),

@@ -1,7 +1,9 @@
 """`grouploop build [--env ENV] [--stand-in]`: build the firmware with PlatformIO.
 
 Without PlatformIO's ESP32 toolchain (it comes from PlatformIO's registry) this says so and
-fails, unless `--stand-in` asks for a clearly labelled stand-in image instead.
+fails, unless `--stand-in` asks for a clearly labelled stand-in image instead. Every build is
+also laid out as an arduino-cli build folder under `--arduino-dir/<env>/` (flash_args,
+build.options.json), which pytest-embedded's Arduino service flashes (bench/arduino_build.py).
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bench.arduino_build import write_arduino_build
 from bench.build import (
     ENVS,
+    FIRMWARE_DIR,
     STAND_IN_DIR,
     BuildError,
     BuildOutput,
@@ -19,6 +23,8 @@ from bench.build import (
     pio_build,
 )
 from bench.build import stand_in as make_stand_in
+
+ARDUINO_DIR = FIRMWARE_DIR / "build" / "arduino"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="when the toolchain is missing, write a labelled stand-in image instead",
     )
     parser.add_argument("--out", type=Path, default=STAND_IN_DIR, help="folder for stand-in images")
+    parser.add_argument(
+        "--arduino-dir",
+        type=Path,
+        default=ARDUINO_DIR,
+        help="where each env's arduino-cli style build folder goes (for pytest-embedded)",
+    )
 
 
 def build(env: str, *, allow_stand_in: bool, out: Path = STAND_IN_DIR) -> BuildOutput:
@@ -52,4 +64,5 @@ def run(args: argparse.Namespace) -> int:
             status = 1
             continue
         print(f"built {output.label}")
+        print(f"arduino build folder: {write_arduino_build(output, args.arduino_dir)}")
     return status

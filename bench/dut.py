@@ -71,8 +71,9 @@ class Dut:
     # -- what tests use (write, expect and expect_exact as pytest-embedded's `dut` has them) --
 
     def write(self, data: str | bytes) -> None:
-        """Send `data` to the console as it is (add the line end: `dut.write("status\\n")`)."""
-        self.console.write(data)
+        """Send `data` to the console: a str as one line (the line end added, as pytest-embedded's
+        serial DUT does), bytes as they are."""
+        self.console.write(data + "\n" if isinstance(data, str) else data)
 
     def expect(self, pattern: Pattern, timeout: float | None = None) -> Match:
         """The next match of `pattern` on the console (str or bytes; see grouploop.expect)."""

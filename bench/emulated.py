@@ -16,20 +16,22 @@ from grouploop.services import Service, grouploop_argv, start
 
 
 def start_board(
-    name: str, work_dir: Path, log_dir: Path, env: str = DEFAULT_BOARD, timeout: float = 30.0
+    name: str,
+    work_dir: Path,
+    log_dir: Path,
+    env: str = DEFAULT_BOARD,
+    timeout: float = 30.0,
+    transport: str = "socket",
 ) -> Service:
-    """Start one emulated board, its virtual flash under `work_dir`, its log in `log_dir`."""
+    """Start one emulated board, its virtual flash under `work_dir`, its log in `log_dir`.
+
+    `transport`: "socket" (socket://), "rfc2217" (rfc2217://, DTR/RTS carried) or "pty".
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
-    argv = grouploop_argv(
-        "board",
-        "--serial",
-        "socket://127.0.0.1:0",
-        "--flash-file",
-        str(work_dir / f"{name}.flash"),
-        "--board",
-        env,
-    )
+    where = ["--pty"] if transport == "pty" else ["--serial", f"{transport}://127.0.0.1:0"]
+    flash = ["--flash-file", str(work_dir / f"{name}.flash")]
+    argv = grouploop_argv("board", *where, *flash, "--board", env)
     return start(name, argv, log_path=log_dir / f"board-{name}.log", timeout=timeout)
 
 

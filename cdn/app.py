@@ -1,9 +1,11 @@
 """The CDN as a Flask app: JS libraries, firmware builds and the command table.
 
 Routes (docs/cdn.md): `/` status, `/js/<file>`, `/firmware/<file>`, `/firmware/manifest.json`,
-`/static/commands.json`. Every answer allows any origin (the web apps live on other ports)
-and every error is JSON. Files are only ever served by name from their own folder
-(`send_from_directory` joins safely), so no URL reaches a file outside it.
+`/static/commands.json`. A firmware image goes out with its MD5 (`x-MD5`) and, when
+`<file>.sig` lies beside it, its signature (`X-GroupLoop-Signature`, base64 DER). Every
+answer allows any origin (the web apps live on other ports) and every error is JSON. Files
+are only ever served by name from their own folder (`send_from_directory` joins safely), so
+no URL reaches a file outside it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException, NotFound
 
 from cdn import manifest
-from grouploop import __version__, settings
+from grouploop import __version__, settings, signing
 
 CDN_DIR = Path(__file__).resolve().parent
 JS_DIR = CDN_DIR / "js"
@@ -72,7 +74,12 @@ def create_app(
     """The CDN app serving firmware from `firmware_dir` (created when missing)."""
     firmware_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, static_folder=None)
-    CORS(app, origins="*", send_wildcard=True, expose_headers=["x-MD5", "ETag", "Content-Length"])
+    CORS(
+        app,
+        origins="*",
+        send_wildcard=True,
+        expose_headers=["x-MD5", signing.SIGNATURE_HEADER, "ETag", "Content-Length"],
+    )
     md5_cache = _Md5Cache()
 
     def js_files() -> list[str]:
@@ -138,6 +145,9 @@ def create_app(
             firmware_dir, name, mimetype="application/octet-stream", etag=md5, max_age=0
         )
         response.headers["x-MD5"] = md5
+        signature = signing.signature_path(path)
+        if signature.is_file():
+            response.headers[signing.SIGNATURE_HEADER] = signing.b64(signature.read_bytes())
         return response
 
     @app.get("/static/commands.json")

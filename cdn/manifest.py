@@ -3,11 +3,13 @@
 The manifest is `manifest.json` in the firmware folder (schema in docs/cdn.md):
 
     {"schema": 1, "builds": [{"board": ..., "version": ..., "file": ..., "size": ...,
-     "sha256": ..., "md5": ..., "build_date": ..., "stand_in": false}, ...]}
+     "sha256": ..., "md5": ..., "build_date": ..., "stand_in": false,
+     "signature": "<base64 DER>", "key_id": "<16 hex>"}, ...]}
 
 The CDN only reads it; `grouploop publish` (bench) adds builds with `publish()`, which copies
-the image and rewrites the manifest atomically under a lock, so a reader never sees a
-half-written manifest and two publishers never lose each other's entry.
+the image, signs it (`<file>.sig` beside it, grouploop.signing) and rewrites the manifest
+atomically under a lock, so a reader never sees a half-written manifest and two publishers
+never lose each other's entry. Entries from before signing have no signature ("").
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from grouploop import settings
+from grouploop import settings, signing
 from grouploop.files import write_atomic
 
 SCHEMA = 1
@@ -46,6 +48,8 @@ class Build:
     md5: str
     build_date: str
     stand_in: bool = False
+    signature: str = ""  # base64 of the DER ECDSA P-256 signature of the file's SHA-256
+    key_id: str = ""  # of the key that made it (grouploop.signing.key_id)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Build:
@@ -74,13 +78,19 @@ class Build:
             raise ManifestError(f"{self.file!r}: md5 must be 32 lowercase hex digits")
         if not isinstance(self.stand_in, bool):
             raise ManifestError(f"{self.file!r}: stand_in must be true or false")
+        if not isinstance(self.signature, str) or not re.fullmatch(
+            r"[A-Za-z0-9+/=]*", self.signature
+        ):
+            raise ManifestError(f"{self.file!r}: signature must be base64")
+        if not isinstance(self.key_id, str) or not re.fullmatch(r"(|[0-9a-f]{16})", self.key_id):
+            raise ManifestError(f"{self.file!r}: key_id must be 16 lowercase hex digits")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 _FIELDS = tuple(Build.__dataclass_fields__)
-_REQUIRED = tuple(name for name in _FIELDS if name != "stand_in")
+_REQUIRED = tuple(name for name in _FIELDS if name not in ("stand_in", "signature", "key_id"))
 
 
 def default_firmware_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -100,12 +110,20 @@ def digests(path: Path) -> tuple[int, str, str]:
 
 
 def build_for(
-    path: Path, *, board: str, version: str, stand_in: bool, build_date: str | None = None
+    path: Path,
+    *,
+    board: str,
+    version: str,
+    stand_in: bool,
+    build_date: str | None = None,
+    signature: bytes = b"",
+    key_id: str = "",
 ) -> Build:
     """The manifest entry describing the image at `path` (under its own file name)."""
     size, sha256, md5 = digests(path)
     date = build_date or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    build = Build(board, version, path.name, size, sha256, md5, date, stand_in)
+    sig = signing.b64(signature) if signature else ""
+    build = Build(board, version, path.name, size, sha256, md5, date, stand_in, sig, key_id)
     build.validate()
     return build
 
@@ -156,14 +174,33 @@ def add_build(firmware_dir: Path, build: Build) -> list[Build]:
 
 
 def publish(
-    image: Path, firmware_dir: Path, *, board: str, version: str, stand_in: bool, name: str
+    image: Path,
+    firmware_dir: Path,
+    *,
+    board: str,
+    version: str,
+    stand_in: bool,
+    name: str,
+    key: signing.SigningKey,
 ) -> Build:
-    """Copy `image` into the firmware folder as `name` and list it in the manifest."""
+    """Copy `image` into the firmware folder as `name`, sign it and list it in the manifest."""
     if not SAFE_FILE.match(name) or name == MANIFEST_NAME:
         raise ManifestError(f"file {name!r} must be a plain file name")
     firmware_dir.mkdir(parents=True, exist_ok=True)
     target = firmware_dir / name
-    write_atomic(target, image.read_bytes())  # a download never sees a partial image
-    build = build_for(target, board=board, version=version, stand_in=stand_in)
+    data = image.read_bytes()
+    # Signature first: while the new image replaces an old one of the same name, the pair on
+    # disk may disagree for a moment; a device then refuses the image, it never runs it.
+    signature = key.sign(data)
+    write_atomic(signing.signature_path(target), signature)
+    write_atomic(target, data)  # a download never sees a partial image
+    build = build_for(
+        target,
+        board=board,
+        version=version,
+        stand_in=stand_in,
+        signature=signature,
+        key_id=key.key_id,
+    )
     add_build(firmware_dir, build)
     return build

@@ -33,6 +33,11 @@ STARTED = "started"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hub", default=settings.load().ws_default_url, help="hub WebSocket URL")
+    parser.add_argument(
+        "--cdn",
+        default=settings.load().cdn_base_url,
+        help="the devices' CDN (their cdn_url: OTA images come from its origin only)",
+    )
     parser.add_argument("--devices", type=int, default=1, help="number of devices (default 1)")
     parser.add_argument(
         "--rate",
@@ -96,6 +101,7 @@ async def run_shard(
         first=first,
         tick_ms=args.tick_ms,
         tap_rate_hz=args.tap_rate,
+        config={"cdn_url": args.cdn},
         state_dir=args.state_dir,
     )
     consoles = await _open_consoles(swarm, args, first)

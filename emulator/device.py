@@ -9,13 +9,17 @@ The core decides everything a device does; this shell only carries things in and
   received message are reported back; `ws_disconnect` closes it;
 - `save_config <json>` is kept (in memory, or in a JSON file when `config_path` is set) and
   `reboot` recreates the core from it, like NVS surviving a reset;
-- `ota <url>` downloads the image over HTTP (`download_image`). There is no flash here, so an
-  image is accepted when the server answers 200 with a non-empty body whose MD5 matches the
-  `x-MD5` header (when present), as Arduino's HTTPUpdate checks.
+- `ota <url>` streams the image over HTTP (emulator.ota_download) through the core's
+  `ota_data`, as the ESP32 shell streams it to the OTA slot, then asks `ota_verify` with the
+  signature that came with it: the core decides (signature by a trusted key, version, origin).
+  Only an accepted image is installed; a refused one is dropped and the old version runs on.
+  The trusted keys are those a firmware build compiles in (grouploop.signing:
+  GROUPLOOP_TRUSTED_KEYS, else firmware/keys/).
 
 An owner with more hardware than that (the emulated board, emulator.board) passes hooks:
-`on_reboot` (it resets instead), `on_ota` (it validates and flashes the image) and
-`on_config` (it keeps the configuration in its NVS).
+`on_reboot` (it resets instead), `on_install` (it flashes an accepted image, returning ""
+or why not) with `ota_limit` (its slot size), and `on_config` (it keeps the configuration in
+its NVS).
 
 Devices do not own a timer: a `Ticker` (emulator.swarm) steps many devices from one loop.
 """
@@ -24,19 +28,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import websockets
 from websockets.protocol import State
 
 from emulator import firmware_core
+from emulator.ota_download import download_image
 from emulator.sensors import Sensors
+from grouploop import signing
 from grouploop.files import write_atomic
 from grouploop.frame import is_frame
 
@@ -45,10 +49,10 @@ SENSOR_PERIOD_MS = 50  # accelerometer sampling
 RSSI_PERIOD_MS = 1000  # one BLE scan window
 SERIAL_LOG_LIMIT = 256 * 1024  # characters of serial output kept for tests and `expect`
 CONNECT_TIMEOUT_S = 5.0
-OTA_TIMEOUT_S = 30.0
+OTA_SLOT_BYTES = 0x1E0000  # an app slot of firmware/partitions_ota.csv
 
-#: Carries out an `ota <url>` action; returns (accepted, reason) for the core.
-OtaHandler = Callable[[str], Awaitable[tuple[bool, str]]]
+#: Installs an image the core accepted; "" when done, else why not.
+Installer = Callable[[bytes], str]
 
 
 class Clock:
@@ -76,11 +80,14 @@ class VirtualDevice:
         board: str = BOARD,
         serial_period_ms: int = 0,
         on_reboot: Callable[[], None] | None = None,
-        on_ota: OtaHandler | None = None,
+        on_install: Installer | None = None,
+        ota_limit: int = OTA_SLOT_BYTES,
         on_config: Callable[[str], None] | None = None,
+        trusted_keys: Sequence[bytes] | None = None,
     ) -> None:
-        """`on_reboot` replaces the in-place reboot (the owner resets this device), `on_ota`
-        the plain download; `on_config` is told every saved configuration."""
+        """`on_reboot` replaces the in-place reboot (the owner resets this device),
+        `on_install` installs an accepted OTA image of at most `ota_limit` bytes; `on_config`
+        is told every saved configuration. `trusted_keys` (DER) default to the build's."""
         if len(mac) != 6:
             raise ValueError(f"a MAC has 6 bytes, not {len(mac)}")
         self.mac = bytes(mac)
@@ -92,8 +99,12 @@ class VirtualDevice:
         self._config = self._load_config(config)
         self._serial_period_ms = serial_period_ms
         self._on_reboot = on_reboot
-        self._ota = on_ota or self._download
+        self._on_install = on_install
+        self._ota_limit = ota_limit
         self._on_config = on_config
+        self._trusted_keys = (
+            tuple(trusted_keys) if trusted_keys is not None else signing.trusted_keys_der()
+        )
         self.serial_log = ""
         self.serial_listeners: list[Callable[[str], None]] = []
         self.frames_sent = 0
@@ -249,7 +260,9 @@ class VirtualDevice:
 
     def _boot(self, now: int) -> firmware_core.Core:
         self.boots += 1
-        return firmware_core.Core(self._config, self.mac, self.version, self.board, now)
+        return firmware_core.Core(
+            self._config, self.mac, self.version, self.board, now, trusted_keys=self._trusted_keys
+        )
 
     def _drop_link(self) -> bool:
         """Forget the current link (closing it in the background); True if there was one."""
@@ -292,13 +305,23 @@ class VirtualDevice:
 
     async def _run_ota(self, url: str) -> None:
         core = self.core
-        ok, reason = await self._ota(url)
-        if self.core is core:  # not rebooted meanwhile: the core that asked gets the answer
-            core.ota_result(ok, reason, self.clock.now_ms())
+        chunks: list[bytes] = []  # kept only for an installer (the board's slot)
 
-    async def _download(self, url: str) -> tuple[bool, str]:
-        image, reason = await download_image(url, self.mac)
-        return image is not None, reason
+        def take(chunk: bytes) -> None:
+            if self.core is core:  # a reboot meanwhile freed that core
+                core.ota_data(chunk)
+                if self._on_install is not None:
+                    chunks.append(chunk)
+
+        download = await download_image(url, self.mac, take, self._ota_limit)
+        if self.core is not core:
+            return  # rebooted meanwhile: nobody is waiting for this image
+        now = self.clock.now_ms()
+        if download.error:
+            core.ota_result(False, download.error, now)
+        elif core.ota_verify(download.signature, now):  # False: refused, answered by the core
+            reason = self._on_install(b"".join(chunks)) if self._on_install else ""
+            core.ota_result(not reason, reason, self.clock.now_ms())
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -338,32 +361,3 @@ class VirtualDevice:
                 await asyncio.wait_for(ws.close(), 2.0)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.core.close()
-
-
-async def download_image(url: str, mac: bytes) -> tuple[bytes | None, str]:
-    """Fetch an OTA image as HTTPUpdate would: (image, "") or (None, reason).
-
-    The request carries HTTPUpdate's User-Agent and the MAC; an image is refused unless the
-    answer is 200 with a non-empty body whose MD5 matches the `x-MD5` header (when present).
-    """
-    headers = {
-        "User-Agent": "ESP32-http-Update",
-        "x-ESP32-STA-MAC": ":".join(f"{b:02X}" for b in mac),
-    }
-    timeout = aiohttp.ClientTimeout(total=OTA_TIMEOUT_S)
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
-            session.get(url, headers=headers) as response,
-        ):
-            if response.status != 200:
-                return None, f"http_{response.status}"
-            body = await response.read()
-            expected = response.headers.get("x-MD5")
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        return None, f"download_failed: {exc or type(exc).__name__}"
-    if not body:
-        return None, "empty_image"
-    if expected and hashlib.md5(body).hexdigest() != expected.strip().lower():
-        return None, "md5_mismatch"
-    return body, ""

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import weakref
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "gl_ws_receive": (None, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]),
     "gl_serial_line": (None, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]),
     "gl_ota_result": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]),
+    "gl_trust_key": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_ota_data": (None, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_ota_verify": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]),
     "gl_next_ws_message": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
     "gl_read_serial": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
     "gl_next_action": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
@@ -97,7 +101,9 @@ class Core:
     """One device running the firmware core: the C API one-to-one, as methods.
 
     `close()` (or `with`) frees it; a forgotten one is freed when garbage-collected.
-    Not thread-safe. Pop-style outputs return None when there is nothing.
+    Not thread-safe. Pop-style outputs return None when there is nothing. `trusted_keys` are
+    the OTA signing keys (DER SubjectPublicKeyInfo) the device trusts, as a firmware build
+    compiles them in (grouploop.signing); without them every OTA is refused.
     """
 
     def __init__(
@@ -108,6 +114,7 @@ class Core:
         board: str = DEFAULT_BOARD,
         now_ms: int = 0,
         *,
+        trusted_keys: Sequence[bytes] = (),
         library: ctypes.CDLL | None = None,
     ) -> None:
         if len(mac) != 6:
@@ -128,6 +135,8 @@ class Core:
         self._handle: int | None = handle
         self._buf = ctypes.create_string_buffer(4096)
         self._finalizer = weakref.finalize(self, self._lib.gl_destroy, handle)
+        for der in trusted_keys:
+            self.trust_key(der)
 
     def close(self) -> None:
         if self._handle is not None:
@@ -175,6 +184,18 @@ class Core:
 
     def ota_result(self, ok: int | bool, reason: str, now_ms: int) -> None:
         self._lib.gl_ota_result(self._h, int(ok), reason.encode(), _ms(now_ms))
+
+    def trust_key(self, der: bytes) -> bool:
+        """Start-up only: trust one OTA signing key (DER SubjectPublicKeyInfo, EC P-256)."""
+        return bool(self._lib.gl_trust_key(self._h, der, len(der)))
+
+    def ota_data(self, chunk: bytes) -> None:
+        """Downloaded image bytes, in order, as they go to the inactive slot."""
+        self._lib.gl_ota_data(self._h, chunk, len(chunk))
+
+    def ota_verify(self, signature_b64: str, now_ms: int) -> bool:
+        """The core's verdict on the downloaded image; False: refused and already answered."""
+        return bool(self._lib.gl_ota_verify(self._h, signature_b64.encode(), _ms(now_ms)))
 
     # Outputs.
     def _pop(self, fn: Any) -> str | None:

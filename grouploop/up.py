@@ -85,7 +85,9 @@ SERVICES: list[Spec] = [
         "devices",
         "3 virtual devices streaming to the hub (more: grouploop emulate --devices N)",
         lambda a, urls: grouploop_argv(
-            "emulate", "--hub", urls["hub"], "--devices", "3", "--seed", "up", "--summary", "60"
+            "emulate",
+            *("--hub", urls["hub"], "--cdn", urls["cdn"]),
+            *("--devices", "3", "--seed", "up", "--summary", "60"),
         ),
     ),
 ]

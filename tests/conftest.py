@@ -7,4 +7,5 @@ pytest_plugins: list[str] = [
     "tests.fixtures.browser",
     "tests.fixtures.boards",
     "tests.fixtures.firmware",
+    "tests.fixtures.signing",
 ]

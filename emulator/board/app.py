@@ -4,8 +4,9 @@ Three things differ from a free-standing `VirtualDevice`, through its hooks:
 
 - a reboot (console `reboot`, the hub's `reset`, the end of an OTA) resets the *board*, so
   the bootloader checks the flash again before an app runs;
-- an OTA writes the downloaded image to the board's flash (emulator.board.ota), after
-  validating it, so the reboot that follows runs the new version;
+- an OTA download stops at the board's slot size, and an image the core accepted is written
+  to the board's flash (emulator.board.ota), after validating it, so the reboot that follows
+  runs the new version;
 - the version in the boot line is the flashed image's, and the configuration (NVS on a
   chip) belongs to the board, so it survives reflashing the app.
 
@@ -20,7 +21,7 @@ import contextlib
 import json
 from collections.abc import Callable
 
-from emulator.device import Clock, OtaHandler, VirtualDevice
+from emulator.device import Clock, Installer, VirtualDevice
 from emulator.swarm import Ticker
 
 
@@ -37,7 +38,8 @@ class RunningApp:
         write: Callable[[str], None],
         on_reboot: Callable[[], None],
         on_config: Callable[[str], None],
-        on_ota: OtaHandler,
+        on_install: Installer,
+        ota_limit: int,
     ) -> None:
         clock = Clock()
         self.device = VirtualDevice(
@@ -48,7 +50,8 @@ class RunningApp:
             board=board,
             on_reboot=on_reboot,
             on_config=on_config,
-            on_ota=on_ota,
+            on_install=on_install,
+            ota_limit=ota_limit,
         )
         self.device.serial_listeners.append(write)
         ticker = Ticker(clock)

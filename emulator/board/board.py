@@ -44,10 +44,9 @@ from emulator.board.boot import Reset, boot_from_flash, download_banner
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash
 from emulator.board.loader import Exit, Loader, Op
-from emulator.board.ota import install
+from emulator.board.ota import install, slot_size
 from emulator.board.slip import Decoder
 from emulator.console import LineSplitter
-from emulator.device import download_image
 
 # esptool arms the RTC watchdog for 2000 slow-clock cycles (about 15 ms), then locks its
 # registers with one more WRITE_REG and waits 0.5 s. Firing within that wait, but not so soon
@@ -136,7 +135,8 @@ class Board:
             write=self._print,
             on_reboot=self._app_rebooted,
             on_config=self._config_saved,
-            on_ota=self._ota,
+            on_install=self._install,
+            ota_limit=slot_size(self.flash, result.offset),
         )
 
     # -- the serial port's device side (emulator.serial_port.PortDevice) ---------------------
@@ -188,12 +188,10 @@ class Board:
     def _config_saved(self, config: str) -> None:
         self.config = config
 
-    async def _ota(self, url: str) -> tuple[bool, str]:
-        image, reason = await download_image(url, self.chip.mac)
-        if image is not None:
-            reason = install(self.flash, self._app_offset, image)
-        self._log(f"[{self.name}] ota {url}: {reason or 'installed'}")
-        return not reason, reason
+    def _install(self, image: bytes) -> str:
+        reason = install(self.flash, self._app_offset, image)
+        self._log(f"[{self.name}] ota image accepted by the core: {reason or 'installed'}")
+        return reason
 
     # -- serial input ---------------------------------------------------------------------
 

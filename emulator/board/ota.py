@@ -1,11 +1,12 @@
-"""OTA on an emulated board: validate a downloaded image as the bootloader would, then flash it.
+"""OTA on an emulated board: flash an image the firmware core accepted, as esp_ota does.
 
-The image is fetched by the virtual device's download (`emulator.device.download_image`, as
-Arduino's HTTPUpdate fetches it, `x-MD5` checked) and validated here with
-`grouploop.esp.image.parse_app_image` before anything is written: a corrupt image never
-touches the flash and the running app keeps going. A valid one is written as esp_ota does:
-into the next ota_N app partition, then the OTA data is pointed at it. Without a partition
-table the flash holds one app at 0x10000, which is replaced.
+The virtual device streams the download (emulator.ota_download, at most `slot_size` bytes)
+through the firmware core, which checks its signature, version and origin; only an image it
+accepted reaches `install`. That validates it again with `grouploop.esp.image.parse_app_image`,
+as the bootloader would, before anything is written: a corrupt image never touches the flash
+and the running app keeps going. A valid one is written into the next ota_N app partition,
+then the OTA data is pointed at it. Without a partition table the flash holds one app at
+0x10000, which is replaced.
 """
 
 from __future__ import annotations
@@ -22,25 +23,41 @@ from grouploop.esp.partitions import (
     ota_data,
 )
 
+Slot = tuple[int, int, tuple[Partition, int, int] | None]
+
+
+def _next_slot(flash: Flash, running_offset: int) -> Slot | str:
+    """(offset, room, what the OTA data will say: (otadata, slot, slot count)), or why none."""
+    partitions = read_partitions(flash)
+    if partitions is None:
+        return DEFAULT_APP_OFFSET, flash.size - DEFAULT_APP_OFFSET, None
+    apps, otadata = ota_apps(partitions), ota_data(partitions)
+    if not apps or otadata is None:
+        return "no_ota_partition"
+    current = next((n for n, p in enumerate(apps) if p.offset == running_offset), -1)
+    slot = (current + 1) % len(apps)
+    return apps[slot].offset, apps[slot].size, (otadata, slot, len(apps))
+
+
+def slot_size(flash: Flash, running_offset: int) -> int:
+    """Bytes the next OTA slot holds: where a download must stop (0 when there is none)."""
+    try:
+        slot = _next_slot(flash, running_offset)
+    except PartitionError:
+        return 0
+    return 0 if isinstance(slot, str) else slot[1]
+
 
 def install(flash: Flash, running_offset: int, data: bytes) -> str:
-    """Write a downloaded image for the next boot; "" when done, else why not."""
+    """Write an accepted image for the next boot; "" when done, else why not."""
     try:
         image = parse_app_image(data)
-        partitions = read_partitions(flash)
+        slot = _next_slot(flash, running_offset)
     except (ImageError, PartitionError) as exc:
         return f"invalid_image: {exc}"
-    select = None  # what the OTA data will say: (otadata partition, slot, slot count)
-    if partitions is None:
-        offset, room = DEFAULT_APP_OFFSET, flash.size - DEFAULT_APP_OFFSET
-    else:
-        apps, otadata = ota_apps(partitions), ota_data(partitions)
-        if not apps or otadata is None:
-            return "no_ota_partition"
-        current = next((n for n, p in enumerate(apps) if p.offset == running_offset), -1)
-        slot = (current + 1) % len(apps)
-        offset, room = apps[slot].offset, apps[slot].size
-        select = (otadata, slot, len(apps))
+    if isinstance(slot, str):
+        return slot
+    offset, room, select = slot
     if image.size > room:
         return f"image_too_large: {image.size} bytes for {room}"
     flash.erase_covering(offset, image.size)

@@ -5,12 +5,10 @@
 #include <cstring>
 
 #include "gl_device.h"
-#include "gl_url.h"
 
 namespace gl {
 
 namespace {
-constexpr size_t kMaxOtaUrl = 199;
 constexpr uint32_t kMaxVibrateMs = 10000;
 constexpr char kMissing[] = "missing_parameters";
 constexpr char kInvalid[] = "invalid_parameters";
@@ -50,6 +48,7 @@ struct CommandTable {
       {"reset", false, nullptr},
       {"status", false, nullptr},
       {"ota", true, &Device::cmd_ota},
+      {"ota_downgrade", true, &Device::cmd_ota_downgrade},
       {"led_set", true, &Device::cmd_led_set},
       {"led_off", true, &Device::cmd_led_off},
       {"led_all_off", false, nullptr},
@@ -172,23 +171,6 @@ void Device::cmd_vibrate(std::string_view p, Text&, const char*& err) {
   }
   motor_until_ = now_ + ms;  // a new vibration replaces the running one
   motor_running_ = true;
-}
-
-void Device::cmd_ota(std::string_view p, Text& data, const char*& err) {
-  if (p.size() > kMaxOtaUrl || !url_ok(p, "http://", "https://")) {
-    err = kInvalid;
-    return;
-  }
-  if (ota_ == OtaState::InProgress) {
-    err = "ota_in_progress";
-    return;
-  }
-  ota_ = OtaState::InProgress;
-  copy_to(ota_url_, sizeof ota_url_, p);
-  ota_error_[0] = '\0';
-  action("ota", p);
-  log("ota requested: ", p);
-  data.add("{\"state\":\"in_progress\",\"url\":").add_json_string(p).add('}');
 }
 
 void Device::led_state_json(Text& out) const {

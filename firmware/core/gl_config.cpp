@@ -87,6 +87,21 @@ bool merge_beacons(const JsonDoc& doc, size_t arr, Config& c, Text& reason) {
   return true;
 }
 
+bool merge_origins(const JsonDoc& doc, size_t arr, Config& c, Text& reason) {
+  if (doc.at(arr).type != JsonType::Array) return fail(reason, "wrong_type", "ota_origins");
+  if (doc.at(arr).count > kMaxOtaOrigins) return fail(reason, "too_many", "ota_origins");
+  size_t tok = arr + 1;
+  for (size_t i = 0; i < kMaxOtaOrigins; ++i) c.ota_origins[i][0] = '\0';
+  for (size_t i = 0; i < doc.at(arr).count; ++i, tok = doc.at(tok).next) {
+    if (!read_text(doc, static_cast<int>(tok), "ota_origins", c.ota_origins[i],
+                   sizeof c.ota_origins[i], reason)) {
+      return false;
+    }
+    if (!origin_ok(c.ota_origins[i])) return fail(reason, "bad_origin", "ota_origins");
+  }
+  return true;
+}
+
 bool merge_member(const JsonDoc& doc, size_t key, Config& c, Text& reason) {
   const int val = static_cast<int>(key + 1);
   if (doc.key_equals(key, "wifi_ssid")) {
@@ -111,6 +126,7 @@ bool merge_member(const JsonDoc& doc, size_t key, Config& c, Text& reason) {
   }
   if (doc.key_equals(key, "pins")) return merge_pins(doc, key + 1, c.pins, reason);
   if (doc.key_equals(key, "beacons")) return merge_beacons(doc, key + 1, c, reason);
+  if (doc.key_equals(key, "ota_origins")) return merge_origins(doc, key + 1, c, reason);
   char name[33];
   if (!doc.get_string(key, name, sizeof name)) copy_to(name, sizeof name, "?");
   return fail(reason, "unknown_key", name);
@@ -164,6 +180,11 @@ void config_to_json(const Config& c, bool mask_password, Text& out) {
   for (size_t i = 0; i < kNumBeacons; ++i) {
     if (i > 0) out.add(',');
     out.add_json_string(c.beacons[i]);
+  }
+  out.add("],\"ota_origins\":[");
+  for (size_t i = 0; i < kMaxOtaOrigins && c.ota_origins[i][0] != '\0'; ++i) {
+    if (i > 0) out.add(',');
+    out.add_json_string(c.ota_origins[i]);
   }
   out.add("]}");
 }

@@ -13,6 +13,7 @@ namespace gl {
 
 constexpr size_t kMaxConfigJson = 1024;  // larger input is refused before parsing
 constexpr char kPasswordMask[] = "********";
+constexpr size_t kMaxOtaOrigins = 2;  // e.g. the CDN and its successor while moving
 
 struct Pins {
   int8_t led, motor, button, sda, scl;
@@ -25,6 +26,8 @@ struct Config {
   char cdn_url[129];       // http:// or https://
   Pins pins;               // ESP32-C3 GPIO numbers 0..21, all different
   char beacons[kNumBeacons][18];  // "aa:bb:cc:dd:ee:ff" (lowercase) or "" (unset)
+  // Where OTA images may come from ("http(s)://host[:port]"); none set: cdn_url's origin.
+  char ota_origins[kMaxOtaOrigins][80];
 };
 
 void config_defaults(Config& c, std::string_view board);

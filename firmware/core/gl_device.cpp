@@ -170,33 +170,6 @@ void Device::ws_receive(std::string_view text, uint32_t now_ms) {
   }
 }
 
-void Device::ota_result(bool ok, std::string_view reason, uint32_t now_ms) {
-  now_ = now_ms;
-  if (ota_ != OtaState::InProgress) {
-    log("ota result ignored: no update running");
-    return;
-  }
-  char buf[320];
-  Text ans(buf, sizeof buf);
-  // The verdict is an event of its own, "ota_result": the ota command already had its one
-  // answer (docs/protocol.md: every command gets exactly one).
-  ans.add("ans:{\"cmd\":\"ota_result\",\"ok\":");
-  if (ok) {
-    ota_ = OtaState::Succeeded;
-    ans.add("true,\"data\":{\"state\":\"succeeded\",\"url\":").add_json_string(ota_url_);
-    ans.add("}}");
-    log("ota succeeded, rebooting into the new image");
-    action("reboot", {});
-  } else {
-    ota_ = OtaState::Failed;
-    Text err(ota_error_, sizeof ota_error_);
-    err.add(reason.empty() ? std::string_view("failed") : reason);
-    ans.add("false,\"error\":").add_json_string(ota_error_).add('}');
-    log("ota failed, keeping the running image: ", ota_error_);
-  }
-  if (conn_.state() == Link::Online) ws_out_.push(ans.view());
-}
-
 void Device::status_json(Text& out) const {
   out.add("{\"id\":").add_json_string(id_);
   out.add(",\"version\":").add_json_string(version_);

@@ -2,7 +2,9 @@
 //
 // Inputs: time, sensor samples, connection events, hub messages, console lines, OTA results.
 // Outputs: WebSocket messages, serial text, actions for the shell, pixels, motor.
-// All storage is inside the object (fixed sizes): no allocation after construction.
+// All storage is inside the object (fixed sizes): no allocation after start-up (init and
+// trust_key), except mbedTLS's transient one while an OTA image's signature is checked
+// (gl_signature.h).
 #pragma once
 
 #include <cstddef>
@@ -14,7 +16,9 @@
 #include "gl_frame.h"
 #include "gl_leds.h"
 #include "gl_queue.h"
+#include "gl_signature.h"
 #include "gl_text.h"
+#include "gl_version.h"
 
 namespace gl {
 
@@ -43,6 +47,18 @@ class Device {
   void ws_receive(std::string_view text, uint32_t now_ms);
   void serial_line(std::string_view line, uint32_t now_ms);
   void ota_result(bool ok, std::string_view reason, uint32_t now_ms);
+
+  // Start-up: trusts one OTA signing key (DER SubjectPublicKeyInfo, EC P-256); the shell
+  // passes the keys compiled into the firmware. False when it is not one (logged).
+  bool trust_key(const uint8_t* der, size_t len);
+  // OTA, after the "ota" action: the shell streams every downloaded byte through ota_data()
+  // as it writes them to the inactive slot, then calls ota_verify() with the signature that
+  // came with the image (base64 DER). True: the shell may make the slot the boot image, then
+  // reports ota_result(). False: refused (bad or missing signature, older version, not an
+  // app image); the core has answered with the reason, the shell discards the slot and
+  // reports nothing more. ota_result(true) without an accepted ota_verify() is a failure.
+  void ota_data(const uint8_t* data, size_t len);
+  bool ota_verify(std::string_view signature_b64, uint32_t now_ms);
 
   // Runs one command line; the answer ("ans:{...}") goes to `answer`.
   void run_command(std::string_view line, Source from, uint32_t now_ms, Text& answer);
@@ -79,6 +95,9 @@ class Device {
   void cmd_spring_param(std::string_view p, Text& data, const char*& err);
   void cmd_vibrate(std::string_view p, Text& data, const char*& err);
   void cmd_ota(std::string_view p, Text& data, const char*& err);
+  void cmd_ota_downgrade(std::string_view p, Text& data, const char*& err);
+  void start_ota(std::string_view url, bool force, Text& data, const char*& err);
+  bool ota_origin_allowed(std::string_view url) const;
   void led_state_json(Text& out) const;
 
   friend struct CommandTable;
@@ -97,8 +116,13 @@ class Device {
   uint32_t frames_sent_ = 0;
   uint32_t frames_dropped_ = 0;
   OtaState ota_ = OtaState::Idle;
+  bool ota_force_ = false;     // ota_downgrade: an older version is allowed
+  bool ota_verified_ = false;  // ota_verify accepted the downloaded image
   char ota_url_[200] = {};
-  char ota_error_[64] = {};
+  char ota_error_[96] = {};
+  uint8_t ota_head_[kAppHeadBytes] = {};  // the image's first bytes: its version
+  size_t ota_head_len_ = 0;
+  ImageVerifier verifier_;
   char id_[5] = {};
   char version_[24] = {};
   char board_[32] = {};

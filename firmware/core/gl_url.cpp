@@ -52,4 +52,26 @@ bool split_url(std::string_view url, UrlParts& out) {
   return true;
 }
 
+bool origin_ok(std::string_view origin) {
+  UrlParts parts{};
+  return url_ok(origin, "http://", "https://") && split_url(origin, parts) &&
+         origin.find('/', origin.find("//") + 2) == std::string_view::npos;
+}
+
+bool same_origin(std::string_view url, std::string_view base) {
+  UrlParts a{};
+  UrlParts b{};
+  const bool http = starts_with(url, "http") && starts_with(base, "http");
+  if (!http || !split_url(url, a) || !split_url(base, b)) return false;
+  if (a.secure != b.secure || a.port != b.port) return false;
+  const std::string_view ha = a.host;
+  const std::string_view hb = b.host;
+  if (ha.size() != hb.size()) return false;
+  for (size_t i = 0; i < ha.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(ha[i]) != lower(hb[i])) return false;
+  }
+  return true;
+}
+
 }  // namespace gl

@@ -22,4 +22,10 @@ bool url_ok(std::string_view url, std::string_view a, std::string_view b);
 // Accepts ws, wss, http and https URLs; false for anything else or a part that does not fit.
 bool split_url(std::string_view url, UrlParts& out);
 
+// An HTTP origin, "http://host[:port]" or "https://host[:port]", nothing after it.
+bool origin_ok(std::string_view origin);
+// Whether http(s) `url` comes from the origin of http(s) `base` (an origin or any URL there):
+// same scheme, same host (ASCII case ignored), same port (the scheme's default when absent).
+bool same_origin(std::string_view url, std::string_view base);
+
 }  // namespace gl

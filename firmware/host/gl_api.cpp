@@ -65,6 +65,18 @@ void gl_ota_result(gl_device* dev, int ok, const char* reason, uint32_t now_ms) 
   dev->dev.ota_result(ok != 0, view(reason), now_ms);
 }
 
+int gl_trust_key(gl_device* dev, const uint8_t* der, int len) {
+  return dev->dev.trust_key(der, capacity(len)) ? 1 : 0;
+}
+
+void gl_ota_data(gl_device* dev, const uint8_t* data, int len) {
+  dev->dev.ota_data(data, capacity(len));
+}
+
+int gl_ota_verify(gl_device* dev, const char* signature_b64, uint32_t now_ms) {
+  return dev->dev.ota_verify(view(signature_b64), now_ms) ? 1 : 0;
+}
+
 int gl_next_ws_message(gl_device* dev, char* buf, int cap) {
   return dev->dev.ws_out().pop(buf, capacity(cap));
 }

@@ -55,8 +55,20 @@ void gl_ws_receive(gl_device *dev, const char *text, uint32_t now_ms);
 /* One line typed on the serial console (without the line ending). */
 void gl_serial_line(gl_device *dev, const char *line, uint32_t now_ms);
 /* The result of an OTA the shell attempted after an "ota" action: ok=0 keeps the running
- * image; `reason` is reported. */
+ * image; `reason` is reported. ok=1 counts only after gl_ota_verify accepted the image. */
 void gl_ota_result(gl_device *dev, int ok, const char *reason, uint32_t now_ms);
+
+/* Signed firmware (docs/security.md). At start-up, right after gl_create: trust one OTA
+ * signing key, the DER SubjectPublicKeyInfo of an EC P-256 public key, as the firmware build
+ * compiles them in. Returns 1, or 0 when it is not one (logged). */
+int gl_trust_key(gl_device *dev, const uint8_t *der, int len);
+/* During an OTA: every downloaded byte, in order, as it is written to the inactive slot. */
+void gl_ota_data(gl_device *dev, const uint8_t *data, int len);
+/* The download is complete: `signature_b64` is the signature sent with the image (base64 of
+ * the DER ECDSA signature of its SHA-256; "" when none came). Returns 1 when the image may
+ * become the boot image (then report gl_ota_result), 0 when it is refused: the device has
+ * already answered with the reason; discard the image and report nothing more. */
+int gl_ota_verify(gl_device *dev, const char *signature_b64, uint32_t now_ms);
 
 /* Outputs. */
 int gl_next_ws_message(gl_device *dev, char *buf, int cap); /* pops one outgoing message */

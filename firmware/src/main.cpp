@@ -11,6 +11,7 @@
 #include "gl_time.h"
 #include "hardware.h"
 #include "net.h"
+#include "trusted_keys.h"
 
 #ifndef GL_FIRMWARE_VERSION
 #define GL_FIRMWARE_VERSION "0.0.0-dev"
@@ -152,6 +153,9 @@ void setup() {
   static char config[1100];
   load_config(config, sizeof config);
   g_device.init(config, mac, GL_FIRMWARE_VERSION, GL_BOARD, millis());
+  for (size_t i = 0; i < shell::kTrustedKeyCount; ++i) {
+    g_device.trust_key(shell::kTrustedKeys[i].der, shell::kTrustedKeys[i].size);
+  }
   g_hw.begin(g_device.config().pins);
   if (!g_hw.accel_ok()) Serial.println("log: LIS2DH12 not found: no motion data");
   g_beacons.begin(g_device.config());

@@ -1,8 +1,9 @@
-// Wi-Fi (Arduino WiFi), the hub socket (links2004 WebSocketsClient), OTA (HTTPUpdate).
+// Wi-Fi (Arduino WiFi), the hub socket (links2004 WebSocketsClient), OTA (HTTPClient + Update).
 #include "net.h"
 
 #include <Arduino.h>
-#include <HTTPUpdate.h>
+#include <HTTPClient.h>
+#include <Update.h>
 #include <WebSocketsClient.h>
 #include <WiFi.h>
 #include <WiFiClientSecure.h>
@@ -19,6 +20,38 @@ bool g_ws_wanted = false;  // false after the core asked to drop the socket
 // The library retries a failed connect on its own after this; the core's backoff (and its
 // 10 s connect timeout) decide everything beyond one attempt.
 constexpr uint32_t kLibraryRetryMs = 4000;
+// OTA: a download that sends nothing for this long fails (the core reports the reason).
+constexpr uint32_t kOtaIdleTimeoutMs = 5000;
+// The CDN sends the image's signature (base64 DER) in this header (docs/cdn.md).
+const char kSignatureHeader[] = "X-GroupLoop-Signature";
+
+// Streams the HTTP body into the inactive OTA slot and through the core's hash; "" when the
+// whole image arrived and was written, else why not.
+String stream_to_slot(HTTPClient& http, size_t length, gl::Device& device) {
+  WiFiClient* stream = http.getStreamPtr();
+  static uint8_t buf[1024];  // static: the loop's stack stays small
+  size_t total = 0;
+  uint32_t last_data = millis();
+  while (total < length) {
+    const int available = stream->available();
+    if (available <= 0) {
+      if (!http.connected()) break;
+      if (millis() - last_data > kOtaIdleTimeoutMs) return "download_stalled";
+      delay(1);
+      continue;
+    }
+    const size_t want = static_cast<size_t>(available) < sizeof buf ? available : sizeof buf;
+    const int got = stream->read(buf, want);
+    if (got <= 0) continue;
+    last_data = millis();
+    const size_t n = static_cast<size_t>(got);
+    if (Update.write(buf, n) != n) return String("flash_write: ") + Update.errorString();
+    device.ota_data(buf, n);
+    total += n;
+  }
+  if (total != length) return String("truncated: ") + total + " of " + length + " bytes";
+  return "";
+}
 
 void on_ws_event(WStype_t type, uint8_t* payload, size_t length) {
   const uint32_t now = millis();
@@ -77,25 +110,54 @@ void Net::ota(const char* url) {
   gl::UrlParts parts{};
   WiFiClient plain;
   WiFiClientSecure secure;
-  // HTTPS is used for transport only: the image is checked against the x-MD5 header the CDN
-  // sends (HTTPUpdate refuses a mismatch), not against a certificate.
+  // HTTPS is transport only here (t9-tls provisions the CA): what makes an image trusted is
+  // its signature, which the core checks below before the boot partition may change.
   secure.setInsecure();
   const bool tls = gl::split_url(url, parts) && parts.secure;
-  httpUpdate.rebootOnUpdate(false);  // the core decides when to reboot
-  const t_httpUpdate_return result =
-      tls ? httpUpdate.update(secure, url) : httpUpdate.update(plain, url);
-  const uint32_t now = millis();
-  switch (result) {
-    case HTTP_UPDATE_OK:
-      device_.ota_result(true, "", now);
-      break;
-    case HTTP_UPDATE_NO_UPDATES:
-      device_.ota_result(false, "no update", now);
-      break;
-    default:
-      device_.ota_result(false, httpUpdate.getLastErrorString().c_str(), now);
-      break;
+  HTTPClient http;
+  http.setTimeout(static_cast<uint16_t>(kOtaIdleTimeoutMs));
+  http.setFollowRedirects(HTTPC_DISABLE_FOLLOW_REDIRECTS);  // the core allowed this origin
+  http.setUserAgent("ESP32-http-Update");
+  http.addHeader("x-ESP32-STA-MAC", WiFi.macAddress());
+  const char* wanted[] = {"x-MD5", kSignatureHeader};
+  http.collectHeaders(wanted, 2);
+  const bool started = tls ? http.begin(secure, url) : http.begin(plain, url);
+  const int code = started ? http.GET() : HTTPC_ERROR_CONNECTION_REFUSED;
+  String failure;
+  if (code != HTTP_CODE_OK) {
+    failure = code > 0 ? String("http_") + code
+                       : String("download_failed: ") + HTTPClient::errorToString(code);
+  } else {
+    // The CDN always sends Content-Length: a chunked body (-1) is refused rather than
+    // parsed, and a known size lets Update refuse an image larger than the slot up front.
+    const int length = http.getSize();
+    if (length <= 0) {
+      failure = "no_content_length";
+    } else if (!Update.begin(static_cast<size_t>(length))) {
+      failure = String("image_too_large: ") + Update.errorString();
+    } else {
+      const String md5 = http.header("x-MD5");
+      if (md5.length() == 32) Update.setMD5(md5.c_str());
+      failure = stream_to_slot(http, static_cast<size_t>(length), device_);
+    }
   }
+  const String signature = http.header(kSignatureHeader);
+  http.end();
+  if (failure.length() > 0) {
+    Update.abort();
+    device_.ota_result(false, failure.c_str(), millis());
+    return;
+  }
+  if (!device_.ota_verify(signature.c_str(), millis())) {
+    Update.abort();  // refused: the core has answered why; the boot partition is untouched
+    return;
+  }
+  // end() checks the MD5 and only then makes the new slot the boot partition.
+  if (!Update.end()) {
+    device_.ota_result(false, (String("update_end: ") + Update.errorString()).c_str(), millis());
+    return;
+  }
+  device_.ota_result(true, "", millis());
 }
 
 void Net::poll(uint32_t now_ms) {

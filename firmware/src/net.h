@@ -14,7 +14,9 @@ class Net {
   void wifi_connect(const char* ssid, const char* password);
   void ws_connect(const char* url);
   void ws_disconnect();
-  // Runs the update (blocking) and reports the result to the core; never reboots by itself.
+  // Runs the update (blocking): streams the image into the inactive slot and through the
+  // core's hash, asks the core (signature, version), and only when it accepts lets Update
+  // switch the boot partition. Reports to the core; never reboots by itself.
   void ota(const char* url);
   // Reports Wi-Fi changes and runs the socket (which delivers hub messages to the core).
   void poll(uint32_t now_ms);

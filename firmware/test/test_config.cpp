@@ -51,6 +51,13 @@ const Refusal kRefused[] = {
     {R"({"beacons":["aa-bb-cc-dd-ee-ff","","",""]})", "bad_mac:beacons"},
     {R"({"beacons":[1,"","",""]})", "wrong_type:beacons"},
     {R"({"beacons":"aa:bb:cc:dd:ee:ff"})", "wrong_type:beacons"},
+    {R"({"ota_origins":"http://x"})", "wrong_type:ota_origins"},
+    {R"({"ota_origins":[1]})", "wrong_type:ota_origins"},
+    {R"({"ota_origins":["http://x/firmware"]})", "bad_origin:ota_origins"},
+    {R"({"ota_origins":["http://x/"]})", "bad_origin:ota_origins"},
+    {R"({"ota_origins":["ws://x"]})", "bad_origin:ota_origins"},
+    {R"({"ota_origins":["http://x:0"]})", "bad_origin:ota_origins"},
+    {R"({"ota_origins":["http://a","http://b","http://c"]})", "too_many:ota_origins"},
     {R"({"colour":"red"})", "unknown_key:colour"},
     // A valid change before an invalid one must not be applied either.
     {R"({"wifi_ssid":"new","hub_url":"nope"})", "bad_url:hub_url"},
@@ -64,7 +71,7 @@ TEST(config_defaults_per_board) {
   CHECK_EQ(to_json(xiao, true),
            std::string(R"({"wifi_ssid":"","wifi_password":"","hub_url":"ws://localhost:5003",)"
                        R"("cdn_url":"http://localhost:5008","pins":{"led":2,"motor":3,)"
-                       R"("button":9,"sda":6,"scl":7},"beacons":["","","",""]})"));
+                       R"("button":9,"sda":6,"scl":7},"beacons":["","","",""],"ota_origins":[]})"));
   gl::Config devkit;
   gl::config_defaults(devkit, "esp32-c3-devkitm-1");
   CHECK_EQ(static_cast<int>(devkit.pins.led), 8);
@@ -115,6 +122,9 @@ TEST(config_roundtrips_through_its_own_json) {
   gl::Text reason(reason_buf, sizeof reason_buf);
   CHECK(gl::config_merge(c, R"({"wifi_ssid":"q\"uote\\","wifi_password":"p\"w\\1234"})", c,
                          reason));
+  CHECK(gl::config_merge(c, R"({"ota_origins":["https://fw.example","http://10.0.0.5:8080"]})",
+                         c, reason));
+  CHECK_EQ(std::string(c.ota_origins[1]), std::string("http://10.0.0.5:8080"));
   gl::Config back = defaults();
   CHECK(gl::config_merge(back, to_json(c, false), back, reason));
   CHECK_EQ(to_json(back, false), to_json(c, false));

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from playwright.sync_api import expect
 
 from cdn import manifest
+from grouploop import signing
 from grouploop.esp.image import write_stand_in_image
 from tests.fixtures.browser import HubWatch, OpenPage, WebStack
 from tests.support.timing import scaled
@@ -192,6 +193,7 @@ def test_device_control_updates_a_device_to_a_build_the_cdn_publishes(
         version="9.8.7",
         stand_in=True,
         name=name,
+        key=signing.load_key(signing.default_key_path()),  # the session's (tests.fixtures)
     )
     (device,) = emulated(1, "device-control-ota")
     watch = hub_watch()

@@ -1,11 +1,15 @@
 """HIL fixtures: every test gets a `dut` and runs once per target.
 
-Targets: `--port` (repeatable) picks boards; `--board-url` names emulated boards that are
-already running (the bench passes the ones it flashed); `--emulated N` starts N emulated
-boards; with none of these, every USB board found is used, or one emulated board when none
-is attached. Hub and CDN: `--hub-url`/`--cdn-url`/`--firmware-dir` use running ones (the
-bench's), otherwise the session starts its own on free ports. Per-target serial and hub logs
-of every test go under `--hil-artifacts/<target>/<test>/`.
+Options are namespaced `--hil-*` so this suite loads beside Espressif's pytest-embedded
+(which owns `--port`, `--target`, `--app-path`, ...); the older spellings stay as aliases
+where pytest-embedded has no option of that name.
+
+Targets: `--hil-port` (repeatable) picks boards; `--hil-board-url` names emulated boards that
+are already running (the bench passes the ones it flashed); `--hil-emulated N` starts N
+emulated boards; with none of these, every USB board found is used, or one emulated board
+when none is attached. Hub and CDN: `--hil-hub-url`/`--hil-cdn-url`/`--hil-firmware-dir` use
+running ones (the bench's), otherwise the session starts its own on free ports. Per-target
+serial and hub logs of every test go under `--hil-artifacts/<target>/<test>/`.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from bench.publish_cli import publish
 from bench.resources import DEFAULT_BOARD, Target, usb_ports
 from bench.targets import parse_port, target_name
 from grouploop.services import Service, grouploop_argv, start
+from grouploop.signing import SigningKey
 from tests.fixtures.cdn import start_cdn
+from tests.fixtures.signing import SessionSigning
 from tests.support.timing import scaled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,17 +42,32 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("hil", "hardware-in-the-loop targets")
-    group.addoption("--port", action="append", default=[], help="a board's serial port or URL")
-    group.addoption("--board-url", action="append", default=[], help="a running emulated board")
-    group.addoption("--emulated", type=int, default=None, help="start N emulated boards")
-    group.addoption("--hub-url", help="use this running hub (default: start one)")
-    group.addoption("--cdn-url", help="use this running CDN (default: start one)")
-    group.addoption("--firmware-dir", type=Path, help="the CDN's firmware folder (with --cdn-url)")
-    group.addoption("--build-image", type=Path, help="the build under test (default: stand-in)")
-    group.addoption("--already-flashed", action="store_true", help="targets run --build-image")
-    group.addoption(
-        "--hil-artifacts", type=Path, default=ROOT / "test-artifacts" / "hil", help="log folder"
+    add = group.addoption
+    add("--hil-port", action="append", default=[], help="a board's serial port or URL")
+    add(
+        "--hil-board-url",
+        "--board-url",
+        action="append",
+        default=[],
+        help="a running emulated board",
     )
+    add("--hil-emulated", "--emulated", type=int, default=None, help="start N emulated boards")
+    add("--hil-hub-url", "--hub-url", help="use this running hub (default: start one)")
+    add("--hil-cdn-url", "--cdn-url", help="use this running CDN (default: start one)")
+    add("--hil-firmware-dir", "--firmware-dir", type=Path, help="the CDN's firmware folder")
+    add(
+        "--hil-build-image",
+        "--build-image",
+        type=Path,
+        help="the build under test (default: stand-in)",
+    )
+    add(
+        "--hil-already-flashed",
+        "--already-flashed",
+        action="store_true",
+        help="targets run the build",
+    )
+    add("--hil-artifacts", type=Path, default=ROOT / "test-artifacts" / "hil", help="log folder")
 
 
 @dataclass
@@ -57,9 +78,9 @@ class TargetSpec:
 
 
 def _specs(config: pytest.Config) -> list[TargetSpec]:
-    ports: list[str] = config.getoption("port")
-    urls: list[str] = config.getoption("board_url")
-    count: int | None = config.getoption("emulated")
+    ports: list[str] = config.getoption("hil_port")
+    urls: list[str] = config.getoption("hil_board_url")
+    count: int | None = config.getoption("hil_emulated")
     if ports or urls:
         real = [TargetSpec(*parse_port(p, i), False) for i, p in enumerate(ports, 1)]
         emulated = [TargetSpec(*parse_port(u, i), True) for i, u in enumerate(urls, 1)]
@@ -73,7 +94,8 @@ def _specs(config: pytest.Config) -> list[TargetSpec]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "dut" in metafunc.fixturenames:
+    # `hil`: this suite's dut, not pytest-embedded's (tests/hil/embedded/ uses that one).
+    if "hil" in metafunc.fixturenames:
         names = [spec.name for spec in _specs(metafunc.config)]
         metafunc.parametrize("target_name", names, scope="session")
 
@@ -87,36 +109,38 @@ class HilBench:
     work_dir: Path
     specs: dict[str, TargetSpec]
     already_flashed: bool
+    key: SigningKey  # signs what the suites publish; the targets trust it
     duts: dict[str, Dut] = field(default_factory=dict)
     boards: list[Service] = field(default_factory=list)
 
 
 @pytest.fixture(scope="session")
-def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
+def hil(request: pytest.FixtureRequest, signing_keys: SessionSigning) -> Iterator[HilBench]:
     config = request.config
     artifacts: Path = config.getoption("hil_artifacts")
     artifacts.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gl-hil-")))
-        firmware_dir = config.getoption("firmware_dir") or work / "firmware"
+        firmware_dir = config.getoption("hil_firmware_dir") or work / "firmware"
         firmware_dir.mkdir(parents=True, exist_ok=True)
-        cdn_url = config.getoption("cdn_url")
+        cdn_url = config.getoption("hil_cdn_url")
         if not cdn_url:
             cdn = start_cdn(firmware_dir, log_path=artifacts / "cdn.log")
             stack.callback(cdn.service.stop)
             cdn_url = cdn.url
-        hub_url = config.getoption("hub_url")
+        hub_url = config.getoption("hil_hub_url")
         if not hub_url:
             hub = start_hub(artifacts / "hub.log", cdn_url)
             stack.callback(hub.stop)
             hub_url = hub.url
-        image = config.getoption("build_image")
+        image = config.getoption("hil_build_image")
         build = (
             image_build(image, DEFAULT_BOARD)
             if image
             else stand_in(DEFAULT_BOARD, firmware_version(), work / "builds")
         )
-        publish(build, firmware_dir)  # the OTA suite goes back to it through the manifest
+        # The OTA suite goes back to it through the manifest.
+        publish(build, firmware_dir, signing_keys.key)
         bench = HilBench(
             BenchEndpoints(hub_url, cdn_url),
             firmware_dir,
@@ -124,7 +148,8 @@ def hil(request: pytest.FixtureRequest) -> Iterator[HilBench]:
             artifacts,
             work,
             {spec.name: spec for spec in _specs(config)},
-            config.getoption("already_flashed"),
+            config.getoption("hil_already_flashed"),
+            signing_keys.key,
         )
         try:
             yield bench

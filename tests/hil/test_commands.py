@@ -18,7 +18,8 @@ COMMANDS = packaged().commands  # the one command table, cdn/static/commands.jso
 
 Check = Callable[[dict[str, Any], dict[str, Any]], bool]  # (status, led state) → effect seen
 
-# Command → (what to send, effect to see). `reset` and `ota` have their own tests.
+# Command → (what to send, effect to see). `reset`, `ota` and `ota_downgrade` have their own
+# tests (test_ota.py, test_flash_boot.py).
 EFFECTS: dict[str, tuple[str, Check]] = {
     "led": ("led:ff0000", lambda s, leds: leds["leds"] == ["ff0000"] * len(leds["leds"])),
     "pattern": ("pattern:heartbeat", lambda s, leds: leds["pattern"] == "heartbeat"),
@@ -34,7 +35,7 @@ EFFECTS: dict[str, tuple[str, Check]] = {
 
 
 def test_every_command_of_the_table_is_covered() -> None:
-    assert set(EFFECTS) | {"reset", "ota"} == set(COMMANDS)
+    assert set(EFFECTS) | {"reset", "ota", "ota_downgrade"} == set(COMMANDS)
 
 
 def _state_over_console(dut: Dut) -> tuple[dict[str, Any], dict[str, Any]]:

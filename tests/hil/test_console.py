@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bench.dut import Dut
-from tests.support.timing import scaled
+from tests.hil.bodies import status_through_the_console
 
 
 def _config(dut: Dut) -> dict:
@@ -46,10 +46,6 @@ def test_invalid_configuration_is_refused_and_nothing_is_saved(
     assert _config(dut) == before
 
 
-def test_the_console_answers_the_calls_a_pytest_embedded_test_makes(dut: Dut) -> None:
-    # The body a pytest-embedded user writes; it runs unchanged on that harness's `dut`.
-    dut.write("help\n")
-    dut.expect_exact("commands: help", timeout=scaled(10))
-    dut.write(b"cmd status\n")
-    match = dut.expect(rb'ans:(\{"cmd":"status".*\})\r?\n', timeout=scaled(10))
-    assert json.loads(match.group(1))["data"]["id"] == dut.device_id
+def test_a_pytest_embedded_style_body_runs_on_the_bench_dut(dut: Dut) -> None:
+    # tests/hil/embedded runs the same body on pytest-embedded's own DUT.
+    assert status_through_the_console(dut)["id"] == dut.device_id

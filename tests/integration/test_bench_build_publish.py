@@ -34,11 +34,18 @@ def test_build_says_plainly_that_the_toolchain_is_missing(tmp_path: Path) -> Non
 
 def test_stand_in_is_labelled_and_accepted_by_esptool(tmp_path: Path) -> None:
     env = {"PLATFORMIO_CORE_DIR": str(tmp_path / "empty")}
-    done = _grouploop("build", "--stand-in", "--out", str(tmp_path), env=env)
+    arduino = tmp_path / "arduino"
+    done = _grouploop(
+        "build", "--stand-in", "--out", str(tmp_path), "--arduino-dir", str(arduino), env=env
+    )
     assert done.returncode == 0, done.stdout
     version = (ROOT / "firmware" / "VERSION").read_text().strip()
     image = tmp_path / f"grouploop-seeed_xiao_esp32c3-{version}-stand-in.bin"
     assert f"STAND-IN image (not a firmware build) {image}" in done.stdout
+    # Also laid out for pytest-embedded's Arduino service (tests/unit/bench/test_arduino_build).
+    folder = arduino / "seeed_xiao_esp32c3"
+    assert f"arduino build folder: {folder}" in done.stdout
+    assert (folder / "grouploop-stand-in.ino.bin").read_bytes() == image.read_bytes()
     info = subprocess.run(
         [sys.executable, "-m", "esptool", "image-info", str(image)],
         capture_output=True,

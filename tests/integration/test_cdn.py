@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from cdn import manifest
 from cdn.app import JS_DIR, NODE_MODULES, NPM_FILES, STATIC_DIR
+from grouploop import signing
 from tests.fixtures.cdn import CdnServer
 
 IMAGE = bytes(range(256)) * 64 + b"grouploop-image"
@@ -25,6 +27,7 @@ def publish(cdn: CdnServer, data: bytes, name: str, tmp_path: Path) -> manifest.
         version="1.2.3",
         stand_in=True,
         name=name,
+        key=signing.load_key(signing.default_key_path()),  # the session's (tests.fixtures)
     )
 
 
@@ -87,7 +90,11 @@ def test_manifest_lists_published_builds(cdn: CdnServer, tmp_path: Path) -> None
         "md5": hashlib.md5(IMAGE).hexdigest(),
         "build_date": build.build_date,
         "stand_in": True,
+        "signature": build.signature,
+        "key_id": signing.load_key(signing.default_key_path()).key_id,
     }
+    public = signing.trusted_public_keys()[0]
+    assert signing.verify(IMAGE, base64.b64decode(entry["signature"]), public)
 
 
 def test_firmware_download_has_md5_and_etag_and_honours_if_none_match(
@@ -107,6 +114,19 @@ def test_firmware_download_has_md5_and_etag_and_honours_if_none_match(
     assert (status, body) == (200, IMAGE)
     status, headers, body = cdn.get("/firmware/fw.bin", method="HEAD")
     assert (status, body, headers["x-MD5"]) == (200, b"", md5)
+
+
+def test_firmware_download_carries_its_signature(cdn: CdnServer, tmp_path: Path) -> None:
+    publish(cdn, IMAGE, "fw.bin", tmp_path)
+    status, headers, _ = cdn.get("/firmware/fw.bin")
+    signature = (cdn.firmware_dir / "fw.bin.sig").read_bytes()
+    assert status == 200
+    assert headers[signing.SIGNATURE_HEADER] == base64.b64encode(signature).decode()
+    assert signing.verify(IMAGE, signature, signing.trusted_public_keys()[0])
+    assert cdn.get("/firmware/fw.bin.sig")[2] == signature
+    (cdn.firmware_dir / "bare.bin").write_bytes(IMAGE)  # copied in by hand: no signature
+    _, headers, _ = cdn.get("/firmware/bare.bin")
+    assert signing.SIGNATURE_HEADER not in headers
 
 
 def test_interrupted_download_resumes_with_range(cdn: CdnServer, tmp_path: Path) -> None:
@@ -158,7 +178,8 @@ def test_cors_preflight_and_exposed_headers(cdn: CdnServer, tmp_path: Path) -> N
     assert headers["Access-Control-Allow-Origin"] == "*"
     publish(cdn, IMAGE, "fw.bin", tmp_path)
     _, headers, _ = cdn.get("/firmware/fw.bin", {"Origin": "http://example.org"})
-    assert "x-md5" in headers["Access-Control-Expose-Headers"].lower()
+    exposed = headers["Access-Control-Expose-Headers"].lower()
+    assert "x-md5" in exposed and signing.SIGNATURE_HEADER.lower() in exposed
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ def test_libraries_work_as_browser_scripts_served_by_the_cdn(
     result = json.loads(run.stdout)
     assert result["globals"] == ["HitloopDevice", "HitloopDeviceManager"]
     assert result["commandsUrl"] == f"{cdn.url}/static/commands.json"
-    assert result["commands"] == 12
+    assert result["commands"] == 13
     assert result["ok"] == "led_set:3:ff0000"
     assert result["bad"] == "CommandError: led_set: parameter index must be <= 5"
     for frame, text, js in zip(frames, wire, result["decoded"], strict=True):

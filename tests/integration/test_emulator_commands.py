@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from grouploop.esp.image import build_stand_in_image
 from tests.fixtures.devices import ask_device, first_frame, subscribe
 from tests.support.timing import scaled
 
@@ -108,20 +109,33 @@ async def test_reset_reboots_and_the_device_comes_back(rig):
     assert (await ask("status"))["uptime_ms"] < 10_000
 
 
-async def test_ota_from_the_cdn(rig, cdn):
-    sub, device, ask = rig
+async def test_ota_from_the_cdn(hub, hub_client, virtual_devices, cdn, signing_keys):
+    sub = await subscribe(await hub_client())
+    swarm = await virtual_devices(1, seed="ota", config={"cdn_url": cdn.url})
+    device = swarm.devices[0]
+    await first_frame(sub, device.device_id)
     cdn.firmware_dir.mkdir(parents=True, exist_ok=True)
-    (cdn.firmware_dir / "next.bin").write_bytes(b"\xe9" + bytes(4095))
+    image = cdn.firmware_dir / "next.bin"
+    image.write_bytes(build_stand_in_image("99.0.0", "seeed_xiao_esp32c3"))
+    signing_keys.sign(image)
     start = len(sub.lines)
-    data = await ask(f"ota:{cdn.url}/firmware/next.bin")
-    assert data["state"] == "in_progress"
+    answer = await ask_device(sub, device.device_id, f"ota:{cdn.url}/firmware/next.bin")
+    assert answer["data"]["state"] == "in_progress", answer
     _, line = await sub.wait_for(lambda line: '"cmd":"ota_result"' in line, start, scaled(10))
     assert '"ok":true' in line
     await device.wait_for(lambda: device.boots == 2, scaled(5))  # rebooted into the update
 
 
-async def test_ota_failure_keeps_the_running_image(rig, cdn):
-    sub, device, ask = rig
+async def test_ota_failure_keeps_the_running_image(hub, hub_client, virtual_devices, cdn):
+    sub = await subscribe(await hub_client())
+    device = (await virtual_devices(1, seed="ota", config={"cdn_url": cdn.url})).devices[0]
+    await first_frame(sub, device.device_id)
+
+    async def ask(command):
+        answer = await ask_device(sub, device.device_id, command)
+        assert answer["ok"], answer
+        return answer.get("data")
+
     start = len(sub.lines)
     await ask(f"ota:{cdn.url}/firmware/missing.bin")
     _, line = await sub.wait_for(lambda line: '"cmd":"ota_result"' in line, start, scaled(10))

@@ -103,9 +103,9 @@ async def test_hub_answers_at_once_whatever_the_cdn_does(
 async def test_unreachable_cdn_is_retried_while_the_packaged_table_serves(
     hub: HubProcess, hub_client: Callable[..., Any]
 ) -> None:
-    assert "[COMMANDS] loaded 12 commands from the packaged table" in hub.log_text()
+    assert "[COMMANDS] loaded 13 commands from the packaged table" in hub.log_text()
     await hub.wait_log("[COMMANDS] attempt 1 from http://127.0.0.1:1 failed")
-    await hub.wait_log("[COMMANDS] CDN http://127.0.0.1:1 unreachable: serving 12 commands")
+    await hub.wait_log("[COMMANDS] CDN http://127.0.0.1:1 unreachable: serving 13 commands")
     await hub.wait_log("[COMMANDS] attempt 2 from http://127.0.0.1:1 failed")
     app = await hub_client()
     for command in json.loads(TABLE.read_text("utf-8"))["commands"].values():
@@ -120,7 +120,7 @@ async def test_commands_come_from_the_cdn_when_reachable(
     del table["commands"]["reset"]
     with serve_table(table) as url:
         hub = start_hub(cdn_url=url)
-        await hub.wait_log(f"[COMMANDS] loaded 12 commands from {url}/static/commands.json")
+        await hub.wait_log(f"[COMMANDS] loaded 13 commands from {url}/static/commands.json")
     app = await ws_client(hub.url)
     assert await app.ask("cmd:all:dance:tango:120") == "cmd:result:sent_to_0_devices"
     assert await app.ask("cmd:all:dance:tango") == "cmd:error:missing_parameters"
@@ -129,7 +129,7 @@ async def test_commands_come_from_the_cdn_when_reachable(
 
 async def test_commands_from_the_real_cdn(start_hub: Callable[..., HubProcess], cdn: Any) -> None:
     hub = start_hub(cdn_url=cdn.url)
-    await hub.wait_log(f"[COMMANDS] loaded 12 commands from {cdn.url}/static/commands.json")
+    await hub.wait_log(f"[COMMANDS] loaded 13 commands from {cdn.url}/static/commands.json")
 
 
 async def test_invalid_table_on_the_cdn_keeps_the_packaged_one(
@@ -138,7 +138,7 @@ async def test_invalid_table_on_the_cdn_keeps_the_packaged_one(
     with serve_table({"commands": "none"}) as url:
         hub = start_hub(cdn_url=url)
         await hub.wait_log("no 'commands' object")
-    assert "[COMMANDS] loaded 12 commands from the packaged table" in hub.log_text()
+    assert "[COMMANDS] loaded 13 commands from the packaged table" in hub.log_text()
 
 
 async def test_cdn_that_comes_up_late_is_retried(start_hub: Callable[..., HubProcess]) -> None:

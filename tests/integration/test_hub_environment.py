@@ -24,7 +24,7 @@ def test_ws_host_ws_port_and_cdn_base_url_configure_the_hub(cdn: CdnServer, tmp_
         assert service.port > 0
         # The command table came from the CDN that CDN_BASE_URL named, not the fallback.
         assert (
-            f"[COMMANDS] loaded 12 commands from {cdn.url}/static/commands.json" in log.read_text()
+            f"[COMMANDS] loaded 13 commands from {cdn.url}/static/commands.json" in log.read_text()
         )
     finally:
         assert service.stop(timeout=scaled(10)) == 0

@@ -51,7 +51,7 @@ def test_plain_http_elsewhere_is_refused(hub: HubProcess) -> None:
 async def test_metrics_follow_traffic(hub: HubProcess, hub_client: Callable[..., Any]) -> None:
     before = samples(hub)
     assert before["grouploop_hub_devices"] == 0
-    assert before["grouploop_hub_commands_loaded"] == 12
+    assert before["grouploop_hub_commands_loaded"] == 13
     assert "process_cpu_seconds_total" in before
     app = await hub_client()
     await app.ask("s")

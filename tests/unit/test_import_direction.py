@@ -15,7 +15,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME = ("grouploop", "hub", "cdn", "emulator", "bench", "web")
+RUNTIME = ("grouploop", "hub", "cdn", "emulator", "bench", "web", "pytest_embedded_grouploop")
 
 #: (packages the rule binds, packages they must not import, why)
 RULES = (

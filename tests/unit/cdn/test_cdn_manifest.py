@@ -11,7 +11,8 @@ import pytest
 
 from cdn import manifest
 from cdn.manifest import Build, ManifestError
-from grouploop import settings
+from grouploop import settings, signing
+from tests.fixtures.signing import SessionSigning
 
 DATA = b"\xe9" + bytes(4095)
 
@@ -54,6 +55,9 @@ def test_entry_round_trip_and_stand_in_default() -> None:
         ({"board": ""}, "board"),
         ({"version": 1}, "version"),
         ({"stand_in": "no"}, "stand_in"),
+        ({"signature": "not base64!"}, "signature"),
+        ({"key_id": "ABCDEF0123456789"}, "key_id"),
+        ({"key_id": "abc"}, "key_id"),
     ],
 )
 def test_invalid_entries_are_refused_with_a_reason(changes: dict, reason: str) -> None:
@@ -100,10 +104,13 @@ def test_concurrent_publishers_lose_no_entry(tmp_path: Path) -> None:
     assert {b.file for b in manifest.load(tmp_path)} == {b.file for b in builds}
 
 
-def test_publish_copies_the_image_and_records_its_digests(tmp_path: Path) -> None:
+def test_publish_copies_signs_and_records_the_image(
+    tmp_path: Path, signing_keys: SessionSigning
+) -> None:
     src = tmp_path / "build.bin"
     src.write_bytes(DATA)
     fw = tmp_path / "firmware"
+    key = signing_keys.key
     build = manifest.publish(
         src,
         fw,
@@ -111,14 +118,23 @@ def test_publish_copies_the_image_and_records_its_digests(tmp_path: Path) -> Non
         version="1.0.0",
         stand_in=False,
         name="grouploop-1.0.0.bin",
+        key=key,
     )
     assert (fw / "grouploop-1.0.0.bin").read_bytes() == DATA
+    signature = (fw / "grouploop-1.0.0.bin.sig").read_bytes()
+    assert signing.verify(DATA, signature, key.public)
     assert build == Build.from_dict(
-        good(board="seeed_xiao_esp32c3", file="grouploop-1.0.0.bin", build_date=build.build_date)
+        good(
+            board="seeed_xiao_esp32c3",
+            file="grouploop-1.0.0.bin",
+            build_date=build.build_date,
+            signature=signing.b64(signature),
+            key_id=key.key_id,
+        )
     )
     assert manifest.load(fw) == [build]
     with pytest.raises(ManifestError):
-        manifest.publish(src, fw, board="b", version="v", stand_in=False, name="../x.bin")
+        manifest.publish(src, fw, board="b", version="v", stand_in=False, name="../x.bin", key=key)
 
 
 def test_default_firmware_dir_follows_the_environment(tmp_path: Path) -> None:

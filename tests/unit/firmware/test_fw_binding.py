@@ -7,8 +7,11 @@ import json
 import pytest
 
 from emulator.firmware_core import Core, firmware_version, instance_size
-from grouploop import frame
+from grouploop import frame, signing
+from grouploop.esp.image import build_stand_in_image
+from grouploop.signing import SigningKey
 from tests.fixtures.firmware import TEST_ID, TEST_MAC, online
+from tests.fixtures.signing import SessionSigning
 
 
 def test_boot_line_and_first_action(core: Core) -> None:
@@ -112,18 +115,56 @@ def test_status_json_is_the_status_answer_data(core: Core) -> None:
     assert answer["data"]["link"] == "wifi_connecting"
 
 
-def test_ota_round_trip(core: Core) -> None:
-    online(core, 0)
-    core.ws_receive("ota:http://127.0.0.1:1/firmware/x.bin", 1)
-    assert core.drain_actions() == ["ota http://127.0.0.1:1/firmware/x.bin"]
-    core.ota_result(False, "HTTP error: connection refused", 2)
-    assert core.drain_actions() == []  # the running image stays
-    status = json.loads(core.status_json())
-    assert status["ota"] == {
-        "state": "failed",
-        "url": "http://127.0.0.1:1/firmware/x.bin",
-        "error": "HTTP error: connection refused",
-    }
+def test_ota_failure_round_trip(firmware_library: object, signing_keys: SessionSigning) -> None:
+    keys = signing.trusted_keys_der(signing_keys.trusted_dir)
+    with Core({"cdn_url": "http://127.0.0.1:1"}, TEST_MAC, "1.0.0", trusted_keys=keys) as core:
+        online(core, 0)
+        core.ws_receive("ota:http://127.0.0.1:1/firmware/x.bin", 1)
+        assert core.drain_actions() == ["ota http://127.0.0.1:1/firmware/x.bin"]
+        core.ota_result(False, "HTTP error: connection refused", 2)
+        assert core.drain_actions() == []  # the running image stays
+        status = json.loads(core.status_json())
+        assert status["ota"] == {
+            "state": "failed",
+            "url": "http://127.0.0.1:1/firmware/x.bin",
+            "error": "HTTP error: connection refused",
+        }
+
+
+@pytest.mark.parametrize(
+    ("version", "signer", "accepted", "error"),
+    [
+        ("1.0.1", "trusted", True, None),
+        ("1.0.1", "untrusted", False, "signature_mismatch"),
+        ("0.9.0", "trusted", False, "older_version: 0.9.0 < running 1.0.0"),
+    ],
+)
+def test_ota_verdict_through_the_binding(
+    firmware_library: object,
+    signing_keys: SessionSigning,
+    untrusted_key: SigningKey,
+    version: str,
+    signer: str,
+    accepted: bool,
+    error: str | None,
+) -> None:
+    image = build_stand_in_image(version, "seeed_xiao_esp32c3")
+    key = signing_keys.key if signer == "trusted" else untrusted_key
+    keys = signing.trusted_keys_der(signing_keys.trusted_dir)
+    with Core({"cdn_url": "http://127.0.0.1:1"}, TEST_MAC, "1.0.0", trusted_keys=keys) as core:
+        online(core, 0)
+        core.ws_receive("ota:http://127.0.0.1:1/firmware/x.bin", 1)
+        core.drain_ws()
+        for at in range(0, len(image), 1000):
+            core.ota_data(image[at : at + 1000])
+        assert core.ota_verify(signing.b64(key.sign(image)), 2) is accepted
+        if error is not None:
+            (answer,) = core.drain_ws()
+            assert json.loads(answer.removeprefix("ans:")) == {
+                "cmd": "ota_result",
+                "ok": False,
+                "error": error,
+            }
 
 
 def test_a_closed_core_refuses_calls(firmware_library: object) -> None:

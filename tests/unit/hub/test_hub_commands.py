@@ -57,5 +57,5 @@ async def test_refresh_retries_with_backoff_and_warns_once(
     finally:
         task.cancel()
     assert not installed
-    assert caplog.text.count("unreachable: serving 12 commands from the packaged table") == 1
+    assert caplog.text.count("unreachable: serving 13 commands from the packaged table") == 1
     assert "[COMMANDS] attempt 2 from http://127.0.0.1:1 failed" in caplog.text

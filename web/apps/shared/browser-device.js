@@ -340,6 +340,7 @@ window.BrowserDevice = (() => {
           setTimeout(() => this.reboot(), 0);
           break;
         case "ota":
+        case "ota_downgrade":
           return { cmd: name, ok: false, error: "ota_not_supported_in_browser" };
         default:
           return { cmd: name, ok: false, error: "unknown_command" };
