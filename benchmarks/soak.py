@@ -1,8 +1,8 @@
 """The soak (`make soak`, `SOAK_MINUTES=30`): the whole system for a long while, under load.
 
-A real CDN (one 64 KiB image published), a real hub, `--devices` emulated devices running the
-real firmware core (`grouploop emulate`, `--processes` processes), `--subscribers` stream
-subscribers, a `cmd:all:status` every second and an OTA (`cmd:<id>:ota:<image url>`) to one
+A real CDN (one signed stand-in app image published), a real hub, `--devices` emulated
+devices running the real firmware core (`grouploop emulate`, `--processes` processes),
+`--subscribers` stream subscribers, a `cmd:all:status` every second and an OTA (`cmd:<id>:ota:<image url>`) to one
 device every `--ota-every` seconds (the first at half that, or half the run if shorter).
 
 Reported at the end:
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import sys
@@ -38,10 +39,15 @@ import psutil
 from websockets.asyncio.client import ClientConnection, connect
 
 from emulator.swarm import mac_for
+from grouploop import signing
+from grouploop.esp.image import write_stand_in_image
 from grouploop.frame import is_frame
 from grouploop.services import Service, grouploop_argv, start
 
 SEED = "soak"
+BOARD = "seeed_xiao_esp32c3"
+#: The OTA image's version: newer than any device's.
+VERSION = "99.0.0"
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -70,7 +76,7 @@ class Subscriber:
                     self.frames += 1
                 elif line.startswith("ans:"):
                     self.answers += 1
-                    if '"ota_result"' in line:
+                    if '"cmd":"ota' in line:  # the ota command's answer, then its result
                         self.ota_results.append(line)
 
 
@@ -97,17 +103,25 @@ def _rss_mb(service: Service) -> float:
 
 
 def _publish(folder: Path) -> None:
+    """Publish a signed stand-in app image; the devices started later trust its key (as a firmware
+    build compiles `firmware/keys/` in)."""
     from cdn import manifest
 
+    key = signing.create_key(folder / "private" / signing.KEY_FILE_NAME)
+    signing.export_public_key(key, folder / "trusted")
+    os.environ[signing.SIGNING_KEY_ENV] = str(key.path)
+    os.environ[signing.TRUSTED_KEYS_ENV] = str(folder / "trusted")
     image = folder / "image.bin"
-    image.write_bytes(bytes(range(256)) * 256)  # 64 KiB
+    # An app image the devices accept: ESP format, a version above theirs (no downgrade).
+    write_stand_in_image(image, VERSION, BOARD)
     manifest.publish(
         image,
         folder / "firmware",
-        board="seeed_xiao_esp32c3",
-        version="1.0.1",
+        board=BOARD,
+        version=VERSION,
         stand_in=True,
         name="soak.bin",
+        key=key,
     )
 
 
@@ -161,6 +175,8 @@ async def _run(args: argparse.Namespace, hub: Service, cdn: Service, folder: Pat
             SEED,
             "--summary",
             "60",
+            "--cdn",
+            cdn.url,  # their cdn_url: OTA images are allowed from its origin only
         ),
         log_path=folder / "emulate.log",
         timeout=120,
@@ -225,10 +241,12 @@ def _report(
         f"frames lost per subscriber {lost}; hub drops {dropped:.0f}; "
         f"device reconnects {reconnects:.0f}"
     )
-    ota_ok = sum('"ok":true' in line for line in subscribers[0].ota_results)
+    ota = subscribers[0].ota_results
+    results_seen = [line for line in ota if '"ota_result"' in line]
+    ota_ok = sum('"ok":true' in line for line in results_seen)
     print(
-        f"commands: {results}; OTA results seen: {len(subscribers[0].ota_results)} "
-        f"({ota_ok} succeeded)"
+        f"commands: {results}; OTA results seen: {len(results_seen)} ({ota_ok} succeeded)"
+        + (f"; last OTA answer: {ota[-1]}" if ota else "")
     )
     ok = not any(lost) and not dropped
     if len(samples) >= 2:

@@ -151,6 +151,6 @@ async def test_cdn_that_comes_up_late_is_retried(start_hub: Callable[..., HubPro
         hub = start_hub(cdn_url=url)
         await hub.wait_log(f"[COMMANDS] attempt 1 from {url} failed")
         with serving(server):
-            await hub.wait_log(f"[COMMANDS] loaded 13 commands from {url}/static/commands.json")
+            await hub.wait_log(f"[COMMANDS] loaded 14 commands from {url}/static/commands.json")
     finally:
         server.server_close()  # idempotent: also when the test failed before serving
