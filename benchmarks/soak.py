@@ -2,8 +2,9 @@
 
 A real CDN (one signed stand-in app image published), a real hub, `--devices` emulated
 devices running the real firmware core (`grouploop emulate`, `--processes` processes),
-`--subscribers` stream subscribers, a `cmd:all:status` every second and an OTA (`cmd:<id>:ota:<image url>`) to one
-device every `--ota-every` seconds (the first at half that, or half the run if shorter).
+`--subscribers` stream subscribers, a `cmd:all:status` every second and an OTA
+(`cmd:<id>:ota:<image url>`) to one device every `--ota-every` seconds (the first at half
+that, or half the run if shorter).
 
 Reported at the end:
 
