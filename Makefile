@@ -54,12 +54,15 @@ lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	npx eslint .
 	npx prettier --check .
 
-perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost
+perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost, the web apps' fps and click latency
 	$(PY) -m benchmarks.hub
 	$(PY) -m benchmarks.emulator
+	$(PY) -m benchmarks.web
 	$(MAKE) -s -C firmware/host perf-ota
+	$(PY) -m benchmarks.web_devices
 
-chaos: setup ## fault/abuse benchmark of the hub: connection flood, command amplification (printed)
+chaos: setup ## fault/abuse benchmark: CDN under 1,000 slow clients, hub flood and command amplification (printed)
+	$(PY) -m benchmarks.slow_clients
 	$(PY) -m benchmarks.chaos_hub
 
 SOAK_MINUTES ?= 30

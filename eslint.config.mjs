@@ -31,6 +31,11 @@ export default [
     languageOptions: { globals: globals.browser },
   },
   {
+    // The pages' pure modules (no DOM) are also CommonJS modules for the node tests.
+    files: ["web/apps/shared/room.js", "web/apps/shared/leds.js"],
+    languageOptions: { globals: globals.commonjs },
+  },
+  {
     files: ["tests/**/*.js"],
     languageOptions: { globals: globals.node },
   },

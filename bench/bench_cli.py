@@ -18,6 +18,7 @@ import contextlib
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import report
+from bench.auth import TOKEN_ENV, BenchAuth
 from bench.build import BuildError, BuildOutput
 from bench.build_cli import build
 from bench.drivers.flasher import FlashResult
@@ -38,7 +40,7 @@ from bench.publish_cli import publish
 from bench.resources import BenchFileError, Target
 from bench.targets import NoTargets, choose
 from cdn import manifest
-from grouploop import settings, signing
+from grouploop import settings, signing, tls
 from grouploop.services import grouploop_argv, start
 from grouploop.signing import SigningKey
 
@@ -55,6 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--own-services", action="store_true", help="always start hub and CDN")
     parser.add_argument("--firmware-dir", type=Path, help="CDN firmware folder to publish into")
     parser.add_argument("-k", dest="keyword", help="only HIL tests matching this expression")
+    tls.add_server_arguments(parser)  # start hub and CDN over wss/https
+    tls.add_ca_argument(
+        parser, "--tls-ca", "CA that signed --tls-cert, provisioned into every board as ca_cert"
+    )
     parser.set_defaults(stand_in=True)  # the bench always runs: a stand-in when no toolchain
 
 
@@ -68,30 +74,45 @@ def _listening(url: str) -> bool:
 
 def _services(
     args: argparse.Namespace, stack: contextlib.ExitStack, logs: Path
-) -> tuple[str, str, Path]:
-    """(hub URL, CDN URL, firmware folder): running ones when reachable, else started here."""
+) -> tuple[str, str, Path, BenchAuth | None]:
+    """(hub URL, CDN URL, firmware folder, hub credentials): running ones when reachable,
+    else started here; a hub started here has auth on (the bench's own credential file)."""
     conf = settings.load()
     firmware_dir = args.firmware_dir or manifest.default_firmware_dir()
     cdn_url, hub_url = conf.cdn_base_url, conf.ws_default_url
-    if args.own_services or not _listening(cdn_url):
+    # With TLS the bench runs its own services: running ones speak whatever they speak.
+    own = args.own_services or args.tls_cert is not None
+    tls_args = []
+    if args.tls_cert is not None:
+        tls_args = ["--tls-cert", str(args.tls_cert), "--tls-key", str(args.tls_key)]
+    if own or not _listening(cdn_url):
         argv = ["cdn", "--host", "127.0.0.1", "--port", "0", "--firmware-dir", str(firmware_dir)]
+        argv += tls_args
         cdn = start("cdn", grouploop_argv(*argv), log_path=logs / "cdn.log")
         stack.callback(cdn.stop)
         cdn_url = cdn.url
         print(f"started the CDN at {cdn_url} (firmware in {firmware_dir})")
-    if args.own_services or not _listening(hub_url):
-        argv = ["hub", "--host", "127.0.0.1", "--port", "0", "--cdn-url", cdn_url]
+    auth = None
+    if own or not _listening(hub_url):
+        auth = BenchAuth.create(logs)
+        argv = ["hub", "--host", "127.0.0.1", "--port", "0", "--cdn-url", cdn_url, *tls_args]
+        argv += ["--cdn-ca", str(args.tls_ca)] if args.tls_ca is not None else []
+        argv += ["--tokens", str(auth.tokens_file)]
         hub = start("hub", grouploop_argv(*argv), log_path=logs / "hub.log")
         stack.callback(hub.stop)
         hub_url = hub.url
-        print(f"started the hub at {hub_url}")
-    return hub_url, cdn_url, firmware_dir
+        print(f"started the hub at {hub_url} (auth on: {auth.tokens_file})")
+    else:
+        print(f"using the running hub at {hub_url} (open mode: no credentials given)")
+    return hub_url, cdn_url, firmware_dir, auth
 
 
-def _served(url: str) -> bool:
+def _served(url: str, ca_file: Path | None) -> bool:
     """Whether the CDN serves `url` (a running CDN may serve another firmware folder)."""
+    context = ssl.create_default_context(cafile=ca_file) if url.startswith("https:") else None
+    request = urllib.request.Request(url, method="HEAD")
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=5):
+        with urllib.request.urlopen(request, timeout=5, context=context):
             return True
     except (urllib.error.URLError, OSError):
         return False
@@ -121,14 +142,21 @@ def _signing(work: Path) -> SigningKey:
 
 
 def _pytest_argv(
-    targets: list[Target], output: BuildOutput, urls: tuple[str, str, Path], report_dir: Path
+    targets: list[Target],
+    output: BuildOutput,
+    urls: tuple[str, str, Path, BenchAuth | None],
+    report_dir: Path,
+    ca_file: Path | None,
 ) -> list[str]:
-    hub_url, cdn_url, firmware_dir = urls
+    hub_url, cdn_url, firmware_dir, auth = urls
     argv = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "hil"), "-p", "no:cacheprovider"]
     argv += ["-q", "-rfE", f"--junitxml={report_dir / 'junit.xml'}", "--hil-already-flashed"]
     argv += ["--hil-build-image", str(output.image), "--hil-hub-url", hub_url]
     argv += ["--hil-cdn-url", cdn_url, "--hil-firmware-dir", str(firmware_dir)]
     argv += ["--hil-artifacts", str(report_dir / "logs")]
+    argv += ["--hil-ca-cert", str(ca_file)] if ca_file is not None else []
+    if auth is not None:  # its admin token goes through the environment, not the argv
+        argv += ["--hil-hub-tokens", str(auth.tokens_file)]
     for t in targets:
         argv += ["--hil-board-url" if t.emulated else "--hil-port", f"{t.name}={t.port}"]
     return argv
@@ -154,6 +182,13 @@ def run(args: argparse.Namespace) -> int:
     report_dir: Path = args.report_dir or REPORTS / stamp
     logs = report_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    try:
+        server_tls = tls.server_tls(args)
+        if server_tls is not None and args.tls_ca is None:
+            raise tls.TlsConfigError("--tls-cert needs --tls-ca: the boards verify with it")
+    except tls.TlsConfigError as exc:
+        print(f"bench: {exc}")
+        return 2
     options = options_of(args, logs)
     try:
         targets = choose(args.port, args.board, args.bench_file, options, args.env)
@@ -182,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"bench: {exc}")
             return 1
         entry = publish(output, urls[2], key)
-        if not _served(f"{urls[1]}/firmware/{entry.file}"):
+        if not _served(f"{urls[1]}/firmware/{entry.file}", args.tls_ca):
             print(
                 f"bench: published {entry.file} into {urls[2]}, but the CDN at {urls[1]} does "
                 "not serve it: start that CDN with --firmware-dir (or CDN_FIRMWARE_DIR) "
@@ -194,12 +229,22 @@ def run(args: argparse.Namespace) -> int:
         good = [r.target for r in flashed if r.ok]
         cases: list[report.Case] = []
         if good:
-            argv = _pytest_argv(good, output, urls, report_dir)
+            argv = _pytest_argv(good, output, urls, report_dir, args.tls_ca)
             if args.keyword:
                 argv += ["-k", args.keyword]
             print(f"running the HIL suites on {', '.join(t.name for t in good)}", flush=True)
+            pytest_env = dict(os.environ)
+            if urls[3] is not None:
+                pytest_env[TOKEN_ENV] = urls[3].admin_token
             with (report_dir / "pytest.log").open("w") as log:
-                subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, check=False, cwd=ROOT)
+                subprocess.run(
+                    argv,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    check=False,
+                    cwd=ROOT,
+                    env=pytest_env,
+                )
             junit = report_dir / "junit.xml"
             if junit.is_file():
                 names = [t.name for t in good]
@@ -208,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
             ("build", output.label),
             ("published", f"{urls[1]}/firmware/{entry.file} (sha256 {entry.sha256})"),
             ("signed", f"key {entry.key_id} ({key.path})"),
-            ("hub", urls[0]),
+            ("hub", f"{urls[0]} ({'auth on' if urls[3] else 'open, loopback'})"),
             ("targets", ", ".join(str(t) for t in targets)),
             ("wall time", f"{time.monotonic() - started:.1f} s"),
         ]

@@ -2,8 +2,11 @@
 
 labgrid's idea, small: a test asks for `running` (flashed with the session's build, booted,
 configured for the bench's hub and CDN, streaming frames) and the strategy does only the
-steps still missing. The same `Dut` drives a USB board or an emulated one: both are a
-serial port that esptool can flash and whose console prints the boot line.
+steps still missing. With a hub that has auth on (`BenchAuth`), configuring a board also
+provisions its device secret: a fresh secret registered for its id in the hub's credential
+file and set over the console as `device_secret` (kept in NVS, masked in every log). The
+same `Dut` drives a USB board or an emulated one: both are a serial port that esptool can
+flash and whose console prints the boot line.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import ssl
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
@@ -18,12 +22,14 @@ from typing import Any
 
 import serial
 
+from bench.auth import BenchAuth
 from bench.build import BuildOutput, check_image
 from bench.drivers.console import ConsoleDriver
 from bench.drivers.flasher import FlashOptions, FlashResult, flash_one
 from bench.drivers.hub import HubLink
 from bench.drivers.ports import is_device_path
 from bench.resources import Target
+from grouploop import tls
 from grouploop.expect import Match, Pattern
 
 BOOT_LINE = re.compile(r"GroupLoop (?P<version>\S+) board=(?P<board>\S+) id=(?P<id>[0-9a-f]{4})")
@@ -43,6 +49,13 @@ class DutError(AssertionError):
 class BenchEndpoints:
     hub_url: str
     cdn_url: str
+    ca_cert: str = ""  # PEM: provisioned into every device when the services speak TLS
+    #: The hub's credentials when it has auth on (None: an open loopback hub).
+    auth: BenchAuth | None = None
+
+    def cdn_context(self) -> ssl.SSLContext | None:
+        """What the bench's own requests to the CDN verify it with: the devices' CA."""
+        return tls.device_context(self.cdn_url, self.ca_cert)
 
 
 class Dut:
@@ -170,7 +183,15 @@ class Dut:
     def configure(self) -> None:
         """Point the device at the bench's hub and CDN (kept across reboots)."""
         config = {"wifi_ssid": "grouploop-bench", **self.urls()}
-        self.console_command(f"config set {json.dumps(config)}", r"config:(ok|error:\S+)")
+        if self.endpoints.ca_cert:
+            config["ca_cert"] = self.endpoints.ca_cert
+        auth = self.endpoints.auth
+        secret = auth.provision(self.device_id) if auth and self.device_id else None
+        if secret:
+            config["device_secret"] = secret
+        self.console.command(
+            f"config set {json.dumps(config)}", r"config:(ok|error:\S+)", self.timeout, secret
+        )
         result = self.console_command("config", r"config:(\{.*\})\n")
         saved = json.loads(result.group(1))
         if saved.get("hub_url") != self.endpoints.hub_url:
@@ -181,7 +202,14 @@ class Dut:
 
     def open_hub(self) -> HubLink:
         if self.hub is None:
-            self.hub = HubLink(self.endpoints.hub_url, self.log_dir / "hub.log", self.timeout)
+            auth = self.endpoints.auth
+            self.hub = HubLink(
+                self.endpoints.hub_url,
+                self.log_dir / "hub.log",
+                self.timeout,
+                self.endpoints.ca_cert,
+                auth.admin_token if auth else None,
+            )
         return self.hub
 
     def close_hub(self) -> None:

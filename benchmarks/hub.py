@@ -6,6 +6,11 @@ sends spread evenly) and stream subscribers, spread over several load-generator 
 (`benchmarks.loadgen.worker`), with one subscriber also sending `cmd:<id>:status` and timing the
 device's `ans:` coming back. Prints one table row per step.
 
+Then the cost of authentication (`--auth-step`, default 2000 devices, 5 subscribers): the
+same step on the default transport with auth off and with auth on (a credential file with a
+secret per device, an operator token for the subscribers, every client logging in with
+`?token=`), back to back, two rows.
+
 Loss and latency are exact: every frame carries its send time and sequence number
 (`benchmarks.loadgen.codec`), and only frames sent inside the measurement window are counted, by
 their own timestamp, after a drain period.
@@ -21,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -31,12 +37,36 @@ from benchmarks.hub_report import format_row, header
 from benchmarks.loadgen import codec, worker
 from benchmarks.loadgen.stats import StepResult, WorkerResult, merge
 from grouploop import services
+from hub import credentials
 
 FIRST_DEVICE = 0x1000  # ids 1000, 1001, … (4 hex digits up to 61 439 devices)
 START_DELAY_US = 300_000
 DRAIN_US = 1_000_000
 TRANSPORTS = ("websockets", "picows")
 OTHER_CPU_WARNING = 15  # % of a core used by processes outside the benchmark: a noisy run
+AUTH_TRANSPORT = "picows"  # the hub's default
+
+
+@dataclass(frozen=True)
+class Auth:
+    """A credential file for a benchmark hub and the tokens its clients log in with."""
+
+    path: Path
+    device_tokens: dict[int, str]
+    subscriber_token: str
+
+    @classmethod
+    def create(cls, log_dir: Path, devices: int) -> Auth:
+        tokens = {FIRST_DEVICE + i: credentials.new_token() for i in range(devices)}
+        operator = credentials.new_token()
+        entries = [
+            credentials.Credential(f"device-{i:04x}", "device", credentials.digest(t), f"{i:04x}")
+            for i, t in tokens.items()
+        ]
+        entries.append(credentials.Credential("perf", "operator", credentials.digest(operator)))
+        path = log_dir / "tokens.json"
+        credentials.write_file(path, entries)
+        return cls(path, tokens, operator)
 
 
 def _ints(text: str) -> list[int]:
@@ -97,19 +127,43 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="record the hub with py-spy during the largest step (flame graph if *.svg, "
         "else collapsed stacks)",
     )
+    p.add_argument(
+        "--auth-step",
+        type=_ints,
+        default=[2000, 5],
+        help="DEVICES,SUBSCRIBERS measured with auth off and on (default 2000,5; '' skips)",
+    )
     return p.parse_args(argv)
 
 
 def _start_workers(
-    url: str, devices: int, subscribers: int, args: argparse.Namespace
+    url: str, devices: int, subscribers: int, args: argparse.Namespace, auth: Auth | None
 ) -> list[tuple[BaseProcess, Connection]]:
     """Devices round-robin over `args.workers` processes; all subscribers in one more."""
     ctx = multiprocessing.get_context("spawn")
     ids = [FIRST_DEVICE + i for i in range(devices)]
     n = max(1, min(args.workers, devices))
-    configs = [worker.WorkerConfig(url, ids[k::n], devices, FIRST_DEVICE) for k in range(n)]
+    tokens = auth.device_tokens if auth else {}
+    configs = [
+        worker.WorkerConfig(
+            url,
+            ids[k::n],
+            devices,
+            FIRST_DEVICE,
+            device_tokens={i: tokens[i] for i in ids[k::n]} if tokens else {},
+        )
+        for k in range(n)
+    ]
     configs.append(
-        worker.WorkerConfig(url, [], devices, FIRST_DEVICE, subscribers, args.command_rate)
+        worker.WorkerConfig(
+            url,
+            [],
+            devices,
+            FIRST_DEVICE,
+            subscribers,
+            args.command_rate,
+            subscriber_token=auth.subscriber_token if auth else None,
+        )
     )
     started: list[tuple[BaseProcess, Connection]] = []
     for config in configs:
@@ -172,8 +226,9 @@ def run_step(
     subscribers: int,
     args: argparse.Namespace,
     profile: bool = False,
+    auth: Auth | None = None,
 ) -> StepResult:
-    started = _start_workers(url, devices, subscribers, args)
+    started = _start_workers(url, devices, subscribers, args, auth)
     conns = [c for _, c in started]
     try:
         ready = _receive_all(conns, timeout=90)
@@ -206,22 +261,53 @@ def run_step(
     return step
 
 
-def _start_hub(transport: str, log_dir: Path) -> services.Service:
+def _start_hub(transport: str, log_dir: Path, auth: Auth | None = None) -> services.Service:
     flags = ["--host", "127.0.0.1", "--port", "0", "--transport", transport]
     # No CDN: the hub takes its packaged command table at once instead of trying to fetch one.
     flags += ["--cdn-url", ""]
+    name = f"hub-{transport}" + ("-auth" if auth else "")
+    if auth:
+        flags += ["--tokens", str(auth.path)]
     # Every simulated device connects from 127.0.0.1: lift the per-address cap.
     flags += ["--max-connections-per-address", "0"]
     return services.start(
-        f"hub-{transport}",
+        name,
         services.grouploop_argv("hub", *flags),
-        log_path=log_dir / f"hub-{transport}.log",
+        log_path=log_dir / f"{name}.log",
         timeout=60,
     )
 
 
+def _print_step(step: StepResult, label: str = "") -> bool:
+    print(format_row(step) + (f" {label}" if label else ""), flush=True)
+    if step.other_cpu > OTHER_CPU_WARNING:
+        print(f"    ! other processes used {step.other_cpu:.0f} % CPU", flush=True)
+    for e in step.errors[:5]:
+        print(f"    ! {e}", flush=True)
+    return not step.errors
+
+
+def _auth_cost(args: argparse.Namespace, log_dir: Path) -> bool:
+    """The `--auth-step` on the default transport, auth off then on: two rows."""
+    devices, subscribers = args.auth_step
+    print(f"\nauthentication ({AUTH_TRANSPORT}): off, then on\n{header()}", flush=True)
+    ok = True
+    for auth in (None, Auth.create(log_dir, devices)):
+        service = _start_hub(AUTH_TRANSPORT, log_dir, auth)
+        try:
+            hub = psutil.Process(service.process.pid)
+            step = run_step(service.url, hub, devices, subscribers, args, auth=auth)
+            ok = _print_step(step, "auth on" if auth else "auth off") and ok
+        finally:
+            service.stop()
+    return ok
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.auth_step and len(args.auth_step) != 2:
+        print("--auth-step wants DEVICES,SUBSCRIBERS (or '' to skip)", file=sys.stderr)
+        return 2
     if args.nice:
         os.nice(args.nice)  # inherited by the hub and the load workers
     limit = worker.raise_fd_limit()  # inherited by the hub and the workers
@@ -243,15 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for s in args.subscribers:
                     largest = n == max(args.devices) and s == max(args.subscribers)
                     step = run_step(url, hub, n, s, args, profile=largest and bool(args.profile))
-                    print(format_row(step), flush=True)
-                    if step.other_cpu > OTHER_CPU_WARNING:
-                        print(f"    ! other processes used {step.other_cpu:.0f} % CPU", flush=True)
-                    for e in step.errors[:5]:
-                        print(f"    ! {e}", flush=True)
-                    ok = ok and not step.errors
+                    ok = _print_step(step) and ok
         finally:
             if hub_service:
                 hub_service.stop()
+    if args.auth_step and not args.url:
+        ok = _auth_cost(args, log_dir) and ok
     return 0 if ok else 1
 
 

@@ -23,10 +23,12 @@ from typing import Any
 
 from emulator import firmware_core
 from emulator.console import DeviceConsole
+from emulator.sensors import Room
 from emulator.serial_port import SerialPort, open_port
 from emulator.swarm import MAX_DEVICES, Counters, Swarm, device_config, mac_for
-from grouploop import aio, settings
+from grouploop import aio, settings, tls
 from grouploop.services import announce_ready
+from hub import credentials
 
 STARTED = "started"
 
@@ -53,6 +55,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--tap-rate", type=float, default=0.0, help="random taps per second")
     parser.add_argument(
+        "--rssi-noise",
+        type=float,
+        metavar="DB",
+        help="standard deviation of the beacon RSSI noise in dB (default 2; 0: exact readings)",
+    )
+    parser.add_argument(
+        "--position",
+        dest="positions",
+        type=_position,
+        action="append",
+        default=[],
+        metavar="X,Y",
+        help="device N (0, 1, … in the order given) stands still at X,Y metres in the "
+        "10 x 8 m room (x to the east, y to the north, the SW beacon at 0,0); the others walk",
+    )
+    parser.add_argument(
         "--console-port",
         type=int,
         help="serve each device's console at socket://127.0.0.1:<port + index> (0: any port)",
@@ -62,7 +80,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--pty", action="store_true", help="also open a pty console per device")
     parser.add_argument("--state-dir", type=Path, help="persist saved configurations here")
+    parser.add_argument(
+        "--secrets",
+        type=Path,
+        metavar="FILE",
+        help="JSON {device id: secret}: each device logs in to the hub with its secret "
+        "(a hub with auth on)",
+    )
+    parser.add_argument(
+        "--provision",
+        type=Path,
+        metavar="TOKENS_FILE",
+        help="give every device a fresh secret, registered for its id in this hub credential "
+        "file (the hub rereads it; grouploop up --lan does this)",
+    )
+    tls.add_ca_argument(
+        parser,
+        "--ca-cert",
+        "CA certificate provisioned as the devices' ca_cert: they verify wss:// and https:// "
+        "servers with it",
+    )
     parser.add_argument("--summary", type=float, default=5.0, help="summary period in seconds")
+
+
+def _position(text: str) -> tuple[float, float]:
+    """`X,Y` in metres, for --position."""
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y in metres, got {text!r}") from None
+    return x, y
 
 
 def _port(base: int | None, index: int) -> int | None:
@@ -88,6 +135,25 @@ async def _open_consoles(swarm: Swarm, args: argparse.Namespace, first: int) -> 
     return ports
 
 
+def read_secrets(path: Path | None) -> dict[str, str]:
+    """The `--secrets` file: a JSON object of device id → secret (lowercase ids)."""
+    if path is None:
+        return {}
+    data = json.loads(path.read_text("utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError(f"{path}: want a JSON object of device id -> secret")
+    return {str(k).lower(): v for k, v in data.items()}
+
+
+def provision(args: argparse.Namespace) -> dict[str, str]:
+    """`--provision`: a fresh secret for each device, registered in the hub's credential file
+    (here, in one process, before the shards start: the file is rewritten whole each time)."""
+    if args.provision is None:
+        return {}
+    ids = [mac_for(args.seed, i)[-2:].hex() for i in range(args.devices)]
+    return {i: credentials.add(args.provision, "device", device_id=i) for i in ids}
+
+
 async def run_shard(
     args: argparse.Namespace, first: int, count: int, report: Any, stop: asyncio.Event
 ) -> None:
@@ -101,8 +167,11 @@ async def run_shard(
         first=first,
         tick_ms=args.tick_ms,
         tap_rate_hz=args.tap_rate,
-        config={"cdn_url": args.cdn},
+        config={"cdn_url": args.cdn, **_provisioned(args)},
         state_dir=args.state_dir,
+        positions=args.positions,
+        rssi_noise_db=args.rssi_noise,
+        secrets=args.device_secrets,
     )
     consoles = await _open_consoles(swarm, args, first)
     swarm.start()
@@ -170,6 +239,13 @@ def _print_summary(text: str) -> None:
     print(text, end=end, flush=True)
 
 
+def _provisioned(args: argparse.Namespace) -> dict[str, Any]:
+    """Configuration keys from the flags, over the defaults of `device_config`."""
+    if args.ca_cert is None:
+        return {}
+    return {"ca_cert": args.ca_cert.read_text(encoding="utf-8")}
+
+
 def _refused_hub(hub: str) -> str | None:
     """The firmware's own reason when it would not take `hub` as its hub URL, else None."""
     with firmware_core.Core(device_config(hub), mac_for(0, 0)) as core:
@@ -193,6 +269,25 @@ def run(args: argparse.Namespace) -> int:
             f"{firmware_core.library_path()} not found: build it with `make firmware-host`",
             file=sys.stderr,
         )
+        return 2
+    room = Room()
+    if any(not (0 <= x <= room.width_m and 0 <= y <= room.depth_m) for x, y in args.positions):
+        print(
+            f"--position must be inside the {room.width_m} x {room.depth_m} m room", file=sys.stderr
+        )
+        return 2
+    try:
+        _provisioned(args)
+    except OSError as exc:
+        print(f"--ca-cert: {exc}", file=sys.stderr)
+        return 2
+    try:
+        args.device_secrets = read_secrets(args.secrets) | provision(args)
+    except (OSError, ValueError) as exc:
+        print(f"--secrets/--provision: {exc}", file=sys.stderr)
+        return 2
+    if args.hub.startswith("wss://") and args.ca_cert is None:
+        print(f"--hub {args.hub}: devices verify a wss:// hub: pass --ca-cert", file=sys.stderr)
         return 2
     if (reason := _refused_hub(args.hub)) is not None:
         print(f"the firmware refuses --hub {args.hub}: {reason}", file=sys.stderr)

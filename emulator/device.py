@@ -15,6 +15,9 @@ The core decides everything a device does; this shell only carries things in and
   Only an accepted image is installed; a refused one is dropped and the old version runs on.
   The trusted keys are those a firmware build compiles in (grouploop.signing:
   GROUPLOOP_TRUSTED_KEYS, else firmware/keys/).
+- `wss://` and `https://` servers are verified against the configured `ca_cert` only
+  (grouploop.tls.device_context), as the ESP32 shell's TLS clients do; a failed handshake is
+  logged with its reason (`[emulator] ws connect … failed: TLS: …`).
 
 An owner with more hardware than that (the emulated board, emulator.board) passes hooks:
 `on_reboot` (it resets instead), `on_install` (it flashes an accepted image, returning ""
@@ -40,7 +43,7 @@ from websockets.protocol import State
 from emulator import firmware_core
 from emulator.ota_download import download_image
 from emulator.sensors import Sensors
-from grouploop import signing
+from grouploop import signing, tls
 from grouploop.files import write_atomic
 from grouploop.frame import is_frame
 
@@ -277,11 +280,15 @@ class VirtualDevice:
             # As the ESP32's WebSocket client: no permessage-deflate, no proxy (looking one up
             # scans the environment on every connect, a third of a reconnecting swarm's CPU).
             ws = await websockets.connect(
-                url, open_timeout=CONNECT_TIMEOUT_S, compression=None, proxy=None
+                url,
+                open_timeout=CONNECT_TIMEOUT_S,
+                compression=None,
+                proxy=None,
+                ssl=tls.device_context(url, self.core.ca_cert()),
             )
-        except Exception as exc:  # refused, timed out, bad handshake, bad URL: all a failure
+        except Exception as exc:  # refused, timed out, bad handshake or CA, bad URL: a failure
             if generation == self._generation:
-                self._print(f"[emulator] ws connect {url} failed: {exc}\n")
+                self._print(f"[emulator] ws connect {url} failed: {tls.describe(exc)}\n")
                 self.core.ws_event(False, self.clock.now_ms())
             return
         if generation != self._generation:
@@ -305,6 +312,11 @@ class VirtualDevice:
 
     async def _run_ota(self, url: str) -> None:
         core = self.core
+        try:
+            context = tls.device_context(url, core.ca_cert())
+        except tls.TlsConfigError as exc:  # the core refuses this first; never unverified
+            core.ota_result(False, f"tls: {exc}", self.clock.now_ms())
+            return
         chunks: list[bytes] = []  # kept only for an installer (the board's slot)
 
         def take(chunk: bytes) -> None:
@@ -313,7 +325,7 @@ class VirtualDevice:
                 if self._on_install is not None:
                     chunks.append(chunk)
 
-        download = await download_image(url, self.mac, take, self._ota_limit)
+        download = await download_image(url, self.mac, take, self._ota_limit, context=context)
         if self.core is not core:
             return  # rebooted meanwhile: nobody is waiting for this image
         now = self.clock.now_ms()

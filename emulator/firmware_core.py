@@ -70,6 +70,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "gl_motor_on": (ctypes.c_int, [ctypes.c_void_p]),
     "gl_device_id": (None, [ctypes.c_void_p, ctypes.c_char_p]),
     "gl_status_json": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
+    "gl_ca_cert": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]),
     "gl_instance_size": (ctypes.c_uint32, []),
 }
 
@@ -239,6 +240,10 @@ class Core:
         out = ctypes.create_string_buffer(5)
         self._lib.gl_device_id(self._h, out)
         return out.value.decode()
+
+    def ca_cert(self) -> str:
+        """The configured CA certificate (PEM), "" when none: what TLS servers are verified with."""
+        return self._pop(self._lib.gl_ca_cert) or ""
 
     def status_json(self) -> str:
         """The device's state, the same JSON object as the "status" answer's data."""

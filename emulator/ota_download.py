@@ -7,7 +7,8 @@ stops, always with a reason:
 
 - at `limit` bytes (the OTA slot's size): `image_too_large`, nothing more is read;
 - after `IDLE_TIMEOUT_S` without data: `download_stalled`;
-- on an HTTP status other than 200, a short body, an empty one or an `x-MD5` mismatch.
+- on an HTTP status other than 200, a short body, an empty one or an `x-MD5` mismatch;
+- on a TLS handshake the device's CA does not vouch for (`download_failed: TLS: …`).
 
 The signature comes with the image in the `X-GroupLoop-Signature` header (base64 of the DER
 signature, docs/cdn.md); the core decides on it once the download is complete.
@@ -16,11 +17,13 @@ signature, docs/cdn.md); the core decides on it once the download is complete.
 from __future__ import annotations
 
 import hashlib
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
 
+from grouploop import tls
 from grouploop.signing import SIGNATURE_HEADER
 
 IDLE_TIMEOUT_S = 5.0  # a stalled download fails after this much silence
@@ -46,7 +49,9 @@ async def download_image(
     on_chunk: Callable[[bytes], None],
     limit: int,
     idle_timeout: float = IDLE_TIMEOUT_S,
+    context: ssl.SSLContext | None = None,
 ) -> Download:
+    """An https server is verified with `context` (grouploop.tls.device_context)."""
     headers = {
         "User-Agent": "ESP32-http-Update",
         "x-ESP32-STA-MAC": ":".join(f"{b:02X}" for b in mac),
@@ -59,7 +64,9 @@ async def download_image(
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,
-            session.get(url, headers=headers, allow_redirects=False) as response,
+            session.get(
+                url, headers=headers, allow_redirects=False, ssl=context or True
+            ) as response,
         ):
             if response.status != 200:
                 return _failed(0, f"http_{response.status}")
@@ -76,6 +83,8 @@ async def download_image(
                 on_chunk(chunk)
     except TimeoutError:
         return _failed(size, f"download_stalled: no data for {idle_timeout:g} s at {size} bytes")
+    except aiohttp.ClientConnectorCertificateError as exc:
+        return _failed(size, f"download_failed: {tls.describe(exc.certificate_error)}")
     except (aiohttp.ClientError, ValueError) as exc:
         return _failed(size, f"download_failed: {type(exc).__name__}: {exc}".rstrip(": "))
     if size == 0:

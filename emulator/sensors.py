@@ -66,12 +66,23 @@ class Walker:
     ax: float = 0.0
     ay: float = 0.0
 
+    #: Where the wearer stands still, or None to wander from a random start.
+    standing: tuple[float, float] | None = None
+
     def __post_init__(self) -> None:
         self.x = self.rng.uniform(0.0, self.room.width_m)
         self.y = self.rng.uniform(0.0, self.room.depth_m)
+        if self.standing is not None:
+            x, y = self.standing
+            if not (0.0 <= x <= self.room.width_m and 0.0 <= y <= self.room.depth_m):
+                raise ValueError(
+                    f"position ({x}, {y}) is outside the {self.room.width_m} x "
+                    f"{self.room.depth_m} m room"
+                )
+            self.x, self.y = x, y
 
     def step(self, dt: float) -> None:
-        if dt <= 0:
+        if dt <= 0 or self.standing is not None:
             return
         ax = -self.reversion * self.vx + self.rng.gauss(0.0, self.push)
         ay = -self.reversion * self.vy + self.rng.gauss(0.0, self.push)
@@ -103,11 +114,13 @@ class Sensors:
     path_loss: PathLoss = field(default_factory=PathLoss)
     tap_rate_hz: float = 0.0
     accel_noise_g: float = 0.02
+    #: (x, y) in metres to stand still at (x to the east, y to the north), else a walk.
+    position: tuple[float, float] | None = None
     walker: Walker = field(init=False)
     _tap_pending: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        self.walker = Walker(self.room, self.rng)
+        self.walker = Walker(self.room, self.rng, standing=self.position)
 
     @classmethod
     def seeded(cls, seed: int | str, **kwargs: object) -> Sensors:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from emulator.device import Clock, VirtualDevice
-from emulator.sensors import Sensors
+from emulator.sensors import PathLoss, Sensors
 
 MAX_DEVICES = 65536  # the device id is the last two bytes of the MAC
 SMALL_SWARM = 10
@@ -102,7 +103,11 @@ class Swarm:
         tap_rate_hz: float = 0.0,
         config: dict[str, Any] | None = None,
         state_dir: Path | None = None,
+        positions: Sequence[tuple[float, float]] = (),
+        rssi_noise_db: float | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
+        """`secrets`: device id → its hub secret (`device_secret`), for a hub with auth on."""
         self.clock = Clock()
         # A few devices tick every 5 ms (snappy consoles and patterns); a crowd every 10 ms,
         # which still holds the 50 ms frame cadence and halves the cost. The console output
@@ -112,13 +117,20 @@ class Swarm:
         serial_period_ms = 0 if small else 100
         for index in range(first, first + count):
             mac = mac_for(seed, index)
-            sensors = Sensors.seeded(f"{seed}-{index}", tap_rate_hz=tap_rate_hz)
+            # Device `index` stands at positions[index] when there is one, else it walks.
+            position = positions[index] if index < len(positions) else None
+            path_loss = PathLoss() if rssi_noise_db is None else PathLoss(noise_db=rssi_noise_db)
+            sensors = Sensors.seeded(
+                f"{seed}-{index}", tap_rate_hz=tap_rate_hz, position=position, path_loss=path_loss
+            )
             path = state_dir / f"{mac.hex()}.json" if state_dir is not None else None
+            secret = (secrets or {}).get(mac[-2:].hex())
+            extra = {**(config or {}), **({"device_secret": secret} if secret else {})}
             self.ticker.devices.append(
                 VirtualDevice(
                     mac,
                     self.clock,
-                    config=device_config(hub_url, config),
+                    config=device_config(hub_url, extra),
                     config_path=path,
                     sensors=sensors,
                     serial_period_ms=serial_period_ms,

@@ -13,6 +13,7 @@ import sys
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "hub": ("hub.cli", "run the WebSocket hub"),
+    "tokens": ("hub.tokens_cli", "manage the hub's credentials (tokens, device secrets)"),
     "cdn": ("cdn.cli", "run the CDN (JS libraries, firmware builds, commands.json)"),
     "up": ("grouploop.up", "start hub, CDN, docs, web apps and a few virtual devices"),
     "emulate": ("emulator.cli", "run virtual devices (one or a swarm) against a hub"),

@@ -1,7 +1,9 @@
 """The one configuration loader: environment variables with defaults that work on one laptop.
 
 Variables (as in the original deployment): WS_HOST, WS_PORT, CDN_BASE_URL, WS_DEFAULT_URL,
-plus CDN_HOST/CDN_PORT/CDN_FIRMWARE_DIR for the CDN itself. Command-line flags override them.
+plus CDN_HOST/CDN_PORT/CDN_FIRMWARE_DIR for the CDN itself, and TLS_CERT/TLS_KEY (the
+certificate and key the servers present) and TLS_CA (the CA certificate clients verify them
+with; grouploop.tls). Command-line flags override them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ WEB_APP_PORTS = {
 
 @dataclass(frozen=True)
 class Settings:
-    ws_host: str = "0.0.0.0"
+    # Loopback: an open hub (no credentials) serves only this machine (docs/security.md).
+    ws_host: str = "127.0.0.1"
     ws_port: int = DEFAULT_WS_PORT
     cdn_host: str = "0.0.0.0"
     cdn_port: int = DEFAULT_CDN_PORT
@@ -34,6 +37,10 @@ class Settings:
     ws_default_url: str = f"ws://localhost:{DEFAULT_WS_PORT}"
     # Firmware images and manifest.json: served by the CDN, written by `grouploop publish`.
     cdn_firmware_dir: Path = DEFAULT_FIRMWARE_DIR
+    # PEM files; None (the default) means plain ws:// and http://.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_ca: Path | None = None
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
@@ -49,17 +56,25 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     return port
 
 
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    return Path(raw) if raw else None
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from `env` (the process environment by default)."""
     env = os.environ if env is None else env
     ws_port = _port(env, "WS_PORT", DEFAULT_WS_PORT)
     cdn_port = _port(env, "CDN_PORT", DEFAULT_CDN_PORT)
     return Settings(
-        ws_host=env.get("WS_HOST") or "0.0.0.0",
+        ws_host=env.get("WS_HOST") or Settings.ws_host,
         ws_port=ws_port,
         cdn_host=env.get("CDN_HOST") or "0.0.0.0",
         cdn_port=cdn_port,
         cdn_base_url=(env.get("CDN_BASE_URL") or f"http://localhost:{cdn_port}").rstrip("/"),
         ws_default_url=env.get("WS_DEFAULT_URL") or f"ws://localhost:{ws_port}",
         cdn_firmware_dir=Path(env.get("CDN_FIRMWARE_DIR") or DEFAULT_FIRMWARE_DIR),
+        tls_cert=_path(env, "TLS_CERT"),
+        tls_key=_path(env, "TLS_KEY"),
+        tls_ca=_path(env, "TLS_CA"),
     )

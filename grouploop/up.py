@@ -15,6 +15,12 @@ from the parsed flags of `grouploop up` and the URLs of the entries started befo
 A new port gets its flag in `add_arguments` (defaults in grouploop.settings). The child must
 print `[READY] <url>` once it serves (grouploop.services.announce_ready).
 
+Without flags every service listens on loopback and the hub is open (no credentials), as a
+laptop needs. `--lan` is a workshop on the venue network: every service on every interface
+(unless `--host` says otherwise), the hub with auth on (`grouploop.lan` writes the credential
+file with fresh admin/operator/viewer tokens; the virtual devices register their own secrets
+in it), and a banner that says what each app and device needs.
+
 `python -m grouploop.up docs <host> <port>` is the docs child: `mkdocs serve` with that
 `[READY]` line (port 0 picks a free port).
 """
@@ -29,9 +35,10 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
-from grouploop import settings
+from grouploop import lan, settings, tls
 from grouploop.services import (
     Service,
     ServiceError,
@@ -40,6 +47,16 @@ from grouploop.services import (
     shown_host,
     start,
 )
+
+
+def _tls(a: argparse.Namespace) -> list[str]:
+    """The servers' TLS flags (none by default: plain ws/http on loopback)."""
+    return ["--tls-cert", str(a.tls_cert), "--tls-key", str(a.tls_key)] if a.tls_cert else []
+
+
+def _ca(flag: str, a: argparse.Namespace) -> list[str]:
+    """A client's CA flag: what it verifies the TLS servers with."""
+    return [flag, str(a.tls_ca)] if a.tls_ca else []
 
 
 @dataclass(frozen=True)
@@ -53,13 +70,26 @@ SERVICES: list[Spec] = [
     Spec(
         "cdn",
         "CDN: /js/, /firmware/, /static/commands.json",
-        lambda a, urls: grouploop_argv("cdn", "--host", a.host, "--port", str(a.cdn_port)),
+        lambda a, urls: grouploop_argv(
+            "cdn", "--host", a.host, "--port", str(a.cdn_port), *_tls(a)
+        ),
     ),
     Spec(
         "hub",
         "WebSocket hub (HTTP /healthz /devices /metrics on the same port)",
         lambda a, urls: grouploop_argv(
-            "hub", "--host", a.host, "--port", str(a.hub_port), "--cdn-url", urls["cdn"]
+            "hub",
+            "--host",
+            a.host,
+            "--port",
+            str(a.hub_port),
+            "--cdn-url",
+            urls["cdn"],
+            *_tls(a),
+            *_ca("--cdn-ca", a),
+            # Without --lan the hub is open even when a default credential file exists: the
+            # virtual devices started here have no secrets, and a laptop needs none.
+            *(["--tokens", str(a.lan_setup.tokens_file)] if a.lan_setup else ["--open"]),
         ),
     ),
     Spec(
@@ -73,7 +103,10 @@ SERVICES: list[Spec] = [
             urls["hub"],
             "--cdn-url",
             urls["cdn"],
+            "--docs-url",
+            f"http://{shown_host(a.host)}:{a.docs_port}/",
             *(["--any-ports"] if a.web_any_ports else []),
+            *_tls(a),
         ),
     ),
     Spec(
@@ -88,6 +121,8 @@ SERVICES: list[Spec] = [
             "emulate",
             *("--hub", urls["hub"], "--cdn", urls["cdn"]),
             *("--devices", "3", "--seed", "up", "--summary", "60"),
+            *_ca("--ca-cert", a),
+            *(["--provision", str(a.lan_setup.tokens_file)] if a.lan_setup else []),
         ),
     ),
 ]
@@ -95,7 +130,22 @@ SERVICES: list[Spec] = [
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     config = settings.load()
-    parser.add_argument("--host", default=config.ws_host, help="address every service listens on")
+    parser.add_argument(
+        "--host",
+        help=f"address every service listens on (WS_HOST; default {config.ws_host}, "
+        "0.0.0.0 with --lan)",
+    )
+    parser.add_argument(
+        "--lan",
+        action="store_true",
+        help="a workshop on the network: every interface, hub with auth on, tokens printed",
+    )
+    parser.add_argument(
+        "--lan-dir",
+        type=Path,
+        default=lan.DEFAULT_DIR,
+        help="where --lan keeps the credential file and device secrets (%(default)s)",
+    )
     parser.add_argument("--hub-port", type=int, default=config.ws_port, help="hub (WS_PORT)")
     parser.add_argument("--cdn-port", type=int, default=config.cdn_port, help="CDN (CDN_PORT)")
     parser.add_argument("--docs-port", type=int, default=settings.DEFAULT_DOCS_PORT, help="docs")
@@ -105,6 +155,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--start-timeout", type=float, default=60.0, help="seconds each service may take to start"
     )
+    tls.add_server_arguments(parser)  # hub, CDN and web apps over wss/https
+    tls.add_ca_argument(parser, "--tls-ca", "CA that signed --tls-cert: the devices' ca_cert")
 
 
 class _Stop(Exception):
@@ -112,6 +164,20 @@ class _Stop(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        server_tls = tls.server_tls(args)
+        if server_tls is not None:
+            server_tls.context()
+            if args.tls_ca is None:
+                raise tls.TlsConfigError("--tls-cert needs --tls-ca: the devices verify with it")
+    except tls.TlsConfigError as exc:
+        print(f"[UP] {exc}", flush=True)
+        return 2
+    if args.host is None:
+        args.host = "0.0.0.0" if args.lan else settings.load().ws_host
+    args.lan_setup = None
+    if args.lan:
+        args.lan_setup = lan.prepare(args.lan_dir)
     wake = threading.Event()
     requested: list[int] = []
 
@@ -135,6 +201,10 @@ def run(args: argparse.Namespace) -> int:
             running.append(service)
             urls[spec.name] = service.url
         _banner(running)
+        if args.lan_setup is not None:
+            address = lan.lan_address() if shown_host(args.host) != args.host else args.host
+            for line in lan.instructions(args.lan_setup, urls, address):
+                print(f"[UP] {line}", flush=True)
         return _watch(running, wake, requested)
     except ServiceError as exc:
         if requested:  # a child starting up got the same Ctrl-C

@@ -1,7 +1,13 @@
 """`grouploop hub` (and `python -m hub`): serve until a signal, the command table kept from the CDN.
 
-Defaults come from `grouploop.settings` (WS_HOST, WS_PORT, CDN_BASE_URL); flags override them.
-Prints `[READY] ws://<host>:<port>` once listening (the real port when `--port 0`).
+Defaults come from `grouploop.settings` (WS_HOST, WS_PORT, CDN_BASE_URL, TLS_CERT, TLS_KEY,
+TLS_CA); flags override them. Prints `[READY] ws://<host>:<port>` (`wss://` with
+`--tls-cert/--tls-key`) once listening (the real port when `--port 0`).
+
+Credentials (`hub.credentials`): `--tokens FILE`, `GL_TOKENS_FILE`, the default file when it
+exists, or `GL_TOKENS`. Without any the hub is open, which it only is on a loopback address:
+on any other address it refuses to start and says how to create tokens, unless
+`--insecure-open` (logged loudly).
 """
 
 from __future__ import annotations
@@ -9,13 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import ipaddress
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
-from grouploop import aio, fds, services, settings
-from hub import commands, lograte, memory
+from grouploop import aio, fds, services, settings, tls
+from hub import commands, credentials, lograte, memory
 from hub.core import HubCore
 from hub.limits import Limits
 
@@ -36,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--host", default=conf.ws_host, help="address to listen on (WS_HOST; default %(default)s)")
     add("--port", type=int, default=conf.ws_port, help="port, 0 = any free (WS_PORT; %(default)s)")
     add("--cdn-url", default=conf.cdn_base_url, help="CDN for commands.json (CDN_BASE_URL)")
+    tls.add_ca_argument(
+        parser, "--cdn-ca", "CA an https CDN is verified with; default: the system's"
+    )
     add(
         "--cdn-attempts",
         type=int,
@@ -119,7 +130,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="open connections from one IP over which its new ones are refused, 0 = no cap "
         "(%(default)s)",
     )
+    add(
+        "--tokens",
+        type=Path,
+        metavar="FILE",
+        help="credential file (GL_TOKENS_FILE; default ~/.config/grouploop/tokens.json if it "
+        "exists); none configured = open mode, loopback only",
+    )
+    add(
+        "--open",
+        action="store_true",
+        help="ignore every credential source: an open hub, loopback only (what `grouploop up` "
+        "runs without --lan)",
+    )
+    add(
+        "--insecure-open",
+        action="store_true",
+        help="serve without credentials on a non-loopback address: anyone on the network "
+        "may command and re-flash every device",
+    )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    tls.add_server_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -128,6 +159,20 @@ def run(args: argparse.Namespace) -> int:
     # The transports' own per-connection INFO lines would drown the hub's tagged log.
     logging.getLogger("websockets").setLevel(logging.WARNING)
     logging.getLogger("hub.picows").setLevel(logging.WARNING)
+    source = credentials.Source(args.tokens)
+    try:
+        creds = None if args.open else source.load()
+    except credentials.CredentialError as exc:
+        log.error("[AUTH] %s", exc)
+        return 2
+    if not _may_serve(args, creds):
+        return 2
+    try:
+        server_tls = tls.server_tls(args)
+        ssl_context = server_tls.context() if server_tls is not None else None
+    except tls.TlsConfigError as exc:
+        log.error("[ERROR] %s", exc)
+        return 1
     # Listen at once on the packaged table; the CDN's replaces it in the background (_serve).
     registry = commands.packaged()
     log.info("[COMMANDS] loaded %d commands from the %s", len(registry), registry.source)
@@ -148,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     )
     transport = importlib.import_module(f"hub.transports.{args.transport}")
     server = transport.HubServer(
-        HubCore(registry, limits),
+        HubCore(registry, limits, creds),
         host=args.host,
         port=args.port,
         ping_interval=args.ping_interval or None,
@@ -156,6 +201,8 @@ def run(args: argparse.Namespace) -> int:
         flush_interval=args.flush_interval,
         # Check often enough that a device leaves within 1.25 times the timeout.
         expire_interval=min(1.0, args.silence_timeout / 4),
+        ssl_context=ssl_context,
+        credentials=source if creds is not None else None,
     )
     aio.run(_serve(server, args, rate))
     return 0
@@ -184,6 +231,42 @@ async def _housekeeping(rate: lograte.RateLimitFilter, trimmer: memory.Trimmer, 
         await asyncio.sleep(1.0)
         rate.flush()
         trimmer.check(core.admission.open)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name (or "" = every address): not provably loopback
+
+
+def _may_serve(args: argparse.Namespace, creds: credentials.Credentials | None) -> bool:
+    """Log how the hub authenticates; False when it must not start (open, not loopback)."""
+    host = args.host
+    if creds is not None:
+        sources = ", ".join(credentials.sources(args.tokens))
+        log.info("[AUTH] %d credentials from %s: logins required", len(creds), sources)
+        return True
+    if is_loopback(host):
+        log.info("[AUTH] open mode (no credentials): loopback only")
+        return True
+    if args.insecure_open:
+        log.warning(
+            "[AUTH] INSECURE OPEN MODE on %s: no credentials, anyone who reaches this port may "
+            "command every device and send it firmware (--insecure-open)",
+            host or "every address",
+        )
+        return True
+    log.error(
+        "[AUTH] refusing to serve %s without credentials. Create a token with "
+        "`grouploop tokens add --role admin` (or start with `grouploop up --lan`), "
+        "bind to 127.0.0.1, or pass --insecure-open (anyone on the network may then "
+        "command every device)",
+        host or "every address",
+    )
+    return False
 
 
 async def _serve(server: Any, args: argparse.Namespace, rate: lograte.RateLimitFilter) -> None:

@@ -1,10 +1,14 @@
-"""The command registry: which commands exist and how many parameters each needs.
+"""The command registry: which commands exist, how many parameters each needs, which role.
 
 The one command table is the CDN's `/static/commands.json` (source: cdn/static/commands.json).
 The hub starts on the copy packaged with this distribution (the same file, so it always holds
 the full command set) and listens at once; `refresh` then fetches
 `<CDN_BASE_URL>/static/commands.json` in the background, retrying with backoff while the CDN
 refuses or hangs, and swaps the table in when it differs.
+
+Each command names the least role that may send it (`"role": "operator"` or `"admin"`); a
+command without one needs `admin`, so a table that forgets a role fails closed. Roles only
+matter when the hub has credentials (`hub.credentials`); an open hub accepts every command.
 """
 
 from __future__ import annotations
@@ -12,12 +16,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
+
+from hub.credentials import COMMAND_ROLES
 
 log = logging.getLogger("hub")
 
@@ -33,6 +41,8 @@ class CommandSpec:
     name: str
     parameters: tuple[str, ...]
     description: str = ""
+    #: The least role that may send it (`hub.credentials.RANK`).
+    role: str = "admin"
 
     @property
     def arity(self) -> int:
@@ -63,8 +73,13 @@ class CommandRegistry:
                 isinstance(p, dict) and isinstance(p.get("name"), str) for p in params
             ):
                 raise CommandTableError(f"{source}: command {name!r} has no valid 'parameters'")
+            role = entry.get("role", "admin")
+            if role not in COMMAND_ROLES:
+                raise CommandTableError(
+                    f"{source}: command {name!r} has role {role!r}, not one of {COMMAND_ROLES}"
+                )
             commands[name] = CommandSpec(
-                name, tuple(p["name"] for p in params), str(entry.get("description", ""))
+                name, tuple(p["name"] for p in params), str(entry.get("description", "")), role
             )
         return cls(commands, source)
 
@@ -75,10 +90,14 @@ def packaged() -> CommandRegistry:
     return CommandRegistry.from_json(json.loads(path.read_text("utf-8")), "packaged table")
 
 
-def fetch(base_url: str, *, timeout: float = 2.0) -> CommandRegistry:
-    """Fetch the table from a CDN; raises OSError/ValueError when that fails."""
+def fetch(base_url: str, *, timeout: float = 2.0, ca_file: Path | None = None) -> CommandRegistry:
+    """Fetch the table from a CDN; raises OSError/ValueError when that fails.
+
+    An https CDN is verified against `ca_file` when given, else the system's CAs.
+    """
     url = base_url.rstrip("/") + COMMANDS_PATH
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    context = ssl.create_default_context(cafile=ca_file) if url.startswith("https:") else None
+    with urllib.request.urlopen(url, timeout=timeout, context=context) as response:
         data = json.loads(response.read().decode("utf-8"))
     return CommandRegistry.from_json(data, url)
 
@@ -93,6 +112,7 @@ async def refresh(
     max_backoff: float = 30.0,
     every: float = 300.0,
     warn_after: int = 4,
+    ca_file: Path | None = None,
 ) -> None:
     """Keep the served table in step with the CDN's, forever (cancel the task to stop).
 
@@ -106,7 +126,7 @@ async def refresh(
     fetched = False
     while True:
         try:
-            registry = await asyncio.to_thread(fetch, base_url, timeout=timeout)
+            registry = await asyncio.to_thread(fetch, base_url, timeout=timeout, ca_file=ca_file)
         except (OSError, ValueError) as exc:
             failures += 1
             reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc

@@ -3,8 +3,8 @@
 This module implements the table of docs/protocol.md. It owns no socket, no event loop and no
 clock; a transport (``hub.transports.picows`` or ``hub.transports.websockets``) drives it:
 
-    core = HubCore(registry, limits)
-    sends = core.connect(conn, now, remote="1.2.3.4:5678")  # [(conn, greeting)]
+    core = HubCore(registry, limits, credentials)  # credentials None: an open hub
+    sends = core.connect(conn, now, remote="1.2.3.4:5678", token=None)  # greeting (+ auth)
     sends = core.receive(conn, text, now)          # answers, commands for devices
     sends = core.receive_binary(conn, now)         # binary is refused with an error line
     core.disconnect(conn, now)                     # forget the connection (and its device)
@@ -19,6 +19,17 @@ message to `conn`, in order. `congested(conn)` tells the core a subscriber canno
 backlog (see `hub.fanout`). `now` is seconds on a monotonic clock. The core never raises on
 client input: malformed lines are answered with the documented error, or dropped and counted
 in `stats`.
+
+A send whose text is `CLOSE` asks the transport to close that connection (policy violation,
+1008) once the texts before it are written: a failed login is answered, then closed.
+
+Authentication (docs/protocol.md): with `credentials`, a connection logs in with a token from
+its URL (`?token=`, handed to `connect`) or an `auth:<token>` line; `auth:ok:<role>` or
+`auth:error:invalid` and CLOSE. Until then, and beyond its role, it may only `ping`, label
+itself and log in: commands get `cmd:error:forbidden`, `s` and device ids `…:error:forbidden`,
+frames are dropped and counted. Only a `device` credential registers a device, and only its
+own id; so `ans:` lines are only ever attributed to the id a device's secret is bound to.
+Without credentials (open mode) nothing is checked, exactly as before authentication existed.
 
 Errors outside the protocol table are answered as `error:<reason>` (`unknown_message`,
 `binary_not_supported`, `message_too_large`, `rate_limited`, `not_registered`); original
@@ -38,6 +49,7 @@ from dataclasses import dataclass
 from grouploop.frame import FRAME_LENGTH, FRAME_PATTERN
 from hub.admission import Admission
 from hub.commands import CommandRegistry
+from hub.credentials import Credential, Credentials
 from hub.fanout import Fanout, Send
 from hub.limits import Limits, TokenBucket, bucket
 from hub.stats import Stats
@@ -45,6 +57,10 @@ from hub.stats import Stats
 log = logging.getLogger("hub")
 
 GREETING = "Connected to GroupLoop WebSocket server"
+#: Not a text to write: the transport closes the connection (1008) when it meets this object.
+CLOSE = "\x00close"
+#: What `auth:` answers on an open hub: no credentials are checked, everything is allowed.
+OPEN_ROLE = "open"
 NOTHING: Sequence[Send] = ()
 
 _FRAME = FRAME_PATTERN.match
@@ -78,14 +94,23 @@ class Session:
     answer_bucket: TokenBucket | None = None
     label: str | None = None
     device: Device | None = None
+    #: Who logged in on this connection (None: nobody yet, or an open hub).
+    credential: Credential | None = None
     #: When this connection was last told `error:rate_limited`.
     limited_notice_at: float = float("-inf")
 
 
 class HubCore:
-    def __init__(self, commands: CommandRegistry, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        commands: CommandRegistry,
+        limits: Limits | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
         self.commands = commands
         self.limits = limits or Limits()
+        #: None: an open hub (no login, no role checks).
+        self.credentials = credentials
         self.stats = Stats()
         self.sessions: dict[Hashable, Session] = {}
         self.devices: dict[str, Device] = {}
@@ -98,9 +123,12 @@ class HubCore:
 
     # -- transport interface -------------------------------------------------------------
 
-    def connect(self, conn: Hashable, now: float, remote: str = "") -> Sequence[Send]:
+    def connect(
+        self, conn: Hashable, now: float, remote: str = "", token: str | None = None
+    ) -> Sequence[Send]:
+        """A new connection; `token` is the one its URL carried (`?token=`), if any."""
         limits = self.limits
-        self.sessions[conn] = Session(
+        session = Session(
             conn,
             remote,
             now,
@@ -108,9 +136,13 @@ class HubCore:
             bucket(limits.command_rate_per_s, limits.command_burst, now),
             bucket(limits.answer_rate_per_s, limits.answer_burst, now),
         )
+        self.sessions[conn] = session
         self.stats.connections_total += 1
         log.info("[CONNECT] %s (%d connections)", remote or conn, len(self.sessions))
-        return [(conn, GREETING)]
+        out: list[Send] = [(conn, GREETING)]
+        if token is not None:
+            self._login(session, token, now, out)
+        return out
 
     def receive(self, conn: Hashable, text: str, now: float) -> Sequence[Send]:
         session = self.sessions.get(conn)
@@ -160,6 +192,23 @@ class HubCore:
             len(self.sessions),
         )
 
+    def set_credentials(self, credentials: Credentials) -> list[Send]:
+        """New credentials (the file changed): connections whose credential is gone are told
+        `auth:error:revoked` and closed; everyone else carries on."""
+        self.credentials = credentials
+        out: list[Send] = []
+        for session in list(self.sessions.values()):
+            gone = session.credential
+            if gone is not None and gone.sha256 not in credentials.by_hash:
+                log.info("[AUTH] %s: %s was revoked", session.remote or session.key, gone.name)
+                session.credential = None
+                if session.device is not None:
+                    self._drop_device(session.device, "its credential was revoked")
+                self.fanout.unsubscribe(session.key)
+                out += [(session.key, "auth:error:revoked"), (session.key, CLOSE)]
+        log.info("[AUTH] credentials reloaded: %d", len(credentials))
+        return out
+
     def flush(self, congested: Callable[[Hashable], bool] | None = None) -> list[Send]:
         return self.fanout.flush(congested)
 
@@ -180,6 +229,9 @@ class HubCore:
         elif line == "ping":
             out.append((session.key, "pong"))
         elif line == "s":
+            if not self._may(session, "viewer"):
+                out.append((session.key, self._forbidden("stream", session, now)))
+                return
             self.fanout.subscribe(session.key)
             out.append((session.key, "stream:on"))
         elif line.startswith("cmd:"):
@@ -188,6 +240,8 @@ class HubCore:
             out.append((session.key, self._identify(session, line[3:], now)))
         elif line.startswith("ans:"):
             self._answer(session, line[4:], now, out)
+        elif line.startswith("auth:"):
+            self._login(session, line[5:], now, out)
         else:
             self.stats.errors["unknown_message"] += 1
             out.append((session.key, "error:unknown_message"))
@@ -195,6 +249,9 @@ class HubCore:
     def _frame(self, session: Session, frame: str, now: float) -> None:
         device = session.device
         if device is None or device.device_id != frame[:4]:
+            if not self._may_be(session, frame[:4]):
+                self._forbidden("frame", session, now)
+                return
             device = self._register(session, frame[:4], now)
         device.last_seen = now
         device.last_frame = frame
@@ -209,10 +266,12 @@ class HubCore:
         if not label or too_long or not _LABEL(label) or label.isspace():
             self.stats.errors["id_error"] += 1
             return "id:error"
-        session.label = label
         device_id = label.lower()
         if _DEVICE_ID(label) and (session.device is None or session.device.device_id != device_id):
+            if not self._may_be(session, device_id):
+                return self._forbidden("id", session, now)
             self._register(session, device_id, now)
+        session.label = label
         return "id:ok"
 
     def _answer(self, session: Session, body: str, now: float, out: list[Send]) -> None:
@@ -241,6 +300,8 @@ class HubCore:
         spec = self.commands.get(name)
         if spec is None:
             return self._command_error("unknown_command")
+        if not self._may(session, spec.role):
+            return self._forbidden("command", session, now)
         # A trailing empty parameter (`status:`) is no parameter; ':' inside the last one stays.
         params = params.rstrip(":")
         if spec.arity:
@@ -282,6 +343,47 @@ class HubCore:
     def _command_error(self, reason: str) -> str:
         self.stats.errors[reason] += 1
         return f"cmd:error:{reason}"
+
+    # -- authentication -------------------------------------------------------------------
+
+    def _login(self, session: Session, token: str, now: float, out: list[Send]) -> None:
+        if self.credentials is None:
+            out.append((session.key, f"auth:ok:{OPEN_ROLE}"))
+            return
+        credential = self.credentials.verify(token)
+        if credential is None:
+            self.stats.logins_failed += 1
+            # Bounded, with the count of those not shown, by hub.lograte like every line.
+            log.warning("[AUTH] failed login from %s", session.remote or session.key)
+            out.append((session.key, "auth:error:invalid"))
+            out.append((session.key, CLOSE))
+            return
+        self.stats.logins += 1
+        if session.device is not None and session.device.device_id != credential.device_id:
+            self._drop_device(session.device, f"connection logged in as {credential.name}")
+        session.credential = credential
+        who = session.remote or session.key
+        log.info("[AUTH] %s is %s (%s)", who, credential.name, credential.role)
+        out.append((session.key, f"auth:ok:{credential.role}"))
+
+    def _may(self, session: Session, role: str) -> bool:
+        if self.credentials is None:
+            return True
+        return session.credential is not None and session.credential.may(role)
+
+    def _may_be(self, session: Session, device_id: str) -> bool:
+        """Whether `session` may register (stream, answer) as `device_id`."""
+        if self.credentials is None:
+            return True
+        return session.credential is not None and session.credential.device_id == device_id
+
+    def _forbidden(self, what: str, session: Session, now: float) -> str:
+        """Count (and log, bounded by hub.lograte) a refusal; returns the answer for `what`."""
+        self.stats.errors[f"forbidden_{what}"] += 1
+        who = session.credential.name if session.credential else "not logged in"
+        log.warning("[AUTH] %s refused for %s (%s)", what, session.remote or session.key, who)
+        prefix = {"command": "cmd:error", "id": "id:error"}.get(what, "error")
+        return f"{prefix}:forbidden"
 
     # -- registry -------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ _COUNTERS = (
         "answers_rate_limited",
     ),
     ("devices_expired", "devices dropped after the silence timeout", "devices_expired"),
+    ("logins", "logins accepted (auth: line or ?token=)", "logins"),
+    ("logins_failed", "logins refused (answered auth:error:invalid, then closed)", "logins_failed"),
 )
 
 

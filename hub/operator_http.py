@@ -5,8 +5,16 @@
   last frame time and decoded values, frame count);
 - `/metrics`: Prometheus text format (`hub.metrics`).
 
-Any transport answers plain HTTP GETs with `OperatorHttp.respond(path)`; a `None`
-reply means "not an operator path" (the transport goes on with the WebSocket handshake).
+With credentials (auth on), `/devices` and `/metrics` want a token of role viewer or more, as
+`Authorization: Bearer <token>` or `?token=<token>`; without one they answer 401. `/healthz`
+stays open (load balancers and `grouploop up` probe it).
+
+Every reply may be read by a page from any origin (`Access-Control-Allow-Origin: *`): the
+web apps are served from other ports than the hub's, and the device emulator reads
+`/devices` to choose an id no other device uses. The replies change nothing.
+
+Any transport answers plain HTTP GETs with `OperatorHttp.respond(path, authorization)`; a
+`None` reply means "not an operator path" (the transport goes on with the WebSocket handshake).
 """
 
 from __future__ import annotations
@@ -19,9 +27,14 @@ from typing import Any
 from grouploop import frame
 from hub import metrics
 from hub.core import Device, HubCore
+from hub.credentials import bearer_token, token_in_query
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
+
+
+# Headers of every operator reply, besides its Content-Type.
+ANY_ORIGIN = (("Access-Control-Allow-Origin", "*"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +42,15 @@ class Reply:
     status: int
     content_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ANY_ORIGIN
+
+
+UNAUTHORIZED = Reply(
+    401,
+    TEXT,
+    b"a token is required: Authorization: Bearer <token> or ?token=<token>\n",
+    (*ANY_ORIGIN, ("WWW-Authenticate", 'Bearer realm="grouploop hub"')),
+)
 
 
 class OperatorHttp:
@@ -38,16 +60,26 @@ class OperatorHttp:
         # Wall-clock time of a monotonic instant, for the operators' JSON.
         self._wall_offset = time.time() - time.monotonic()
 
-    def respond(self, path: str) -> Reply | None:
+    def respond(self, path: str, authorization: str | None = None) -> Reply | None:
+        token = bearer_token(authorization) or token_in_query(path)
         path = path.partition("?")[0]
         if path == "/healthz":
             return Reply(200, TEXT, b"ok\n")
+        if path in ("/devices", "/metrics") and not self._allowed(token):
+            return UNAUTHORIZED
         if path == "/devices":
             devices = [self.device_json(d) for d in self.core.devices.values()]
             return Reply(200, JSON, (json.dumps({"devices": devices}) + "\n").encode())
         if path == "/metrics":
             return Reply(200, metrics.CONTENT_TYPE, metrics.render(self.metrics))
         return None
+
+    def _allowed(self, token: str | None) -> bool:
+        credentials = self.core.credentials
+        if credentials is None:
+            return True
+        credential = credentials.verify(token) if token else None
+        return credential is not None and credential.may("viewer")
 
     def device_json(self, device: Device) -> dict[str, Any]:
         session = device.session

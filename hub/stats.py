@@ -30,6 +30,9 @@ class Stats:
     devices_expired: int = 0
     #: TCP connections refused at accept (`hub.admission`), by reason.
     connections_refused: Counter[str] = field(default_factory=Counter)
+    #: Logins (`auth:` or `?token=`) accepted and refused.
+    logins: int = 0
+    logins_failed: int = 0
     #: Errors answered or dropped, by reason (`invalid_format`, `binary_not_supported`, …).
     errors: Counter[str] = field(default_factory=Counter)
     #: Commands by outcome (`success`, `failed`, `sent_to_devices`).

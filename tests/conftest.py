@@ -8,4 +8,6 @@ pytest_plugins: list[str] = [
     "tests.fixtures.boards",
     "tests.fixtures.firmware",
     "tests.fixtures.signing",
+    "tests.fixtures.tls",
+    "tests.fixtures.auth",
 ]

@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import signal
 
-from grouploop import settings
+from grouploop import settings, tls
 from grouploop.services import announce_ready, shown_host
 from web.server import PageConfig, WebApps, app_urls
 
@@ -40,10 +40,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"hub the pages connect to (WS_DEFAULT_URL, default {config.ws_default_url})",
     )
     parser.add_argument(
+        "--docs-url",
+        default=f"http://localhost:{settings.DEFAULT_DOCS_PORT}/",
+        help="documentation the index page and the navigation bar link to "
+        f"(default http://localhost:{settings.DEFAULT_DOCS_PORT}/)",
+    )
+    parser.add_argument(
         "--cdn-url",
         default=config.cdn_base_url,
         help=f"CDN the pages load libraries from (CDN_BASE_URL, default {config.cdn_base_url})",
     )
+    tls.add_server_arguments(parser)
 
 
 def _ports(args: argparse.Namespace) -> dict[str, int]:
@@ -57,7 +64,14 @@ def _ports(args: argparse.Namespace) -> dict[str, int]:
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    apps = WebApps(args.host, _ports(args), PageConfig(args.hub_url, args.cdn_url))
+    try:
+        server_tls = tls.server_tls(args)
+        ssl_context = server_tls.context() if server_tls is not None else None
+    except tls.TlsConfigError as error:
+        print(f"grouploop web: {error}", flush=True)
+        return 1
+    config = PageConfig(args.hub_url, args.cdn_url, args.docs_url)
+    apps = WebApps(args.host, _ports(args), config, ssl_context)
     try:
         ports = await apps.start()
     except OSError as error:
@@ -67,10 +81,11 @@ async def _serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    urls = app_urls(ports, shown_host(args.host))
+    urls = app_urls(ports, shown_host(args.host), "https" if ssl_context else "http")
     announce_ready(urls["socket-client"])
     for app, url in urls.items():
         print(f"[APP] {app} {url}", flush=True)
+    print(f"every app and the docs: {urls['socket-client']}apps/", flush=True)
     print(f"hub {args.hub_url}, CDN {args.cdn_url}", flush=True)
     try:
         await stop.wait()

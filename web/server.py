@@ -3,15 +3,23 @@
 Every app is a folder of static files under `web/apps/<app>/`. Its `page.html` holds only
 what is its own (a <title>, the scripts it adds, its <main>); `/` serves it inside the layout
 every page shares (`shared/layout.html`: head, header, banner, configuration panel). All apps
-also get `/shared/` (the browser code they have in common), `/config.js` (the hub and CDN URLs
-the page starts with) and `/apps.json` (where every app listens, for the navigation bar and
-for tests that started the server with port 0).
+also get `/shared/` (the browser code they have in common), `/config.js` (the hub, CDN and docs
+URLs the page starts with), `/apps.json` (where every app listens, for the navigation bar and
+for tests that started the server with port 0) and `/apps/`, the index page that links every
+app and the docs.
+
+Settings the user changes are shared by every app although each has its own port, so its own
+origin and its own localStorage: they are kept in the localStorage of one origin, the socket
+client's (`settingsOrigin` in /config.js), which every page reaches through a hidden frame
+(`shared/settings-bridge.html`). Pages on one host are one site, so the browser gives that frame
+the same storage wherever it is embedded; its `storage` event tells every open page of a change.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +28,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
+from grouploop import settings
+
 APPS_DIR = Path(__file__).parent / "apps"
 SHARED_DIR = APPS_DIR / "shared"
 LAYOUT = SHARED_DIR / "layout.html"
+INDEX = SHARED_DIR / "index.html"
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""}
 _PAGE = re.compile(
     r"\s*<title>(?P<title>[^<]+)</title>(?P<head>.*?)<main>(?P<main>.*)</main>\s*", re.S
@@ -35,6 +46,7 @@ class PageConfig:
 
     hub_url: str
     cdn_url: str
+    docs_url: str = f"http://localhost:{settings.DEFAULT_DOCS_PORT}/"
 
 
 def _reachable_from(url: str, request_host: str | None) -> str:
@@ -60,7 +72,23 @@ def page_config(config: PageConfig, request_host: str | None) -> dict[str, str]:
     return {
         "hubUrl": _reachable_from(config.hub_url, request_host),
         "cdnUrl": _reachable_from(config.cdn_url, request_host).rstrip("/"),
+        "docsUrl": _reachable_from(config.docs_url, request_host),
     }
+
+
+#: The app whose origin keeps the settings every app shares (see the module docstring).
+SETTINGS_APP = "socket-client"
+
+
+def settings_origin(
+    ports: Mapping[str, int], request_host: str | None, scheme: str = "http"
+) -> str | None:
+    """The origin whose localStorage holds the shared settings, as seen from `request_host`."""
+    port = ports.get(SETTINGS_APP)
+    if port is None:
+        return None
+    host = urlsplit(f"//{request_host or '127.0.0.1'}").hostname or "127.0.0.1"
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def config_script(values: Mapping[str, str]) -> str:
@@ -80,10 +108,10 @@ def render_page(layout: str, page: str) -> str:
     )
 
 
-def app_urls(ports: Mapping[str, int], host: str) -> dict[str, str]:
+def app_urls(ports: Mapping[str, int], host: str, scheme: str = "http") -> dict[str, str]:
     """Every app's URL on `host` (a name or an IP address)."""
     name = f"[{host}]" if ":" in host else host
-    return {app: f"http://{name}:{port}/" for app, port in ports.items()}
+    return {app: f"{scheme}://{name}:{port}/" for app, port in ports.items()}
 
 
 def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> web.Application:
@@ -98,12 +126,18 @@ def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> we
         return web.Response(text=html, content_type="text/html")
 
     async def config_js(request: web.Request) -> web.Response:
-        body = config_script(page_config(config, request.host))
+        values = page_config(config, request.host)
+        if (origin := settings_origin(bound_ports, request.host, request.scheme)) is not None:
+            values["settingsOrigin"] = origin
+        body = config_script(values)
         return web.Response(text=body, content_type="application/javascript")
+
+    async def apps_index(_request: web.Request) -> web.FileResponse:
+        return web.FileResponse(INDEX)
 
     async def apps_json(request: web.Request) -> web.Response:
         host = urlsplit(f"//{request.host}").hostname or "127.0.0.1"
-        return web.json_response(app_urls(bound_ports, host))
+        return web.json_response(app_urls(bound_ports, host, request.scheme))
 
     async def no_cache(_request: web.Request, response: web.StreamResponse) -> None:
         # The pages are edited while they run; a stale cached script is a confusing bug.
@@ -114,6 +148,7 @@ def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> we
     application.router.add_get("/", index)
     application.router.add_get("/config.js", config_js)
     application.router.add_get("/apps.json", apps_json)
+    application.router.add_get("/apps/", apps_index)
     application.router.add_static("/shared/", SHARED_DIR)
     application.router.add_static("/", folder)
     return application
@@ -122,8 +157,16 @@ def make_app(app: str, config: PageConfig, bound_ports: Mapping[str, int]) -> we
 class WebApps:
     """The running apps: `start()` listens on every port, `stop()` closes them all."""
 
-    def __init__(self, host: str, ports: Mapping[str, int], config: PageConfig) -> None:
+    def __init__(
+        self,
+        host: str,
+        ports: Mapping[str, int],
+        config: PageConfig,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """`ssl_context` (grouploop.tls): serve every app over https."""
         self.host = host
+        self.ssl_context = ssl_context
         self.requested = dict(ports)
         self.config = config
         self.ports: dict[str, int] = {}  # app → the port it got; filled by start()
@@ -135,7 +178,7 @@ class WebApps:
                 runner = web.AppRunner(make_app(app, self.config, self.ports), access_log=None)
                 await runner.setup()
                 self._runners.append(runner)
-                await web.TCPSite(runner, self.host, port).start()
+                await web.TCPSite(runner, self.host, port, ssl_context=self.ssl_context).start()
                 self.ports[app] = runner.addresses[0][1]
         except BaseException:
             await self.stop()

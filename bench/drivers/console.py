@@ -106,17 +106,19 @@ class ConsoleDriver:
                 self._note(f"< {line}")
             self.transcript.feed(data)
 
-    def write(self, data: str | bytes) -> None:
-        """Send `data` as it is (a str as UTF-8)."""
+    def write(self, data: str | bytes, secret: str | None = None) -> None:
+        """Send `data` as it is (a str as UTF-8); `secret` (a device secret in it) is masked
+        in the log."""
         if self._serial is None:
             raise RuntimeError(f"{self.name}: console is closed")
         raw = data.encode() if isinstance(data, str) else data
-        self._note(f"> {raw.decode('utf-8', 'replace').rstrip()}")
+        shown = raw.decode("utf-8", "replace").rstrip()
+        self._note(f"> {shown.replace(secret, '********') if secret else shown}")
         self._serial.write(raw)
         self._serial.flush()
 
-    def send_line(self, line: str) -> None:
-        self.write(line + "\n")
+    def send_line(self, line: str, secret: str | None = None) -> None:
+        self.write(line + "\n", secret)
 
     def pulse_reset(self, seconds: float = 0.1) -> None:
         """EN low then high through RTS with IO0 (DTR) released: a normal boot from flash."""
@@ -139,8 +141,10 @@ class ConsoleDriver:
     def expect_exact(self, text: str | bytes, timeout: float) -> Match:
         return self.transcript.expect_exact(text, timeout)
 
-    def command(self, line: str, answer: str, timeout: float) -> re.Match[str]:
+    def command(
+        self, line: str, answer: str, timeout: float, secret: str | None = None
+    ) -> re.Match[str]:
         """Send a console line and wait for the answer pattern."""
         self.skip()
-        self.send_line(line)
+        self.send_line(line, secret)
         return self.expect(answer, timeout)

@@ -1,10 +1,10 @@
 """A stream subscriber on the hub: what a device sends (frames, answers) as a test sees it.
 
-`HubLink` connects like any client, sends `s`, and keeps every line with its arrival time,
-so a test can `expect` an answer, count a device's frames or send a `cmd:` and read the
-result. It uses the synchronous `websockets` client on a reader thread, and the console
-driver's `expect` (grouploop.expect): each line arrives as `<line>\n`, so `^…$` patterns
-match whole lines.
+`HubLink` connects like any client (with the bench's token, `?token=`, when the hub has auth
+on), sends `s`, and keeps every line with its arrival time, so a test can `expect` an answer,
+count a device's frames or send a `cmd:` and read the result. It uses the synchronous
+`websockets` client on a reader thread, and the console driver's `expect` (grouploop.expect):
+each line arrives as `<line>\n`, so `^…$` patterns match whole lines.
 """
 
 from __future__ import annotations
@@ -18,13 +18,23 @@ from typing import IO
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from grouploop import tls
 from grouploop.expect import Match, Transcript
 from grouploop.frame import is_frame
 from hub.core import GREETING
 
 
 class HubLink:
-    def __init__(self, url: str, log_path: Path | None = None, timeout: float = 10.0):
+    def __init__(
+        self,
+        url: str,
+        log_path: Path | None = None,
+        timeout: float = 10.0,
+        ca_cert: str = "",
+        token: str | None = None,
+    ):
+        """`ca_cert`: the PEM CA a wss:// hub is verified with, as the devices do; `token`:
+        the bench's token for a hub with auth on (sent as `?token=`)."""
         self.url = url
         self._log: IO[str] | None = log_path.open("a", encoding="utf-8") if log_path else None
         self._lines: list[tuple[float, str]] = []  # with arrival times, for `frames`
@@ -33,11 +43,18 @@ class HubLink:
         self.transcript = Transcript("hub", "from the hub", hide=is_frame)
         self._stack = contextlib.ExitStack()
         self._ws: ClientConnection = self._stack.enter_context(
-            connect(url, open_timeout=timeout, max_size=None)
+            connect(
+                f"{url.rstrip('/')}/?token={token}" if token else url,
+                open_timeout=timeout,
+                max_size=None,
+                ssl=tls.device_context(url, ca_cert),
+            )
         )
         self._reader = threading.Thread(target=self._read, name="hub-link", daemon=True)
         self._reader.start()
         self.expect_exact(GREETING, timeout)
+        if token:
+            self.expect("^auth:ok:", timeout)
         self.send("s")
         self.expect("^stream:on$", timeout)
 

@@ -71,7 +71,7 @@ class Device(_TextListener):
     def on_text(self, text: str) -> None:
         assert self.transport is not None
         for line in text.split("\n"):
-            if not line or line.startswith(GREETING_PREFIX) or line in ("pong", "id:ok"):
+            if not line or line.startswith((GREETING_PREFIX, "auth:")) or line in ("pong", "id:ok"):
                 continue
             command = line.split(":", 1)[0]
             answer = {"cmd": command, "ok": True}

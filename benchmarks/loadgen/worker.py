@@ -51,6 +51,10 @@ class WorkerConfig:
     subscribers: int = 0
     command_rate: float = 0.0  # commands per second from this worker's first subscriber
     connect_timeout: float = 60.0
+    #: A hub with auth on: each device's secret (by device id) and the subscribers' token,
+    #: sent as `?token=` (a login costs the hub one hash per connection, nothing per frame).
+    device_tokens: dict[int, str] = field(default_factory=dict)
+    subscriber_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,10 @@ async def _connect(url: str, factory: Callable[[], L], gate: asyncio.Semaphore) 
     raise AssertionError("unreachable")
 
 
+def _url(base: str, token: str | None) -> str:
+    return f"{base.rstrip('/')}/?token={token}" if token else base
+
+
 async def _run(conn: Connection, config: WorkerConfig) -> None:
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -103,12 +111,20 @@ async def _run(conn: Connection, config: WorkerConfig) -> None:
         async with asyncio.timeout(config.connect_timeout):
             devices = list(
                 await asyncio.gather(
-                    *(_connect(config.url, partial(Device, i), gate) for i in config.device_ids)
+                    *(
+                        _connect(
+                            _url(config.url, config.device_tokens.get(i)), partial(Device, i), gate
+                        )
+                        for i in config.device_ids
+                    )
                 )
             )
             subscribers = list(
                 await asyncio.gather(
-                    *(_connect(config.url, Subscriber, gate) for _ in range(config.subscribers))
+                    *(
+                        _connect(_url(config.url, config.subscriber_token), Subscriber, gate)
+                        for _ in range(config.subscribers)
+                    )
                 )
             )
             for s in subscribers:

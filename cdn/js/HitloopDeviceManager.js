@@ -12,14 +12,19 @@
  *   at once with a clear CommandError instead of an error answer from the hub;
  *   `validateCommand` gives the reason a device would answer instead (unknown_command,
  *   missing_parameters, invalid_parameters), for code that plays a device;
- * - keeps `state` ('connecting', 'open' or 'closed') and reports each change.
+ * - keeps `state` ('connecting', 'open' or 'closed') and reports each change;
+ * - logs in with `options.token` (or `setToken`) when the hub has auth on: `auth:<token>`
+ *   is its first line on every connection (before `s`), so the token appears in no URL;
+ *   `role` holds the hub's `auth:ok:<role>`. A refused token (`auth:error:invalid`, then the
+ *   hub closes) stops reconnecting until `setToken` gives another: retrying cannot help.
  *
  * Load HitloopDevice.js before this file in a page; in node, require() finds it.
  * Events (`manager.on(name, fn)`, returns a function that unsubscribes):
  *   state ('connecting' | 'open' | 'closed'), open, close, error,
  *   device (new HitloopDevice), frame (device), remove (device),
  *   answer ({id, device, cmd, ok, data, error, raw}), result ({ok, result|error, sentTo}),
- *   message (line).
+ *   auth ({ok, role|error}), message (line). A command the token's role may not send
+ *   gets result {ok: false, error: 'forbidden'}.
  */
 (function (root, factory) {
   if (typeof module === "object" && module.exports) {
@@ -38,6 +43,7 @@
   const DEVICE_ID = /^[0-9a-f]{4}$/;
   const ANSWER = /^ans:([0-9a-fA-F]{4}):(.*)$/;
   const SENT_TO = /^sent_to_(\d+)_devices$/;
+  const AUTH = /^auth:(ok|error):(.*)$/;
   // Where this script was loaded from: its CDN also serves /static/commands.json.
   const SCRIPT_SRC =
     typeof document !== "undefined" && document.currentScript ? document.currentScript.src : null;
@@ -195,6 +201,12 @@
         // Not JSON: fall through, it is reported as a plain message.
       }
     }
+    const auth = AUTH.exec(line);
+    if (auth) {
+      return auth[1] === "ok"
+        ? { kind: "auth", ok: true, role: auth[2] }
+        : { kind: "auth", ok: false, error: auth[2] };
+    }
     if (line.startsWith("cmd:result:")) {
       const result = line.slice("cmd:result:".length);
       const sent = SENT_TO.exec(result);
@@ -217,7 +229,8 @@
      * @param {object} [options]
      *   inactiveTimeoutMs (5000), reconnectMinMs (500), reconnectMaxMs (10000),
      *   reconnect (true), commandsUrl (default: the CDN this script came from),
-     *   commands (a commands.json table, skips loading), WebSocket (implementation),
+     *   commands (a commands.json table, skips loading), token (for a hub with auth on),
+     *   WebSocket (implementation),
      *   now, setTimeout, clearTimeout, setInterval, clearInterval (for tests).
      */
     constructor(websocketUrl, options = {}) {
@@ -232,6 +245,10 @@
         options.commandsUrl ??
         (SCRIPT_SRC ? new URL("../static/commands.json", SCRIPT_SRC).href : null);
       this.commands = options.commands ?? null;
+      this.token = options.token || null;
+      /** The role the hub granted (`auth:ok:<role>`), null before or without a login. */
+      this.role = null;
+      this._authRefused = false;
       this.WebSocket = options.WebSocket ?? root().WebSocket;
       this.now = options.now ?? (() => Date.now());
       this.timers = {
@@ -310,6 +327,8 @@
       this._setState("connecting");
       ws.onopen = () => {
         this.attempts = 0;
+        this.role = null;
+        if (this.token) ws.send(`auth:${this.token}`);
         ws.send("s");
         for (const device of this.devices.values()) device.setWebSocket(ws);
         this._setState("open");
@@ -341,13 +360,24 @@
     }
 
     _scheduleReconnect() {
-      if (!this._wanted || !this.reconnect || this._reconnectTimer) return;
+      if (!this._wanted || !this.reconnect || this._reconnectTimer || this._authRefused) return;
       const delay = this.nextDelay();
       this.attempts += 1;
       this._reconnectTimer = this.timers.setTimeout(() => {
         this._reconnectTimer = null;
         this._open();
       }, delay);
+    }
+
+    /** Use `token` (null: none) from the next connection on; reconnects when connected. */
+    setToken(token) {
+      this.token = token || null;
+      this._authRefused = false;
+      if (this.ws) {
+        this.ws.close(); // its close event reconnects with the new token
+      } else if (this._wanted) {
+        this._open();
+      }
     }
 
     disconnect() {
@@ -378,6 +408,10 @@
         this.emit("answer", { ...parsed, device });
       } else if (parsed.kind === "result") {
         this.emit("result", parsed);
+      } else if (parsed.kind === "auth") {
+        this.role = parsed.ok ? parsed.role : null;
+        this._authRefused = !parsed.ok;
+        this.emit("auth", parsed);
       } else {
         this.emit("message", parsed.line);
       }

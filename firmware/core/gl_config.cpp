@@ -87,6 +87,13 @@ bool merge_beacons(const JsonDoc& doc, size_t arr, Config& c, Text& reason) {
   return true;
 }
 
+bool printable_ascii(const char* s) {
+  for (; *s != '\0'; ++s) {
+    if (*s < 0x20 || *s > 0x7e) return false;
+  }
+  return true;
+}
+
 bool merge_origins(const JsonDoc& doc, size_t arr, Config& c, Text& reason) {
   if (doc.at(arr).type != JsonType::Array) return fail(reason, "wrong_type", "ota_origins");
   if (doc.at(arr).count > kMaxOtaOrigins) return fail(reason, "too_many", "ota_origins");
@@ -98,6 +105,22 @@ bool merge_origins(const JsonDoc& doc, size_t arr, Config& c, Text& reason) {
       return false;
     }
     if (!origin_ok(c.ota_origins[i])) return fail(reason, "bad_origin", "ota_origins");
+  }
+  return true;
+}
+
+// Empty, the mask (keep), or PEM certificates: only their armour is checked here; the
+// shell's TLS library parses them when it connects.
+bool merge_ca_cert(const JsonDoc& doc, size_t tok, Config& c, Text& reason) {
+  if (doc.at(tok).type != JsonType::Str) return fail(reason, "wrong_type", "ca_cert");
+  if (doc.key_equals(tok, kPasswordMask)) return true;  // the masked echo keeps it
+  // Straight into the copy being merged (2 KB more on the stack would be a quarter of the
+  // ESP32's loop stack); a failure discards the whole copy.
+  if (!doc.get_string(tok, c.ca_cert, sizeof c.ca_cert)) return fail(reason, "too_long", "ca_cert");
+  const std::string_view pem(c.ca_cert);
+  if (!pem.empty() && (!starts_with(pem, "-----BEGIN CERTIFICATE-----") ||
+                       pem.find("-----END CERTIFICATE-----") == std::string_view::npos)) {
+    return fail(reason, "not_pem", "ca_cert");
   }
   return true;
 }
@@ -116,6 +139,14 @@ bool merge_member(const JsonDoc& doc, size_t key, Config& c, Text& reason) {
     std::memcpy(c.wifi_password, pw, sizeof pw);
     return true;
   }
+  if (doc.key_equals(key, "device_secret")) {
+    char secret[sizeof c.device_secret];
+    if (!read_text(doc, val, "device_secret", secret, sizeof secret, reason)) return false;
+    if (std::strcmp(secret, kPasswordMask) == 0) return true;  // the masked echo keeps it
+    if (!printable_ascii(secret)) return fail(reason, "not_printable", "device_secret");
+    std::memcpy(c.device_secret, secret, sizeof secret);
+    return true;
+  }
   if (doc.key_equals(key, "hub_url")) {
     if (!read_text(doc, val, "hub_url", c.hub_url, sizeof c.hub_url, reason)) return false;
     return url_ok(c.hub_url, "ws://", "wss://") || fail(reason, "bad_url", "hub_url");
@@ -124,6 +155,7 @@ bool merge_member(const JsonDoc& doc, size_t key, Config& c, Text& reason) {
     if (!read_text(doc, val, "cdn_url", c.cdn_url, sizeof c.cdn_url, reason)) return false;
     return url_ok(c.cdn_url, "http://", "https://") || fail(reason, "bad_url", "cdn_url");
   }
+  if (doc.key_equals(key, "ca_cert")) return merge_ca_cert(doc, key + 1, c, reason);
   if (doc.key_equals(key, "pins")) return merge_pins(doc, key + 1, c.pins, reason);
   if (doc.key_equals(key, "beacons")) return merge_beacons(doc, key + 1, c, reason);
   if (doc.key_equals(key, "ota_origins")) return merge_origins(doc, key + 1, c, reason);
@@ -141,6 +173,10 @@ void config_defaults(Config& c, std::string_view board) {
   // XIAO ESP32C3: D0 LEDs, D1 motor, D4/D5 I2C; DevKitM-1: its on-board RGB LED on GPIO8.
   // Both: the BOOT button on GPIO9.
   c.pins = board == "esp32-c3-devkitm-1" ? Pins{8, 3, 9, 6, 7} : Pins{2, 3, 9, 6, 7};
+}
+
+bool tls_unverifiable(const Config& c, std::string_view url) {
+  return c.ca_cert[0] == '\0' && (starts_with(url, "wss://") || starts_with(url, "https://"));
 }
 
 bool config_merge(const Config& base, std::string_view json, Config& out, Text& reason) {
@@ -186,7 +222,12 @@ void config_to_json(const Config& c, bool mask_password, Text& out) {
     if (i > 0) out.add(',');
     out.add_json_string(c.ota_origins[i]);
   }
-  out.add("]}");
+  out.add("],\"ca_cert\":");
+  out.add_json_string(mask_password && c.ca_cert[0] != '\0' ? kPasswordMask : c.ca_cert);
+  out.add(",\"device_secret\":");
+  const bool hide = mask_password && c.device_secret[0] != '\0';
+  out.add_json_string(hide ? kPasswordMask : c.device_secret);
+  out.add('}');
 }
 
 }  // namespace gl

@@ -7,7 +7,7 @@ namespace gl {
 
 namespace {
 // "save_config " plus the JSON must fit one action message.
-constexpr size_t kMaxSavedConfig = MessageQueue<2048>::kMaxMessage - 12;
+constexpr size_t kMaxSavedConfig = ActionQueue::kMaxMessage - 12;
 constexpr char kHelp[] =
     "commands: help | status | config | config set <json> | cmd <command>[:<params>] | reboot";
 }
@@ -42,8 +42,7 @@ void Device::serial_line(std::string_view line, uint32_t now_ms) {
 }
 
 void Device::config_command(std::string_view args, uint32_t now_ms) {
-  char buf[kMaxConfigJson + 32];
-  Text out(buf, sizeof buf);
+  Text out(config_text_, sizeof config_text_);
   if (args.empty()) {
     out.add("config:");
     config_to_json(config_, /*mask_password=*/true, out);
@@ -56,7 +55,7 @@ void Device::config_command(std::string_view args, uint32_t now_ms) {
   }
   char reason_buf[96];
   Text reason(reason_buf, sizeof reason_buf);
-  Config next;
+  Config& next = config_next_;
   if (!config_merge(config_, trim(args.substr(3)), next, reason)) {
     out.add("config:error:").add(reason.view());
     print_line(out.view());
@@ -71,7 +70,9 @@ void Device::config_command(std::string_view args, uint32_t now_ms) {
   }
   const bool wifi_changed = std::strcmp(next.wifi_ssid, config_.wifi_ssid) != 0 ||
                             std::strcmp(next.wifi_password, config_.wifi_password) != 0;
-  const bool hub_changed = std::strcmp(next.hub_url, config_.hub_url) != 0;
+  // A new CA decides whether the hub can be verified: try it at once, as a new hub.
+  const bool hub_changed = std::strcmp(next.hub_url, config_.hub_url) != 0 ||
+                           std::strcmp(next.ca_cert, config_.ca_cert) != 0;
   config_ = next;
   action("save_config", out.view());
   print_line("config:ok");

@@ -24,12 +24,12 @@ void Device::init(std::string_view config_json, const uint8_t mac[6], std::strin
   leds_init(leds_, now_ms);
   boot_banner();
 
-  Config defaults;
-  config_defaults(defaults, board);
+  // Defaults straight into config_ (no second 2.5 KB copy on the stack); a refused
+  // configuration leaves them untouched.
+  config_defaults(config_, board);
   char reason_buf[96];
   Text reason(reason_buf, sizeof reason_buf);
-  config_ = defaults;
-  if (!config_json.empty() && !config_merge(defaults, config_json, config_, reason)) {
+  if (!config_json.empty() && !config_merge(config_, config_json, config_, reason)) {
     log("config refused, using defaults: ", reason.view());
   }
   // The MAC seeds the jitter so devices of a classroom spread out differently.
@@ -58,11 +58,7 @@ void Device::log(std::string_view a, std::string_view b) {
 }
 
 void Device::action(std::string_view verb, std::string_view arg) {
-  char buf[MessageQueue<2048>::kMaxMessage + 1];
-  Text t(buf, sizeof buf);
-  t.add(verb);
-  if (!arg.empty()) t.add(' ').add(arg);
-  actions_.push(t.view());
+  actions_.push(verb, arg);
 }
 
 void Device::apply(uint8_t effects) {
@@ -75,14 +71,27 @@ void Device::apply(uint8_t effects) {
     action("wifi_connect", config_.wifi_ssid);
   }
   if (effects & kWsConnect) {
-    log("hub connecting to ", config_.hub_url);
-    action("ws_connect", config_.hub_url);
+    if (tls_unverifiable(config_, config_.hub_url)) {
+      // Never connect unverified: fail this attempt (the link backs off and retries, so
+      // a later `config set {"ca_cert":...}` is picked up).
+      log("hub refused: wss:// needs a ca_cert to verify the hub with: ", config_.hub_url);
+      apply(conn_.ws_event(false, now_));
+    } else {
+      log("hub connecting to ", config_.hub_url);
+      action("ws_connect", config_.hub_url);
+    }
   }
   if (effects & kGoOnline) {
-    // Whatever was queued belongs to an old connection; the hub must hear "id:" first.
+    // Whatever was queued belongs to an old connection; the hub must hear the login (when a
+    // secret is configured) and "id:" before any frame or answer.
     ws_out_.clear();
-    char buf[8];
+    char buf[8 + sizeof config_.device_secret];
     Text t(buf, sizeof buf);
+    if (config_.device_secret[0] != '\0') {
+      t.add("auth:").add(config_.device_secret);
+      ws_out_.push(t.view());
+      t.clear();
+    }
     t.add("id:").add(id_);
     ws_out_.push(t.view());
     log("hub connected");
@@ -149,7 +158,8 @@ void Device::ws_event(bool open, uint32_t now_ms) {
 bool Device::hub_noise(std::string_view line) {
   for (std::string_view n : kHubNoise) {
     if (starts_with(line, n)) {
-      if (line == "id:error") log("hub refused the device id");
+      if (starts_with(line, "id:error")) log("hub refused the device id");
+      if (line == "auth:error:invalid") log("hub refused the device secret");
       return true;
     }
   }

@@ -25,12 +25,14 @@ namespace gl {
 enum class OtaState : uint8_t { Idle, InProgress, Failed, Succeeded };
 enum class Source : uint8_t { Hub, Console };
 
-constexpr size_t kMaxLine = 512;  // longest hub or console line the device accepts
+constexpr size_t kMaxLine = 512;  // longest hub line the device accepts
+// Actions carry at most "save_config " and a whole configuration.
+using ActionQueue = MessageQueue<2 * (kMaxConfigJson + 16)>;
 // Prefixes of the lines the hub sends that are not commands: its greeting and its protocol
 // answers. Ignored, never answered. Browser devices read the same list from
 // cdn/static/commands.json ("device"); firmware/test/test_shared_facts.cpp pins the two.
-inline constexpr std::string_view kHubNoise[] = {"Connected to", "id:",  "pong",
-                                                 "stream:",      "cmd:", "ans:"};
+inline constexpr std::string_view kHubNoise[] = {"Connected to", "id:",  "pong", "stream:",
+                                                 "cmd:",         "ans:", "auth:"};
 
 class Device {
  public:
@@ -65,7 +67,7 @@ class Device {
   void status_json(Text& out) const;
 
   MessageQueue<4096>& ws_out() { return ws_out_; }
-  MessageQueue<2048>& actions() { return actions_; }
+  ActionQueue& actions() { return actions_; }
   TextStream<2048>& serial_out() { return serial_; }
 
   void pixels(Rgb out[kNumPixels]) const { leds_render(leds_, now_, out); }
@@ -127,7 +129,10 @@ class Device {
   char version_[24] = {};
   char board_[32] = {};
   MessageQueue<4096> ws_out_;
-  MessageQueue<2048> actions_;
+  ActionQueue actions_;
+  // Scratch of `config set` (members, not locals: together 5 KB, too much for the stack).
+  Config config_next_{};
+  char config_text_[kMaxConfigJson + 32] = {};
   TextStream<2048> serial_;
 };
 

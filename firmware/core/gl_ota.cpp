@@ -51,6 +51,9 @@ void Device::start_ota(std::string_view url, bool force, Text& data, const char*
     err = "origin_not_allowed";
   } else if (verifier_.key_count() == 0) {
     err = "no_trusted_keys";
+  } else if (tls_unverifiable(config_, url)) {
+    log("ota refused: https:// needs a ca_cert to verify the server with: ", url);
+    err = "no_ca_cert";
   }
   if (err != nullptr) return;
   ota_ = OtaState::InProgress;

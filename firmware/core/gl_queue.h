@@ -45,6 +45,22 @@ class MessageQueue {
     ++count_;
     return true;
   }
+  // One message made of `head`, a space and `tail` (`head` alone when `tail` is empty),
+  // without a copy on the caller's stack.
+  bool push(std::string_view head, std::string_view tail) {
+    const size_t n = head.size() + (tail.empty() ? 0 : 1 + tail.size());
+    if (n > kMaxMessage) return false;
+    while (ring_.space() < n + 2) drop_oldest();
+    ring_.push(static_cast<char>(n & 0xff));
+    ring_.push(static_cast<char>(n >> 8));
+    for (char c : head) ring_.push(c);
+    if (!tail.empty()) {
+      ring_.push(' ');
+      for (char c : tail) ring_.push(c);
+    }
+    ++count_;
+    return true;
+  }
   // True when `n` bytes fit without dropping anything.
   bool fits(size_t n) const { return ring_.space() >= n + 2; }
   size_t count() const { return count_; }

@@ -120,6 +120,14 @@ int gl_status_json(const gl_device* dev, char* buf, int cap) {
   return static_cast<int>(n);
 }
 
+int gl_ca_cert(const gl_device* dev, char* buf, int cap) {
+  const char* pem = dev->dev.config().ca_cert;
+  const size_t n = std::strlen(pem);
+  if (n + 1 > capacity(cap)) return -static_cast<int>(n + 1);
+  std::memcpy(buf, pem, n + 1);
+  return static_cast<int>(n);
+}
+
 uint32_t gl_instance_size(void) { return static_cast<uint32_t>(sizeof(gl_device)); }
 
 }  // extern "C"

@@ -90,6 +90,9 @@ int gl_motor_on(const gl_device *dev);
 void gl_device_id(const gl_device *dev, char out[5]);
 /* A JSON snapshot of the device's state (same object as the "status" answer's data). */
 int gl_status_json(const gl_device *dev, char *buf, int cap);
+/* The configured CA certificate (PEM, "" when none): the shell verifies wss:// and https://
+ * servers against it, as the ESP32 shell hands it to its TLS clients. */
+int gl_ca_cert(const gl_device *dev, char *buf, int cap);
 /* Bytes of memory one device instance holds (for the memory-per-device report). */
 uint32_t gl_instance_size(void);
 

@@ -25,7 +25,7 @@ namespace {
 constexpr uint32_t kSensorPeriodMs = 10;
 constexpr uint32_t kBeaconPeriodMs = 200;
 constexpr uint32_t kFactoryResetHoldMs = 5000;
-constexpr size_t kConsoleLineMax = 1200;  // "config set " + the largest configuration
+constexpr size_t kConsoleLineMax = sizeof "config set " + gl::kMaxConfigJson;
 
 gl::Device g_device;  // static storage: no heap for the core
 shell::Hardware g_hw;
@@ -62,7 +62,7 @@ void flush_serial() {
 }
 
 void run_actions() {
-  char action[gl::MessageQueue<2048>::kMaxMessage + 1];
+  static char action[gl::ActionQueue::kMaxMessage + 1];  // static: 3 KB, off the loop stack
   while (g_device.actions().pop(action, sizeof action) > 0) {
     char* arg = strchr(action, ' ');
     if (arg != nullptr) *arg++ = '\0';
@@ -150,7 +150,7 @@ void setup() {
 #endif
   uint8_t mac[6] = {};
   esp_read_mac(mac, ESP_MAC_WIFI_STA);
-  static char config[1100];
+  static char config[gl::kMaxConfigJson + 1];
   load_config(config, sizeof config);
   g_device.init(config, mac, GL_FIRMWARE_VERSION, GL_BOARD, millis());
   for (size_t i = 0; i < shell::kTrustedKeyCount; ++i) {

@@ -53,7 +53,8 @@ TEST(api_outputs) {
   gl_status_json(d, buf, sizeof buf);
   CHECK(std::string(buf).find("\"rssi\":[-100,-100,-100,-40]") != std::string::npos);
   CHECK(gl_instance_size() > 4096u);
-  CHECK(gl_instance_size() < 16384u);
+  // The configuration (with its 2 KB CA certificate) and a save_config action dominate.
+  CHECK(gl_instance_size() < 32768u);
   gl_destroy(d);
 }
 

@@ -71,7 +71,8 @@ TEST(config_defaults_per_board) {
   CHECK_EQ(to_json(xiao, true),
            std::string(R"({"wifi_ssid":"","wifi_password":"","hub_url":"ws://localhost:5003",)"
                        R"("cdn_url":"http://localhost:5008","pins":{"led":2,"motor":3,)"
-                       R"("button":9,"sda":6,"scl":7},"beacons":["","","",""],"ota_origins":[]})"));
+                       R"("button":9,"sda":6,"scl":7},"beacons":["","","",""],"ota_origins":[],)"
+                       R"("ca_cert":"","device_secret":""})"));
   gl::Config devkit;
   gl::config_defaults(devkit, "esp32-c3-devkitm-1");
   CHECK_EQ(static_cast<int>(devkit.pins.led), 8);
@@ -116,12 +117,34 @@ TEST(config_partial_update_merges_over_the_current_one) {
   CHECK(to_json(c, true).find(R"("wifi_password":"")") != std::string::npos);
 }
 
+TEST(config_device_secret_is_masked_kept_by_the_mask_and_printable_only) {
+  gl::Config c = defaults();
+  char reason_buf[96];
+  gl::Text reason(reason_buf, sizeof reason_buf);
+  const std::string secret(64, 's');
+  CHECK(gl::config_merge(c, R"({"device_secret":")" + secret + R"("})", c, reason));
+  CHECK_EQ(std::string(c.device_secret), secret);
+  CHECK(to_json(c, true).find(secret) == std::string::npos);
+  CHECK(to_json(c, true).find(R"("device_secret":"********")") != std::string::npos);
+  CHECK(to_json(c, false).find(secret) != std::string::npos);  // to NVS only
+  CHECK(gl::config_merge(c, R"({"device_secret":"********"})", c, reason));
+  CHECK_EQ(std::string(c.device_secret), secret);
+  CHECK(!gl::config_merge(c, R"({"device_secret":")" + secret + R"(s"})", c, reason));
+  CHECK_EQ(std::string(reason.c_str()), std::string("too_long:device_secret"));
+  CHECK(!gl::config_merge(c, R"({"device_secret":"tab\there"})", c, reason));
+  CHECK_EQ(std::string(reason.c_str()), std::string("not_printable:device_secret"));
+  CHECK_EQ(std::string(c.device_secret), secret);
+  CHECK(gl::config_merge(c, R"({"device_secret":""})", c, reason));
+  CHECK_EQ(std::string(c.device_secret), std::string());
+}
+
 TEST(config_roundtrips_through_its_own_json) {
   gl::Config c = defaults();
   char reason_buf[96];
   gl::Text reason(reason_buf, sizeof reason_buf);
-  CHECK(gl::config_merge(c, R"({"wifi_ssid":"q\"uote\\","wifi_password":"p\"w\\1234"})", c,
-                         reason));
+  CHECK(gl::config_merge(
+      c, R"({"wifi_ssid":"q\"uote\\","wifi_password":"p\"w\\1234","device_secret":"a\"b"})", c,
+      reason));
   CHECK(gl::config_merge(c, R"({"ota_origins":["https://fw.example","http://10.0.0.5:8080"]})",
                          c, reason));
   CHECK_EQ(std::string(c.ota_origins[1]), std::string("http://10.0.0.5:8080"));

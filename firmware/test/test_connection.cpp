@@ -175,3 +175,33 @@ TEST(device_a_stalled_shell_loses_frames_not_the_id_or_answers) {
   CHECK_EQ(rig.ws().size(), 2u);  // drained: frames flow again
   CHECK(rig.command("status").find(R"("frames_dropped":)") != std::string::npos);
 }
+
+TEST(device_with_a_secret_logs_in_before_id_on_every_connection) {
+  t::Rig rig(R"({"device_secret":"s3cret-of-a1b2"})");
+  for (int round = 0; round < 2; ++round) {
+    ROW(std::to_string(round));
+    rig->wifi_event(true, rig.now);
+    rig->ws_event(true, rig.now);
+    rig.advance(50);
+    const auto out = rig.ws();
+    CHECK(out.size() >= 3u);
+    CHECK_EQ(out.at(0), std::string("auth:s3cret-of-a1b2"));
+    CHECK_EQ(out.at(1), std::string("id:a1b2"));
+    CHECK_EQ(out.at(2).substr(0, 4), std::string("a1b2"));
+    rig->ws_event(false, rig.now);
+    rig.advance(600);
+  }
+  // The hub's answers are not commands; a refusal is logged without the secret.
+  rig->ws_receive("auth:ok:device\nauth:error:invalid", rig.now);
+  CHECK(rig.ws().empty());
+  const std::string log = rig.serial();
+  CHECK(log.find("log: hub refused the device secret") != std::string::npos);
+  CHECK(log.find("s3cret") == std::string::npos);
+}
+
+TEST(device_without_a_secret_sends_no_auth_line) {
+  t::Rig rig;
+  rig->wifi_event(true, rig.now);
+  rig->ws_event(true, rig.now);
+  CHECK_EQ(rig.ws().at(0), std::string("id:a1b2"));
+}

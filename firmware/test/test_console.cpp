@@ -81,6 +81,18 @@ TEST(console_config_set_saves_whole_and_never_prints_the_password) {
   printed += rig.serial();
   CHECK(printed.find(R"("wifi_password":"********")") != std::string::npos);
   CHECK(printed.find(kSecret) == std::string::npos);
+  // The device secret likewise: saved whole, shown nowhere (console, status, logs).
+  rig->serial_line(std::string(R"(config set {"device_secret":"dev-)") + kSecret + R"("})",
+                   rig.now);
+  CHECK(rig.actions().at(0).find(std::string("dev-") + kSecret) != std::string::npos);
+  rig->serial_line("config", rig.now);
+  rig->serial_line("status", rig.now);
+  rig->wifi_event(true, rig.now);
+  rig->ws_event(true, rig.now);
+  printed = rig.serial();
+  CHECK(printed.find(R"("device_secret":"********")") != std::string::npos);
+  CHECK(printed.find(kSecret) == std::string::npos);
+  rig.drain();
   // A refused update saves nothing and keeps the old configuration whole.
   rig->serial_line(R"(config set {"wifi_ssid":"other","hub_url":"bad"})", rig.now);
   CHECK_EQ(rig.serial(), std::string("config:error:bad_url:hub_url\n"));
@@ -101,19 +113,15 @@ TEST(console_invalid_boot_config_falls_back_to_defaults_with_a_reason) {
 TEST(console_config_that_cannot_be_saved_whole_is_not_applied) {
   t::Rig rig;
   rig.drain();
-  // Control characters escape to 6 bytes each: with long URLs the saved JSON gets too big
-  // for one save_config action although the input was within bounds.
-  auto escaped = [](size_t n) {
-    std::string s;
-    for (size_t i = 0; i < n; ++i) s += "\\u0001";
-    return s;
-  };
-  const std::string json = "{\"wifi_ssid\":\"" + escaped(32) + "\",\"wifi_password\":\"" +
-                           escaped(63) + "\",\"hub_url\":\"ws://" + std::string(120, 'h') +
-                           "\",\"cdn_url\":\"http://" + std::string(120, 'c') +
-                           "\",\"beacons\":[\"aa:aa:aa:aa:aa:aa\",\"bb:bb:bb:bb:bb:bb\","
-                           "\"cc:cc:cc:cc:cc:cc\",\"dd:dd:dd:dd:dd:dd\"]}";
-  CHECK(json.size() <= gl::kMaxConfigJson);
+  // An input just within bounds that leaves out most keys: the saved JSON adds them and gets
+  // too big for one save_config action.
+  std::string json = "{\"hub_url\":\"ws://" + std::string(120, 'h') + "\",\"ca_cert\":\"" +
+                     "-----BEGIN CERTIFICATE-----";
+  const std::string tail = "-----END CERTIFICATE-----\"}";
+  // Control characters: 6 bytes each in and out, so the certificate stays short enough.
+  while (json.size() + 6 + tail.size() <= gl::kMaxConfigJson) json += "\\u0001";
+  json += std::string(gl::kMaxConfigJson - json.size() - tail.size(), 'A') + tail;
+  CHECK(json.size() == gl::kMaxConfigJson);
   rig->serial_line("config set " + json, rig.now);
   CHECK_EQ(rig.serial(), std::string("config:error:too_large:config\n"));
   CHECK(rig.actions().empty());

@@ -180,8 +180,11 @@ TEST(ota_origin_table) {
       {kCdn, "http://10.0.0.5/firmware/a.bin", false},
       {kCdn, "http://10.0.0.5:5008@evil.example/a.bin", false},
       {R"({"cdn_url":"http://cdn.example/static"})", "http://CDN.example:80/a.bin", true},
-      {R"({"cdn_url":"https://cdn.example"})", "https://cdn.example:443/a.bin", true},
-      {R"({"ota_origins":["https://fw.example"]})", "https://fw.example/a.bin", true},
+      // https needs a CA to verify the server with (test_tls.cpp); any armoured one will do.
+      {R"({"cdn_url":"https://cdn.example","ca_cert":"-----BEGIN CERTIFICATE-----x-----END CERTIFICATE-----"})",
+       "https://cdn.example:443/a.bin", true},
+      {R"({"ota_origins":["https://fw.example"],"ca_cert":"-----BEGIN CERTIFICATE-----x-----END CERTIFICATE-----"})",
+       "https://fw.example/a.bin", true},
       {R"({"cdn_url":"http://10.0.0.5:5008","ota_origins":["https://fw.example"]})",
        "http://10.0.0.5:5008/a.bin", false},
       {R"({"ota_origins":["https://fw.example","http://10.1.1.1:8080"]})",
@@ -289,4 +292,17 @@ TEST(app_image_version_needs_both_magic_numbers) {
   image = bytes(v::kNewer);
   for (size_t i = 48; i < 80; ++i) image[i] = 'x';  // no terminating NUL
   CHECK(!gl::app_image_version(image.data(), image.size(), out));
+}
+
+TEST(https_ota_without_ca_cert_is_refused_with_a_reason) {
+  OtaRig without(R"({"cdn_url":"https://cdn.venue:5008"})");
+  CHECK_EQ(without.command("ota:https://cdn.venue:5008/firmware/a.bin"),
+           std::string(R"(ans:{"cmd":"ota","ok":false,"error":"no_ca_cert"})"));
+  CHECK(without.actions().empty());
+  CHECK(without->ota_state() == gl::OtaState::Idle);
+  CHECK(without.serial().find("log: ota refused: https:// needs a ca_cert") != std::string::npos);
+  OtaRig with(R"({"cdn_url":"https://cdn.venue:5008",)"
+              R"("ca_cert":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"})");
+  with.command("ota:https://cdn.venue:5008/firmware/a.bin");
+  CHECK_EQ(with.actions().at(0), std::string("ota https://cdn.venue:5008/firmware/a.bin"));
 }

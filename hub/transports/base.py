@@ -7,15 +7,18 @@ run/shutdown sequence: listen, start the timers, announce the URL, wait for `sto
 timers, close.
 
 A transport supplies `listen` and `close` (its server), and one `Socket` per open connection
-that writes text and says whether it is congested; the core uses those objects as its keys
-(and keeps its own per-connection state in a `hub.core.Session`), so a send goes straight to
-its socket without a lookup.
+that writes text, closes for a policy violation (a failed login) and says whether it is
+congested; the core uses those objects as its keys (and keeps its own per-connection state in
+a `hub.core.Session`), so a send goes straight to its socket without a lookup. The transport
+hands the core the `token` of the WebSocket URL's query (`?token=`,
+`hub.credentials.token_in_query`): the browser API can send no header.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
@@ -23,7 +26,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from grouploop import services
 from hub.admission import REFUSAL
-from hub.core import HubCore
+from hub.core import CLOSE, HubCore
+from hub.credentials import CredentialError, Source
 from hub.operator_http import OperatorHttp
 
 log = logging.getLogger("hub")
@@ -45,6 +49,9 @@ class Socket(Hashable, Protocol):
 
     def write(self, text: str) -> None: ...
 
+    def close_for_policy(self) -> None:
+        """Close (1008) once what was written before is sent."""
+
 
 SocketT = TypeVar("SocketT", bound=Socket)
 
@@ -62,7 +69,10 @@ class HubServerBase(ABC, Generic[SocketT]):
         ping_timeout: float | None = 20.0,
         flush_interval: float = 0.01,
         expire_interval: float = 1.0,
+        ssl_context: ssl.SSLContext | None = None,
+        credentials: Source | None = None,
     ) -> None:
+        """`ssl_context` (grouploop.tls): serve wss:// (and https:// for the HTTP endpoints)."""
         self.core = core
         self.host = host
         self.port = port
@@ -70,6 +80,9 @@ class HubServerBase(ABC, Generic[SocketT]):
         self.ping_timeout = ping_timeout
         self.flush_interval = flush_interval
         self.expire_interval = expire_interval
+        self.ssl_context = ssl_context
+        #: Reread every second when it changed (a hub with auth on); None: an open hub.
+        self.credentials = credentials
         self.http = OperatorHttp(core)
         self.sockets: set[SocketT] = set()
         #: Set whenever no connection is open (shutdown waits for it).
@@ -91,6 +104,8 @@ class HubServerBase(ABC, Generic[SocketT]):
             asyncio.create_task(self._flush_loop()),
             asyncio.create_task(self._expire_loop()),
         ]
+        if self.credentials is not None:
+            timers.append(asyncio.create_task(self._reload_loop(self.credentials)))
         try:
             if on_ready is not None:
                 on_ready(self.url(port))
@@ -102,7 +117,8 @@ class HubServerBase(ABC, Generic[SocketT]):
             await self.close()
 
     def url(self, port: int) -> str:
-        return f"ws://{services.shown_host(self.host)}:{port}"
+        scheme = "wss" if self.ssl_context is not None else "ws"
+        return f"{scheme}://{services.shown_host(self.host)}:{port}"
 
     # -- what the transports call ----------------------------------------------------------------
 
@@ -121,10 +137,10 @@ class HubServerBase(ABC, Generic[SocketT]):
         """An admitted TCP connection closed (upgraded or not)."""
         self.core.admission.release(address)
 
-    def opened(self, sock: SocketT, remote: str) -> None:
+    def opened(self, sock: SocketT, remote: str, token: str | None = None) -> None:
         self.sockets.add(sock)
         self.no_connections.clear()
-        self.send(self.core.connect(sock, time.monotonic(), remote))
+        self.send(self.core.connect(sock, time.monotonic(), remote, token))
 
     def closed(self, sock: SocketT) -> None:
         self.sockets.discard(sock)
@@ -148,7 +164,10 @@ class HubServerBase(ABC, Generic[SocketT]):
     @staticmethod
     def send(sends: Sequence[tuple[Hashable, str]]) -> None:
         for sock, text in sends:
-            sock.write(text)  # type: ignore[attr-defined]
+            if text is CLOSE:
+                sock.close_for_policy()  # type: ignore[attr-defined]
+            else:
+                sock.write(text)  # type: ignore[attr-defined]
 
     # -- timers ------------------------------------------------------------------------------
 
@@ -165,6 +184,19 @@ class HubServerBase(ABC, Generic[SocketT]):
         while True:
             await asyncio.sleep(self.expire_interval)
             self.core.expire(time.monotonic())
+
+    async def _reload_loop(self, source: Source) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            if not source.changed():
+                continue
+            try:
+                loaded = source.load()
+            except CredentialError as exc:
+                log.error("[AUTH] credentials not reloaded, keeping the previous ones: %s", exc)
+                continue
+            if loaded is not None:
+                self.send(self.core.set_credentials(loaded))
 
 
 def not_reading(remote: str) -> None:

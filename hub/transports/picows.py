@@ -39,6 +39,7 @@ from picows import (
 )
 from picows.picows import WSProtocol  # type: ignore[attr-defined]
 
+from hub.credentials import token_in_query
 from hub.transports.base import (
     BACKLOG,
     CLOSE_TIMEOUT,
@@ -79,8 +80,10 @@ class _Protocol(WSProtocol):  # type: ignore[misc]
 class Socket(WSListener):  # type: ignore[misc]
     """One connection: picows calls it back per frame; the object itself is the core's key."""
 
-    def __init__(self, server: HubServer) -> None:
+    def __init__(self, server: HubServer, token: str | None = None) -> None:
         self.server = server
+        #: The token of the upgrade request's `?token=`, handed to the core on connect.
+        self.token = token
         self.transport: WSTransport | None = None
         self.remote = "?"
         self.congested = False
@@ -93,7 +96,7 @@ class Socket(WSListener):  # type: ignore[misc]
         raw = transport.underlying_transport
         raw.set_write_buffer_limits(high=WRITE_HIGH_WATER)
         self.remote = remote_name(raw.get_extra_info("peername"))
-        self.server.opened(self, self.remote)
+        self.server.opened(self, self.remote, self.token)
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         sent = transport.close_handshake.sent if transport.close_handshake else None
@@ -164,6 +167,12 @@ class Socket(WSListener):  # type: ignore[misc]
             not_reading(self.remote)
             transport.disconnect(graceful=False)
 
+    def close_for_policy(self) -> None:
+        transport = self.transport
+        if transport is not None and not transport.is_disconnected:
+            transport.send_close(WSCloseCode.POLICY_VIOLATION, b"authentication failed")
+            transport.disconnect()
+
 
 class HubServer(HubServerBase[Socket]):
     """Constructed and run exactly like `hub.transports.websockets.HubServer`."""
@@ -191,7 +200,11 @@ class HubServer(HubServerBase[Socket]):
         )
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: _Protocol(self, *args), self.host, self.port, backlog=BACKLOG
+            lambda: _Protocol(self, *args),
+            self.host,
+            self.port,
+            backlog=BACKLOG,
+            ssl=self.ssl_context,
         )
         port: int = self._server.sockets[0].getsockname()[1]
         return port
@@ -209,10 +222,15 @@ class HubServer(HubServerBase[Socket]):
                 await self.no_connections.wait()
 
     def _route(self, request: WSUpgradeRequest) -> Socket | WSUpgradeResponseWithListener:
-        reply = self.http.respond(request.path.decode("utf-8", "replace"))
+        path = request.path.decode("utf-8", "replace")
+        reply = self.http.respond(path, request.headers.get("Authorization"))
         if reply is None:
-            return Socket(self)
-        response = WSUpgradeResponse.create_ok_response(
-            reply.body, extra_headers={"Content-Type": reply.content_type}
-        )
+            return Socket(self, token_in_query(path))
+        headers = {"Content-Type": reply.content_type, **dict(reply.headers)}
+        if reply.status == 200:
+            response = WSUpgradeResponse.create_ok_response(reply.body, extra_headers=headers)
+        else:
+            response = WSUpgradeResponse.create_error_response(
+                reply.status, reply.body, extra_headers=headers
+            )
         return WSUpgradeResponseWithListener(response, None)

@@ -24,6 +24,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
+from hub.core import CLOSE
+from hub.credentials import token_in_query
 from hub.transports.base import (
     BACKLOG,
     CLOSE_TIMEOUT,
@@ -79,6 +81,7 @@ class Socket:
         self.finished = False
 
     def write(self, text: str) -> None:
+        """Queue `text` (or `CLOSE`: close with 1008 once the texts before it are sent)."""
         if self.finished:
             return
         if len(self.queue) >= OUTBOX_LIMIT:
@@ -104,9 +107,16 @@ class Socket:
                 await self.wake.wait()
                 self.wake.clear()
                 while queue:
-                    await self.ws.send(queue.popleft())
+                    text = queue.popleft()
+                    if text is CLOSE:
+                        await self.ws.close(CloseCode.POLICY_VIOLATION, "authentication failed")
+                        return
+                    await self.ws.send(text)
         except ConnectionClosed:
             queue.clear()
+
+    def close_for_policy(self) -> None:
+        self.write(CLOSE)
 
     def close(self) -> None:
         self.finished = True
@@ -123,6 +133,7 @@ class HubServer(HubServerBase[Socket]):
             self.host,
             self.port,
             process_request=self._http,
+            ssl=self.ssl_context,
             ping_interval=self.ping_interval,
             ping_timeout=self.ping_timeout,
             max_size=self.core.limits.max_message_bytes,
@@ -145,7 +156,7 @@ class HubServer(HubServerBase[Socket]):
 
     async def _handle(self, ws: ServerConnection) -> None:
         sock = Socket(ws)
-        self.opened(sock, sock.remote)
+        self.opened(sock, sock.remote, token_in_query(ws.request.path if ws.request else ""))
         try:
             async for message in ws:
                 if isinstance(message, str):
@@ -160,10 +171,12 @@ class HubServer(HubServerBase[Socket]):
             sock.close()
 
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
-        reply = self.http.respond(request.path)
+        reply = self.http.respond(request.path, request.headers.get("Authorization"))
         if reply is None:
             return None  # a WebSocket handshake (or websockets' own 426 for plain HTTP)
         response = connection.respond(reply.status, reply.body.decode("utf-8"))
         del response.headers["Content-Type"]
         response.headers["Content-Type"] = reply.content_type
+        for name, value in reply.headers:
+            response.headers[name] = value
         return response

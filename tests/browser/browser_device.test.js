@@ -14,6 +14,7 @@ const { HitloopDevice } = require("../../cdn/js/HitloopDevice.js");
 const { HitloopDeviceManager } = require("../../cdn/js/HitloopDeviceManager.js");
 globalThis.HitloopDevice = HitloopDevice;
 globalThis.HitloopDeviceManager = HitloopDeviceManager;
+globalThis.GroupLoopRoom = require("../../web/apps/shared/room.js");
 require("../../web/apps/shared/browser-device.js");
 const { Device, room } = globalThis.BrowserDevice;
 
@@ -177,4 +178,36 @@ test("a lost hub is retried with the manager's backoff: 0.5 s doubling to 5 s, r
   device.attempts = 0; // what a successful open does
   device.scheduleReconnect();
   assert.equal(delays.at(-1), 500);
+});
+
+test("a device with a token logs in before it names itself, as the firmware does", () => {
+  const sockets = [];
+  globalThis.WebSocket = class {
+    constructor(url) {
+      this.url = url;
+      this.sent = [];
+      sockets.push(this);
+    }
+    send(text) {
+      this.sent.push(text);
+    }
+    close() {}
+  };
+  globalThis.WebSocket.OPEN = 1;
+  const sensors = () => ({ ax: 0, ay: 0, az: 1, rssi: [-60, -60, -60, -60] });
+  const device = new Device({
+    id: "b0b0",
+    hubUrl: "ws://127.0.0.1:1",
+    token: "sec",
+    commands: table,
+    sensors,
+  });
+  device.connect();
+  sockets[0].onopen();
+  assert.deepEqual(sockets[0].sent.slice(0, 2), ["auth:sec", "id:b0b0"]);
+  device.receive("auth:ok:device");
+  assert.equal(sockets[0].sent.length, 2); // the hub's answer is no command
+  device.stop();
+  clearInterval(device.timer);
+  globalThis.WebSocket = { OPEN: 1 };
 });

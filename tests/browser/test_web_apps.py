@@ -4,6 +4,8 @@ test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 
 from playwright.sync_api import expect
@@ -19,7 +21,7 @@ BOARD = "seeed_xiao_esp32c3"
 
 
 def test_socket_client_shows_an_emulated_device_and_its_changing_values(
-    open_page: Callable[..., OpenPage], emulated: Callable[[int, str], list[str]]
+    open_page: Callable[..., OpenPage], emulated: Callable[..., list[str]]
 ) -> None:
     (device,) = emulated(1, "socket-client")
     opened = open_page("socket-client")
@@ -47,7 +49,7 @@ def test_socket_client_shows_an_emulated_device_and_its_changing_values(
     # A command typed in the box reaches the device; the hub's and the device's answers show.
     page.fill("#target", device)
     page.fill("#command", "status")
-    page.click("#command-form button")
+    page.click("#command-form button[type=submit]")
     log = page.locator("#log")
     expect(log).to_contain_text("hub: success")
     expect(log).to_contain_text(f'ans:{device}:{{"cmd":"status","ok":true')
@@ -55,7 +57,7 @@ def test_socket_client_shows_an_emulated_device_and_its_changing_values(
 
     # A command that commands.json refuses is explained and never sent.
     page.fill("#command", "brightness:300")
-    page.click("#command-form button")
+    page.click("#command-form button[type=submit]")
     expect(page.locator("#command-error")).to_contain_text("must be <= 255")
     expect(log).not_to_contain_text("sent cmd:" + device + ":brightness")
     opened.screenshot("socket-client")
@@ -64,7 +66,7 @@ def test_socket_client_shows_an_emulated_device_and_its_changing_values(
 
 def test_device_control_sets_the_leds_of_the_selected_devices_only(
     open_page: Callable[..., OpenPage],
-    emulated: Callable[[int, str], list[str]],
+    emulated: Callable[..., list[str]],
     hub_watch: Callable[[], HubWatch],
 ) -> None:
     first, second, third = emulated(3, "device-control")
@@ -84,16 +86,17 @@ def test_device_control_sets_the_leds_of_the_selected_devices_only(
     # for that first also orders the test's own questions below after the page's command.
     for device in (first, second):
         row = page.locator(f'tr[data-device="{device}"]')
-        expect(row).to_have_attribute("data-leds", ",".join(["00c864"] * 6))
         expect(row.locator('[data-field="pattern"]')).to_have_text("solid")
 
-    # What the devices themselves report, asked through the hub by the test.
+    # What the devices themselves report, asked through the hub by the test, is what shows.
     for device in (first, second):
         state = watch.ask_device(device, "led_get_state")["data"]
         assert state["leds"] == ["00c864"] * 6 and state["pattern"] == "solid"
+        leds = page.locator(f'tr[data-device="{device}"] [data-field="leds"]')
+        expect(leds).to_have_attribute("data-leds", ",".join(state["pixels"]))
     assert watch.ask_device(third, "led_get_state")["data"]["leds"] == before[third]["leds"]
     third_row = page.locator(f'tr[data-device="{third}"]')
-    expect(third_row).to_have_attribute("data-leds", ",".join(before[third]["leds"]))
+    expect(third_row.locator('[data-field="pattern"]')).to_have_text(before[third]["pattern"])
     expect(third_row.locator('[data-field="firmware"]')).not_to_have_text("")
     opened.screenshot("device-control")
     assert opened.errors == []
@@ -103,7 +106,7 @@ def test_device_emulator_page_is_a_streaming_device_that_shows_its_leds(
     open_page: Callable[..., OpenPage],
     web_stack: WebStack,
     hub_watch: Callable[[], HubWatch],
-    emulated: Callable[[int, str], list[str]],
+    emulated: Callable[..., list[str]],
 ) -> None:
     watch = hub_watch()
     opened = open_page("device-emulator", "id=e1e1", mobile=True)
@@ -149,12 +152,21 @@ def test_device_emulator_page_is_a_streaming_device_that_shows_its_leds(
     assert opened.errors == []
 
 
-def test_simulator_devices_are_devices_of_the_hub_and_follow_commands(
+def test_simulator_joins_the_hub_only_on_start_and_its_devices_follow_commands(
     open_page: Callable[..., OpenPage], web_stack: WebStack, hub_watch: Callable[[], HubWatch]
 ) -> None:
     already = set(web_stack.hub_devices())
     opened = open_page("simulator", "count=5&behaviour=wander")
     page = opened.page
+    # The swarm moves in the page and its own subscriber is connected, yet no device has
+    # joined the hub: opening the tab must not add devices to a live installation.
+    expect(page.locator("#simulated")).to_have_text("5")
+    expect(page.locator("#connection")).to_have_text("connected")
+    deadline = time.monotonic() + scaled(1.5)
+    while time.monotonic() < deadline:  # a device that joins does so within milliseconds
+        assert set(web_stack.hub_devices()) - already == set()  # (earlier tests' may leave)
+        expect(page.locator("#connected")).to_have_text("0")
+    page.click("#start")
     expect(page.locator("#connected")).to_have_text("5")
     expect(page.locator("#streaming")).to_have_text("5")
     devices = web_stack.wait_hub(lambda devices: len(set(devices) - already) == 5)
@@ -167,6 +179,14 @@ def test_simulator_devices_are_devices_of_the_hub_and_follow_commands(
         state = watch.ask_device(device, "led_get_state")["data"]
         assert state["leds"] == ["ff0000"] * 6 and state["pattern"] == "solid"
 
+    # A device clicked in the room is selected: its orientation is drawn beside the room.
+    page.evaluate("() => window.Simulator.swarm.behaviour = 'still'")
+    member = page.evaluate("() => window.Simulator.roomPosition(0)")
+    canvas = page.locator("#room canvas").bounding_box()
+    assert canvas is not None
+    page.mouse.click(canvas["x"] + member["x"], canvas["y"] + member["y"])
+    expect(page.locator("#selected-id")).to_have_text(member["id"])
+    expect(page.locator("#selected-tilt")).to_contain_text("roll")
     opened.screenshot("simulator")
 
     # Fewer devices: the page closes the others' connections and the hub forgets them.
@@ -174,13 +194,18 @@ def test_simulator_devices_are_devices_of_the_hub_and_follow_commands(
     page.click("#swarm-form button")
     expect(page.locator("#connected")).to_have_text("2")
     expect(page.locator("#streaming")).to_have_text("2", timeout=scaled(10) * 1000)
+    # Stop: every device leaves the hub, the swarm stays in the page.
+    page.click("#start")
+    expect(page.locator("#connected")).to_have_text("0")
+    web_stack.wait_hub(lambda devices: not new & set(devices))
+    expect(page.locator("#simulated")).to_have_text("2")
     assert opened.errors == []
 
 
 def test_device_control_updates_a_device_to_a_build_the_cdn_publishes(
     open_page: Callable[..., OpenPage],
     web_stack: WebStack,
-    emulated: Callable[[int, str], list[str]],
+    emulated: Callable[..., list[str]],
     hub_watch: Callable[[], HubWatch],
 ) -> None:
     image = write_stand_in_image(web_stack.tmp / "ota" / "app.bin", "9.8.7", BOARD)
@@ -215,3 +240,94 @@ def test_device_control_updates_a_device_to_a_build_the_cdn_publishes(
     opened.screenshot("device-control-ota")
     assert '"ok":true' in result, result
     assert opened.errors == []
+
+
+def test_two_device_emulator_tabs_get_two_ids_and_each_obeys_only_its_own_commands(
+    open_page: Callable[..., OpenPage], web_stack: WebStack, hub_watch: Callable[[], HubWatch]
+) -> None:
+    watch = hub_watch()
+    first = open_page("device-emulator", mobile=True)
+    second = first.new_tab(web_stack.apps["device-emulator"])  # same browser, another tab
+    tabs = {}
+    for tab in (first, second):
+        expect(tab.page.locator("#device-id")).to_have_text(re.compile(r"^[0-9a-f]{4}$"))
+        tabs[tab.page.locator("#device-id").inner_text()] = tab
+    assert len(tabs) == 2, "both tabs took one id"
+    (a, tab_a), (b, tab_b) = tabs.items()
+    web_stack.wait_devices({a, b}, frames=5)
+
+    for device, colour, shown in ((a, "ff0000", "400000"), (b, "00ff00", "004000")):
+        assert watch.ask_device(device, f"led:{colour}") == {"cmd": "led", "ok": True}
+        expect(tabs[device].page.locator("#ring .led").first).to_have_attribute("data-color", shown)
+    # Each device has only what was sent to it.
+    assert watch.ask_device(a, "led_get_state")["data"]["leds"] == ["ff0000"] * 6
+    assert watch.ask_device(b, "led_get_state")["data"]["leds"] == ["00ff00"] * 6
+    expect(tab_a.page.locator("#led-state")).to_contain_text("#ff0000")
+    expect(tab_b.page.locator("#led-state")).to_contain_text("#00ff00")
+
+    # A duplicated tab copies sessionStorage, so it starts with a's id: a live device uses
+    # it, so the tab takes another and says so; a stays on the hub.
+    copy = OpenPage.watch(first.page.context.new_page())
+    copy.page.add_init_script(f"sessionStorage.setItem('grouploop.deviceId', '{a}')")
+    copy.page.goto(web_stack.apps["device-emulator"])
+    expect(copy.page.locator("#id-notice")).to_contain_text(f"already uses the id {a}")
+    c = copy.page.locator("#device-id").inner_text()
+    assert c not in (a, b)
+    frames = web_stack.hub_devices()[a]["frames"]
+    web_stack.wait_devices({c}, frames=5)
+    web_stack.wait_devices({a}, frames=frames + 10)
+    tab_a.screenshot("device-emulator", full_page=False)
+    assert first.errors == second.errors == copy.errors == []
+
+
+def test_device_emulator_taps_on_keys_offers_motion_only_with_readings_and_vibrates_after_a_touch(
+    open_page: Callable[..., OpenPage], web_stack: WebStack, hub_watch: Callable[[], HubWatch]
+) -> None:
+    watch = hub_watch()
+    opened = open_page("device-emulator", "id=d00d", mobile=True)
+    page = opened.page
+    web_stack.wait_devices({"d00d"}, frames=5)
+
+    def tapped(start: int) -> str:
+        return watch.wait_line(lambda line: line.startswith("d00d") and line.endswith("ff"), start)
+
+    for key in ("t", "Space"):
+        start = len(watch.lines)
+        page.keyboard.press(key)
+        tapped(start)
+
+    # Asked to vibrate before any touch, the browser would refuse with a console error: the
+    # page waits, says why, and vibrates for what is left once touched. The key presses
+    # above were gestures, so this needs a fresh tab, whose vibrate() only records. (Not
+    # page.evaluate before the touch: Playwright evaluates as a user gesture.)
+    fresh = OpenPage.watch(page.context.new_page())
+    fresh.page.add_init_script(
+        "window.vibrations = []; navigator.vibrate = (ms) => window.vibrations.push(ms) > 0;"
+    )
+    fresh.page.goto(web_stack.apps["device-emulator"] + "?id=f00d")
+    web_stack.wait_devices({"f00d"}, frames=5)
+    assert watch.ask_device("f00d", "vibrate:3000") == {"cmd": "vibrate", "ok": True}
+    expect(fresh.page.locator("#vibration-note")).to_be_visible()
+    expect(fresh.page.locator("#motor")).to_have_text("motor on (vibrating)")
+    fresh.page.locator("#room").click()
+    expect(fresh.page.locator("#vibration-note")).to_be_hidden()
+    (remaining,) = fresh.page.evaluate("window.vibrations")  # none before the touch
+    assert 0 < remaining < 3000
+    # After that first touch, vibrate goes straight to the motor.
+    assert watch.ask_device("f00d", "vibrate:200") == {"cmd": "vibrate", "ok": True}
+    fresh.page.wait_for_function("window.vibrations.length === 2")
+
+    # Headless chromium has no motion sensors (it sends one reading without values): no
+    # switch. Readings make it appear, and once switched on they are the accelerometer
+    # (held on its side: rolled 90°).
+    switch = page.locator("#motion-switch")
+    expect(switch).to_be_hidden()
+    reading = """() => window.dispatchEvent(new DeviceMotionEvent("devicemotion",
+        {accelerationIncludingGravity: {x: 0, y: 9.81, z: 0}}))"""
+    page.evaluate(reading)
+    expect(switch).to_be_visible()
+    page.locator("#motion").check()
+    page.evaluate(reading)
+    expect(page.locator("#source")).to_have_text("motion sensors")
+    expect(page.locator("#tilt")).to_have_text(re.compile(r"roll (8\d|90)°"))
+    assert opened.errors == fresh.errors == []

@@ -27,7 +27,7 @@ def test_page_loads_connects_and_logs_no_error(
     opened = open_page(app, mobile=app in MOBILE)
     page = opened.page
     expect(page.locator("#connection")).to_have_text("connected")
-    expect(page.locator("nav a")).to_have_count(4)
+    expect(page.locator("nav a")).to_have_count(6)  # the four apps, the index, the docs
     expect(page.locator("nav a.current")).to_have_count(1)
     # The configuration panel shows what the server injected, ready to be edited.
     expect(page.locator("#config-hub")).to_have_value(web_stack.hub.url)
@@ -152,3 +152,65 @@ def test_browser_device_answers_unknown_commands_and_keeps_working(
     expect(opened.page.locator("#ring .led").first).to_have_attribute("data-color", "004000")
     odd_hub.wait(lambda line: len(line) == 20 and line.startswith("beef"))
     assert opened.errors == []
+
+
+def test_a_setting_changed_in_one_app_applies_to_the_others(
+    open_page: Callable[..., OpenPage], web_stack: WebStack
+) -> None:
+    # Two apps on two ports (two origins) in one browser, as a user has them in two tabs.
+    control = open_page("device-control")
+    client = control.page.context.new_page()
+    client.goto(web_stack.apps["socket-client"])
+    for page in (control.page, client):
+        expect(page.locator("#connection")).to_have_text("connected")
+    # The same hub by another name: the apps must follow the change and still connect.
+    moved = web_stack.hub.url.replace("127.0.0.1", "localhost")
+    assert moved != web_stack.hub.url
+    client.fill("#config-hub", moved)
+    client.click("form.config button[type=submit]")
+    expect(client.locator("#config-hub")).to_have_value(moved)
+    # The other app reloads with it, without being touched.
+    expect(control.page.locator("#config-hub")).to_have_value(moved)
+    expect(control.page.locator("#connection")).to_have_text("connected")
+    # A page opened later starts with it too; resetting anywhere resets everywhere.
+    later = open_page_in(control, web_stack.apps["simulator"])
+    expect(later.locator("#config-hub")).to_have_value(moved)
+    control.page.click("form.config button.secondary")
+    for page in (control.page, client, later):
+        expect(page.locator("#config-hub")).to_have_value(web_stack.hub.url)
+    assert control.errors == []
+
+
+def open_page_in(opened: OpenPage, url: str) -> Any:
+    page = opened.page.context.new_page()
+    page.on("pageerror", lambda e: opened.errors.append(f"uncaught: {e}"))
+    page.goto(url)
+    return page
+
+
+def test_the_index_page_links_every_app_and_the_docs(
+    open_page: Callable[..., OpenPage], web_stack: WebStack
+) -> None:
+    opened = open_page("simulator")
+    page = opened.page
+    page.click("nav a:text('All apps')")
+    links = page.locator("#apps a")
+    expect(links).to_have_count(4)
+    for app, url in web_stack.apps.items():
+        expect(page.locator(f'#apps a[data-app="{app}"]')).to_have_attribute("href", url)
+    expect(page.locator("#docs")).to_have_attribute("href", "http://localhost:5006/")
+    assert opened.errors == []
+
+
+def test_a_request_off_this_machine_is_blocked_and_counted(
+    open_page: Callable[..., OpenPage],
+) -> None:
+    opened = open_page("socket-client")
+    outcome = opened.page.evaluate(
+        """url => fetch(url, {mode: "no-cors"}).then(() => "reached", () => "blocked")""",
+        "http://192.0.2.7/font.woff2",  # TEST-NET-1: never a real host
+    )
+    assert outcome == "blocked"
+    outside = [e for e in opened.errors if e.startswith("outside: ")]
+    assert outside == ["outside: GET http://192.0.2.7/font.woff2"]
+    opened.errors.clear()  # expected here (and chromium's console line on it); any other fails

@@ -15,10 +15,19 @@ from grouploop.services import Service, ServiceError, grouploop_argv, start
 from tests.fixtures import browser as browser_fixtures
 from tests.fixtures.browser import app_urls, start_web
 from tests.support.timing import scaled
-from web.server import APPS_DIR, LAYOUT, PageConfig, config_script, page_config, render_page
+from web.server import (
+    APPS_DIR,
+    LAYOUT,
+    PageConfig,
+    config_script,
+    page_config,
+    render_page,
+    settings_origin,
+)
 
 HUB = "ws://localhost:5003"
 CDN = "http://localhost:5008"
+DOCS = "http://localhost:5006/"
 
 
 @pytest.mark.parametrize(
@@ -35,15 +44,41 @@ CDN = "http://localhost:5008"
 def test_page_config_reaches_loopback_services_from_where_the_page_was_loaded(
     request_host: str | None, hub: str, cdn: str
 ) -> None:
-    assert page_config(PageConfig(HUB, CDN + "/"), request_host) == {"hubUrl": hub, "cdnUrl": cdn}
+    docs = hub.replace("ws://", "http://").replace(":5003", ":5006") + "/"
+    assert page_config(PageConfig(HUB, CDN + "/", DOCS), request_host) == {
+        "hubUrl": hub,
+        "cdnUrl": cdn,
+        "docsUrl": docs,
+    }
 
 
 def test_page_config_keeps_services_that_are_not_on_loopback() -> None:
-    config = PageConfig("wss://hub.example.org/ws", "https://cdn.example.org")
+    config = PageConfig(
+        "wss://hub.example.org/ws", "https://cdn.example.org", "https://docs.example.org/"
+    )
     assert page_config(config, "192.168.1.20:5007") == {
         "hubUrl": "wss://hub.example.org/ws",
         "cdnUrl": "https://cdn.example.org",
+        "docsUrl": "https://docs.example.org/",
     }
+
+
+@pytest.mark.parametrize(
+    ("request_host", "origin"),
+    [
+        ("127.0.0.1:5009", "http://127.0.0.1:5004"),
+        ("192.168.1.20:5007", "http://192.168.1.20:5004"),
+        ("[fd00::2]:5005", "http://[fd00::2]:5004"),
+        (None, "http://127.0.0.1:5004"),
+    ],
+)
+def test_the_settings_live_at_the_socket_clients_origin_as_the_page_reaches_it(
+    request_host: str | None, origin: str
+) -> None:
+    assert settings_origin(settings.WEB_APP_PORTS, request_host) == origin
+    secure = origin.replace("http://", "https://")  # apps served over TLS keep it on https
+    assert settings_origin(settings.WEB_APP_PORTS, request_host, "https") == secure
+    assert settings_origin({}, request_host) is None
 
 
 def test_config_script_is_one_global_with_json_values() -> None:
@@ -117,6 +152,17 @@ def test_pages_get_the_hub_and_cdn_urls_the_server_was_given(web: Service) -> No
     assert status == 200 and "javascript" in content_type
     assert '"hubUrl": "ws://127.0.0.1:5999"' in body
     assert '"cdnUrl": "http://127.0.0.1:5998"' in body
+
+
+def test_every_port_serves_the_index_and_names_the_settings_origin(web: Service) -> None:
+    urls = app_urls(web)
+    home = urls["socket-client"].rstrip("/")
+    for url in urls.values():
+        status, content_type, body = get(url, "/apps/")
+        assert status == 200 and content_type.startswith("text/html")
+        assert 'src="/shared/index.js"' in body
+        assert f'"settingsOrigin": "{home}"' in get(url, "/config.js")[2]
+    assert get(web.url, "/shared/settings-bridge.html")[0] == 200
 
 
 def test_shared_code_is_served_to_every_app_and_nothing_outside_it(web: Service) -> None:

@@ -8,8 +8,11 @@ Targets: `--hil-port` (repeatable) picks boards; `--hil-board-url` names emulate
 are already running (the bench passes the ones it flashed); `--hil-emulated N` starts N
 emulated boards; with none of these, every USB board found is used, or one emulated board
 when none is attached. Hub and CDN: `--hil-hub-url`/`--hil-cdn-url`/`--hil-firmware-dir` use
-running ones (the bench's), otherwise the session starts its own on free ports. Per-target
-serial and hub logs of every test go under `--hil-artifacts/<target>/<test>/`.
+running ones (the bench's; `--hil-hub-tokens` names that hub's credential file, its admin
+token in $GL_BENCH_TOKEN), otherwise the session starts its own on free ports, the hub with
+auth on (a credential file of its own: the suites command with an admin token, each board
+gets a device secret when it is configured). Per-target serial and hub logs of every test go
+under `--hil-artifacts/<target>/<test>/`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.auth import BenchAuth
 from bench.build import BuildOutput, firmware_version, stand_in
 from bench.drivers.flasher import FlashOptions
 from bench.dut import BenchEndpoints, Dut, State
@@ -53,6 +57,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     add("--hil-emulated", "--emulated", type=int, default=None, help="start N emulated boards")
     add("--hil-hub-url", "--hub-url", help="use this running hub (default: start one)")
+    add(
+        "--hil-hub-tokens",
+        "--hub-tokens",
+        type=Path,
+        help="the running hub's credential file (auth on; admin token in $GL_BENCH_TOKEN)",
+    )
     add("--hil-cdn-url", "--cdn-url", help="use this running CDN (default: start one)")
     add("--hil-firmware-dir", "--firmware-dir", type=Path, help="the CDN's firmware folder")
     add(
@@ -68,6 +78,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="targets run the build",
     )
     add("--hil-artifacts", type=Path, default=ROOT / "test-artifacts" / "hil", help="log folder")
+    add("--hil-ca-cert", type=Path, help="CA of a wss/https hub and CDN, provisioned into devices")
 
 
 @dataclass
@@ -129,8 +140,11 @@ def hil(request: pytest.FixtureRequest, signing_keys: SessionSigning) -> Iterato
             stack.callback(cdn.service.stop)
             cdn_url = cdn.url
         hub_url = config.getoption("hil_hub_url")
+        tokens: Path | None = config.getoption("hil_hub_tokens")
+        auth = BenchAuth.from_env(tokens) if tokens else None
         if not hub_url:
-            hub = start_hub(artifacts / "hub.log", cdn_url)
+            auth = BenchAuth.create(work)
+            hub = start_hub(artifacts / "hub.log", cdn_url, auth)
             stack.callback(hub.stop)
             hub_url = hub.url
         image = config.getoption("hil_build_image")
@@ -142,7 +156,7 @@ def hil(request: pytest.FixtureRequest, signing_keys: SessionSigning) -> Iterato
         # The OTA suite goes back to it through the manifest.
         publish(build, firmware_dir, signing_keys.key)
         bench = HilBench(
-            BenchEndpoints(hub_url, cdn_url),
+            BenchEndpoints(hub_url, cdn_url, ca_text(config.getoption("hil_ca_cert")), auth),
             firmware_dir,
             build,
             artifacts,
@@ -160,8 +174,14 @@ def hil(request: pytest.FixtureRequest, signing_keys: SessionSigning) -> Iterato
                 board.stop()
 
 
-def start_hub(log_path: Path, cdn_url: str, port: int = 0) -> Service:
+def ca_text(path: Path | None) -> str:
+    return path.read_text(encoding="utf-8") if path is not None else ""
+
+
+def start_hub(log_path: Path, cdn_url: str, auth: BenchAuth | None, port: int = 0) -> Service:
     argv = grouploop_argv("hub", "--host", "127.0.0.1", "--port", str(port), "--cdn-url", cdn_url)
+    if auth is not None:
+        argv += ["--tokens", str(auth.tokens_file)]
     return start("hub", argv, log_path=log_path, timeout=scaled(30))
 
 

@@ -1,6 +1,7 @@
 """Console configuration: a round trip that survives a reboot, and refusals that save nothing."""
 
 import json
+import re
 
 import pytest
 
@@ -26,6 +27,20 @@ def test_config_round_trip_masks_the_password_and_survives_reboot(dut: Dut) -> N
         assert received and not any(secret in line for line in received)
     finally:
         dut.configure()
+
+
+def test_the_provisioned_device_secret_is_shown_nowhere_and_survives_reboot(dut: Dut) -> None:
+    if dut.endpoints.auth is None:
+        pytest.skip("the hub under test is open: no device secret was provisioned")
+    assert _config(dut)["device_secret"] == "********"
+    status = json.dumps(dut.answer("status"))
+    dut.reboot()
+    dut.wait_streaming()  # it logged in again with the secret kept in its NVS
+    secrets = dut.endpoints.auth.tokens_file.read_text()
+    assert "device_secret" not in status and dut.device_id in secrets
+    # Neither what the bench sent nor what the device printed shows a secret.
+    log = (dut.log_dir / "console.log").read_text()
+    assert re.search(r'"device_secret": ?"(?!\*{8}")', log) is None, log
 
 
 @pytest.mark.parametrize(

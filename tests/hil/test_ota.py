@@ -39,7 +39,9 @@ def _ota(dut: Dut, url: str) -> dict:
 
 def _manifest_url(hil, version: str) -> str:
     base = hil.endpoints.cdn_url
-    with urllib.request.urlopen(f"{base}/firmware/manifest.json", timeout=scaled(10)) as r:
+    context = hil.endpoints.cdn_context()
+    url = f"{base}/firmware/manifest.json"
+    with urllib.request.urlopen(url, timeout=scaled(10), context=context) as r:
         builds = json.load(r)["builds"]
     entry = next(b for b in builds if b["board"] == hil.build.env and b["version"] == version)
     return f"{base}/firmware/{entry['file']}"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from grouploop.services import grouploop_argv
 from tests.fixtures.cdn import CdnServer
+from tests.fixtures.tls import ServerCa
 from tests.support.timing import scaled
 
 
@@ -29,6 +30,9 @@ def test_bench_runs_end_to_end_on_emulated_boards(tmp_path: Path) -> None:
     summary = (report / "summary.md").read_text()
     assert summary.startswith("# GroupLoop bench") and ": PASS" in summary.splitlines()[0]
     assert "STAND-IN image (not a firmware build)" in summary
+    assert "(auth on)" in summary  # the HIL suites ran against a hub with credentials
+    hub_log = (report / "logs" / "hub.log").read_text()
+    assert "logins required" in hub_log and "(device)" in hub_log
     assert "| emu-1 | `socket://127.0.0.1:" in summary
     row = next(
         line
@@ -70,3 +74,28 @@ def test_bench_stops_when_the_running_cdn_serves_another_firmware_folder(
     assert done.returncode == 1, done.stdout[-2000:]
     assert f"but the CDN at {cdn.url} does not serve it" in done.stdout
     assert "running the HIL suites" not in done.stdout
+
+
+def test_bench_runs_hub_and_cdn_over_tls_and_provisions_the_ca(
+    tmp_path: Path, tls_ca: ServerCa
+) -> None:
+    done = _bench(
+        tmp_path,
+        "--emulated",
+        "1",
+        *tls_ca.server_args,
+        "--tls-ca",
+        str(tls_ca.ca_path),
+        "-k",
+        "stream or ota",
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "started the hub at wss://127.0.0.1:" in done.stdout
+    assert "started the CDN at https://127.0.0.1:" in done.stdout
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    row = next(
+        line
+        for line in summary.splitlines()
+        if line.startswith("| emu-1 | ") and "logs/emu-1/" in line
+    )
+    assert int(row.split("|")[2]) >= 3 and int(row.split("|")[3]) == 0, row  # streamed, OTAs

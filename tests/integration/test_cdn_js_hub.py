@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,9 +52,10 @@ m.connect();
 """
 
 
-async def device(hub_url: str, stop: asyncio.Event) -> list[str]:
-    """Stream FRAME at 20 Hz until `stop`; answer every command; return the commands."""
-    client = await HubClient.connect(hub_url)
+async def device(hub_url: str, stop: asyncio.Event, **connect: Any) -> list[str]:
+    """Stream FRAME at 20 Hz until `stop`; answer every command; return the commands.
+    `connect`: more options of the WebSocket client (e.g. `ssl`)."""
+    client = await HubClient.connect(hub_url, **connect)
     received: list[str] = []
     try:
         while not stop.is_set():
@@ -69,8 +72,11 @@ async def device(hub_url: str, stop: asyncio.Event) -> list[str]:
     return received
 
 
-async def run_manager(tmp_path: Path, script: str, *args: str) -> asyncio.subprocess.Process:
-    """node running `script` with HitloopDeviceManager.js's path and `args` as its arguments."""
+async def run_manager(
+    tmp_path: Path, script: str, *args: str, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """node running `script` with HitloopDeviceManager.js's path and `args` as its arguments
+    (and `env` added to the environment)."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed: the JS libraries cannot be tested")
@@ -84,6 +90,7 @@ async def run_manager(tmp_path: Path, script: str, *args: str) -> asyncio.subpro
         str(ROOT / "cdn" / "js" / "HitloopDeviceManager.js"),
         *args,
         stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -98,22 +105,29 @@ async def next_event(proc: asyncio.subprocess.Process, events: list[dict], name:
             return
 
 
-async def test_manager_with_real_hub_and_cdn(
-    cdn: CdnServer, start_hub: Callable[..., HubProcess], tmp_path: Path
-) -> None:
-    hub = start_hub(cdn_url=cdn.url)
+async def manager_session(
+    tmp_path: Path,
+    hub_url: str,
+    cdn_url: str,
+    env: dict[str, str] | None = None,
+    **connect: Any,
+) -> tuple[list[dict], list[str]]:
+    """SCRIPT in node against the hub and CDN while `device` streams and falls silent:
+    (node's events, the commands the device received). `env` goes to node, `connect` to
+    the device's WebSocket client."""
     proc = await run_manager(
         tmp_path,
         SCRIPT,
-        hub.url,
-        f"{cdn.url}/static/commands.json",
+        hub_url,
+        f"{cdn_url}/static/commands.json",
         str(int(scaled(20) * 1000)),
         # Silence after which the manager forgets the device: 20 frame periods of the device
         # task, so a stalled loop on a loaded machine does not look like a silent device.
         str(int(scaled(1.0) * 1000)),
+        env=env,
     )
     stop_device = asyncio.Event()
-    device_task = asyncio.create_task(device(hub.url, stop_device))
+    device_task = asyncio.create_task(device(hub_url, stop_device, **connect))
     events: list[dict] = []
     try:
         async with asyncio.timeout(scaled(25)):
@@ -127,6 +141,14 @@ async def test_manager_with_real_hub_and_cdn(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+    return events, commands
+
+
+async def test_manager_with_real_hub_and_cdn(
+    cdn: CdnServer, start_hub: Callable[..., HubProcess], tmp_path: Path
+) -> None:
+    hub = start_hub(cdn_url=cdn.url)
+    events, commands = await manager_session(tmp_path, hub.url, cdn.url)
     by_name = {e["event"]: e["value"] for e in events}
     assert "error" not in by_name, events
     assert by_name["device"]["id"] == "a1b2"
@@ -182,3 +204,54 @@ async def test_manager_reconnects_when_the_hub_comes_back(
     opens = [e["value"] for e in events if e["event"] == "open"]
     assert opens == [1, 2], events
     assert events[-1] == {"event": "device", "value": "a1b2"}
+
+
+TOKEN_SCRIPT = r"""
+const { HitloopDeviceManager } = require(process.argv[2]);
+const fs = require('node:fs');
+const say = (event, value) => console.log(JSON.stringify({ event, value }));
+const commands = JSON.parse(fs.readFileSync(process.argv[5], 'utf8'));
+const m = new HitloopDeviceManager(process.argv[3], { token: process.argv[4], commands });
+m.on('auth', (a) => say('auth', a));
+m.on('device', (d) => {
+  say('sent', m.sendCommand(d.id, 'ota', 'http://127.0.0.1:1/evil.bin'));
+  say('sent', m.sendCommand(d.id, 'led', '00ff00'));
+});
+let results = 0;
+m.on('result', (r) => {
+  say('result', r);
+  if (++results === 2) { m.disconnect(); clearTimeout(deadline); }
+});
+const giveUp = () => { say('timeout', null); process.exit(2); };
+const deadline = setTimeout(giveUp, Number(process.argv[6]));
+m.connect();
+"""
+
+
+async def test_manager_logs_in_with_a_token_on_a_hub_with_auth(
+    auth_hub: Callable[..., Any], virtual_devices: Any, tmp_path: Path
+) -> None:
+    hub = auth_hub()
+    await virtual_devices(1, hub_url=hub.url, seed="auth", secrets=hub.secrets)
+    proc = await run_manager(
+        tmp_path,
+        TOKEN_SCRIPT,
+        hub.url,
+        hub.tokens["operator"],
+        str(ROOT / "cdn" / "static" / "commands.json"),
+        str(int(scaled(20) * 1000)),
+    )
+    events: list[dict] = []
+    try:
+        async with asyncio.timeout(scaled(25)):
+            while len([e for e in events if e["event"] == "result"]) < 2:
+                await next_event(proc, events, "result")
+            assert await proc.wait() == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    results = [e["value"] for e in events if e["event"] == "result"]
+    assert events[0] == {"event": "auth", "value": {"kind": "auth", "ok": True, "role": "operator"}}
+    assert results[0] == {"kind": "result", "ok": False, "error": "forbidden"}  # ota: admin only
+    assert results[1]["ok"] is True and results[1]["result"] == "success"

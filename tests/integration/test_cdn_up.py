@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import queue
 import re
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from grouploop.services import grouploop_argv
+from tests.fixtures.hub import HubClient
+from tests.fixtures.tls import ServerCa
 from tests.support.http import http_get
 from tests.support.timing import scaled
 
@@ -47,8 +52,9 @@ class Up:
                 return
 
 
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[Up]:
+@contextlib.contextmanager
+def running_up(tmp_path: Path, *extra: str) -> Iterator[Up]:
+    """`grouploop up` on free ports (plus `extra` flags), until its banner; killed after."""
     process = subprocess.Popen(
         grouploop_argv(
             "up",
@@ -61,6 +67,7 @@ def up(tmp_path: Path) -> Iterator[Up]:
             "--docs-port",
             "0",
             "--web-any-ports",
+            *extra,
         ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -86,6 +93,12 @@ def up(tmp_path: Path) -> Iterator[Up]:
             process.kill()
         process.wait(scaled(30))
         reader.join(scaled(10))
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    with running_up(tmp_path) as running:
+        yield running
 
 
 def get(url: str, path: str) -> tuple[int, bytes]:
@@ -128,3 +141,62 @@ def test_a_dying_child_stops_everything_with_an_error(up: Up) -> None:
     assert up.process.wait(scaled(30)) == 1
     for pid in up.pids.values():
         assert_gone(pid)
+
+
+async def test_up_lan_sets_up_auth_and_prints_what_each_app_and_device_needs(
+    tmp_path: Path,
+) -> None:
+    # --host 127.0.0.1: tests bind loopback only; --lan's auth is the same on any address.
+    with running_up(tmp_path, "--lan", "--lan-dir", str(tmp_path / "lan")) as up:
+        up.wait_for("[UP] the hub's /devices", scaled(10))
+        text = "".join(up.output)
+        tokens = dict(re.findall(r"\[UP\]\s+(admin|operator|viewer)\s+(\S+)", text))
+        assert set(tokens) == {"admin", "operator", "viewer"}
+        assert all(
+            token not in (tmp_path / "lan" / "tokens.json").read_text() for token in tokens.values()
+        )
+        assert "device_secret" in text and "configuration panel" in text
+        hub = up.urls["hub"]
+        stranger = await HubClient.connect(hub)
+        operator = await HubClient.connect(f"{hub}/?token={tokens['operator']}")
+        try:
+            assert await stranger.ask("cmd:all:led:ff0000") == "cmd:error:forbidden"
+            assert await operator.next_line() == "auth:ok:operator"
+            assert await operator.ask("s") == "stream:on"
+            # The three virtual devices logged in with their secrets and stream.
+            ids: set[str] = set()
+
+            def three_devices(line: str) -> bool:
+                if len(line) == 20:
+                    ids.add(line[:4])
+                return len(ids) == 3
+
+            await operator.wait_for(three_devices, timeout=scaled(15))
+            assert await operator.ask("cmd:all:led:00ff00") == "cmd:result:sent_to_3_devices"
+        finally:
+            await stranger.close()
+            await operator.close()
+        assert http_get(hub.replace("ws", "http", 1), "/devices")[0] == 401
+        up.process.send_signal(signal.SIGTERM)
+        assert up.process.wait(scaled(30)) == 0
+
+
+def test_up_with_tls_serves_wss_and_https_and_its_devices_verify_the_hub(
+    tmp_path: Path, tls_ca: ServerCa
+) -> None:
+    with running_up(tmp_path, *tls_ca.server_args, "--tls-ca", str(tls_ca.ca_path)) as up:
+        assert up.urls["hub"].startswith("wss://") and up.urls["cdn"].startswith("https://")
+        assert up.urls["web"].startswith("https://")
+        context = tls_ca.client_context()
+        status, _, body = http_get(up.urls["cdn"], "/", context=context)
+        assert status == 200 and b'"grouploop-cdn"' in body
+        status, _, body = http_get(up.urls["web"], "/config.js", context=context)
+        assert status == 200 and up.urls["hub"].encode() in body
+        assert any("[COMMANDS]" in line and up.urls["cdn"] in line for line in up.output)
+        deadline = time.monotonic() + scaled(20)
+        devices: list[object] = []
+        while len(devices) < 3 and time.monotonic() < deadline:
+            status, _, body = http_get(up.urls["hub"], "/devices", context=context)
+            devices = json.loads(body)["devices"]
+            time.sleep(0.2)
+        assert len(devices) == 3, "the virtual devices verified the hub with --tls-ca"

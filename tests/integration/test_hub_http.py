@@ -42,6 +42,12 @@ def test_devices_lists_none_before_any_device_connects(hub: HubProcess) -> None:
     assert json.loads(body) == {"devices": []}
 
 
+def test_devices_may_be_read_by_a_page_of_another_origin(hub: HubProcess) -> None:
+    # The web apps run on other ports than the hub's; the device emulator reads /devices.
+    _status, headers, _body = hub.get("/devices")
+    assert headers["Access-Control-Allow-Origin"] == "*"
+
+
 def test_plain_http_elsewhere_is_refused(hub: HubProcess) -> None:
     status, _, _ = hub.get("/")
     # websockets answers 426 Upgrade Required, picows 400: either way, no page here.

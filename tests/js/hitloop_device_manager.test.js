@@ -380,3 +380,44 @@ test("a command line is split as the table says and checked", () => {
     error: "invalid_parameters",
   });
 });
+
+test("a token is the first line on every connection, before the subscription", () => {
+  const { m, ws, timers } = connected({ token: "tok-1" });
+  assert.deepEqual(ws.sent, ["auth:tok-1", "s"]);
+  assert.ok(!ws.url.includes("tok-1")); // never in a URL (proxies log those)
+  const seen = record(m, "auth");
+  ws.receive("Connected to GroupLoop WebSocket server\nauth:ok:operator");
+  assert.equal(m.role, "operator");
+  assert.deepEqual(seen, [["auth", { kind: "auth", ok: true, role: "operator" }]]);
+  ws.drop();
+  timers.fire();
+  const again = FakeSocket.instances[1];
+  again.open();
+  assert.deepEqual(again.sent, ["auth:tok-1", "s"]);
+  assert.equal(m.role, null); // until this connection's answer
+});
+
+test("without a token nothing but the subscription is sent (the original behaviour)", () => {
+  const { ws } = connected();
+  assert.deepEqual(ws.sent, ["s"]);
+});
+
+test("a refused token stops reconnecting until another token is set", () => {
+  const { m, ws, timers } = connected({ token: "wrong" });
+  const seen = record(m, "auth");
+  ws.receive("auth:error:invalid");
+  ws.close();
+  assert.deepEqual(seen, [["auth", { kind: "auth", ok: false, error: "invalid" }]]);
+  assert.equal(timers.pending.length, 0);
+  m.setToken("right");
+  const next = FakeSocket.instances[1];
+  next.open();
+  assert.deepEqual(next.sent, ["auth:right", "s"]);
+});
+
+test("a forbidden command is a failed result with its reason", () => {
+  const { m, ws } = connected({ token: "viewer-token" });
+  const seen = record(m, "result");
+  ws.receive("cmd:error:forbidden");
+  assert.deepEqual(seen, [["result", { kind: "result", ok: false, error: "forbidden" }]]);
+});

@@ -4,6 +4,8 @@ import math
 import random
 import statistics
 
+import pytest
+
 from emulator.sensors import PathLoss, Room, Sensors
 
 
@@ -74,3 +76,17 @@ def test_random_taps_follow_their_rate():
     sensors = Sensors.seeded(4, tap_rate_hz=0.5)
     taps = sum(s.take_tap() for s in run(sensors, 400))
     assert 150 < taps < 250  # 0.5 Hz over 400 s, expected 200
+
+
+def test_a_wearer_given_a_position_stands_there_and_the_beacons_hear_it_there():
+    sensors = Sensors.seeded(9, position=(2.0, 6.5), path_loss=PathLoss(noise_db=0.0))
+    for s in run(sensors, 10):
+        assert (s.walker.x, s.walker.y) == (2.0, 6.5)
+        assert s.walker.ax == 0.0 and s.walker.ay == 0.0
+    expected = [math.hypot(2.0 - bx, 6.5 - by) for bx, by in Room().beacons()]
+    assert sensors.walker.distances() == pytest.approx(expected)
+
+
+def test_a_position_outside_the_room_is_refused_with_the_room_named():
+    with pytest.raises(ValueError, match=r"\(11.0, 1.0\) is outside the 10.0 x 8.0 m room"):
+        Sensors.seeded(9, position=(11.0, 1.0))

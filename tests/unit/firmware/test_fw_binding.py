@@ -183,4 +183,5 @@ def test_bad_arguments_are_refused_in_python(core: Core) -> None:
 
 
 def test_instance_size_is_small(firmware_library: object) -> None:
-    assert 4096 < instance_size() < 16384
+    # The configuration with its 2 KB CA certificate, and room for saving it whole, dominate.
+    assert 4096 < instance_size() < 32768

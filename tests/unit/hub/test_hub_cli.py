@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
-from hub import cli
+from hub import cli, credentials
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -33,3 +34,20 @@ def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
 def test_unknown_transport_is_refused() -> None:
     with pytest.raises(SystemExit):
         parse("--transport", "carrier-pigeon")
+
+
+def test_open_ignores_a_credential_file_and_stays_on_loopback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    credentials.add(credentials.default_path(), "admin")
+    assert credentials.load(None) is not None  # without --open the default file turns auth on
+    assert cli.run(parse("--open", "--host", "192.0.2.1")) == 2  # refused before listening
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False), ("", False)],
+)
+def test_only_loopback_hosts_count_as_loopback(host: str, loopback: bool) -> None:
+    assert cli.is_loopback(host) is loopback

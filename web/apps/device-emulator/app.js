@@ -1,36 +1,45 @@
 /*
- * Device emulator: this browser (or phone) becomes one GroupLoop device. Dragging the dot
- * moves it in the room (beacon distances) and its quick moves are acceleration; the Tap
- * button taps; a phone's motion sensors replace the drag when the user allows them. The
- * LED ring shows what the hub's commands set, and `vibrate` uses the Vibration API.
+ * Device emulator: this browser tab (or phone) becomes one GroupLoop device, with an id of
+ * its own (device-id.js). Dragging the dot moves it in the room (beacon distances) and its
+ * quick moves are acceleration; the Tap button, T or Space tap; a phone's motion sensors
+ * replace the drag when the user switches them on (the switch shows only where motion
+ * readings arrive). The LED ring shows what the hub's commands set, a 3D view the
+ * orientation its accelerometer gives, and `vibrate` uses the Vibration API once the
+ * browser allows it (after a first touch or key).
  */
 "use strict";
 
 (async () => {
   const G = window.GroupLoop;
-  const { Device, room, displayColour } = window.BrowserDevice;
+  const { Device, room } = window.BrowserDevice;
+  const { displayColour } = window.GroupLoopLeds;
+  const { Orientation } = window;
   const $ = (id) => document.getElementById(id);
 
   // The page is a device of the hub, not a subscriber: no manager of its own.
   const page = await G.start("device-emulator", { hub: false });
   if (!page) return; // the banner says what is wrong
-  const { table: commands, hubUrl } = page;
+  const { table: commands, hubUrl, token } = page;
 
-  /* ---- the device id: kept across reloads, ?id=abcd to choose one ---- */
-  const wanted = new URLSearchParams(location.search).get("id");
-  const remembered = localStorage.getItem("grouploop.deviceId");
-  const isId = (text) => /^[0-9a-f]{4}$/.test(text || "");
-  const id = isId(wanted)
-    ? wanted
-    : isId(remembered)
-      ? remembered
-      : window.BrowserDevice.randomId();
-  localStorage.setItem("grouploop.deviceId", id);
+  /* ---- the device id: this tab's own, checked against the hub ---- */
+  const { DeviceId } = window;
+  const { id, notice } = await DeviceId.choose({
+    wanted: new URLSearchParams(location.search).get("id"),
+    remembered: sessionStorage.getItem(DeviceId.KEY),
+    randomId: window.BrowserDevice.randomId,
+    hubUrl,
+    token,
+    fetchJson: G.fetchJson,
+    wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+  sessionStorage.setItem(DeviceId.KEY, id);
   $("device-id").textContent = id;
+  $("id-notice").textContent = notice;
+  $("id-notice").hidden = !notice;
 
   /* ---- sensors: position from the drag, acceleration from its changes or the phone ---- */
   const motion = { x: room.width / 2, y: room.height / 2, vx: 0, vy: 0, ax: 0, ay: 0, at: 0 };
-  let phone = null; // the latest DeviceMotion reading in g, once the user enabled it
+  let phone = null; // the latest DeviceMotion reading in g, while the switch is on
 
   function sensors() {
     const now = performance.now();
@@ -52,12 +61,11 @@
   const device = new Device({
     id,
     hubUrl,
+    token,
     commands,
     sensors,
     onFrame: (_device, frame, values) => showFrame(frame, values),
-    vibrate: (ms) => {
-      if (navigator.vibrate) navigator.vibrate(ms);
-    },
+    vibrate,
     onChange: (_device, what) => {
       if (what === "connection") G.showHubState(device.state, hubUrl);
       else showLedState();
@@ -82,7 +90,28 @@
     $("frames").textContent = device.framesSent;
   }
 
-  /* ---- the LED ring, redrawn every animation frame ---- */
+  /* ---- vibration: browsers refuse it (with a console error) before a first gesture ---- */
+  let pendingUntil = 0; // when a vibration asked for before that gesture would have ended
+  function vibrate(ms) {
+    if (!navigator.vibrate) return;
+    if (navigator.userActivation && !navigator.userActivation.hasBeenActive) {
+      pendingUntil = performance.now() + ms;
+      $("vibration-note").hidden = false;
+      return;
+    }
+    navigator.vibrate(ms);
+  }
+  function firstGesture() {
+    $("vibration-note").hidden = true;
+    const remaining = Math.round(pendingUntil - performance.now());
+    pendingUntil = 0;
+    if (remaining > 0 && navigator.vibrate) navigator.vibrate(remaining);
+  }
+  for (const type of ["pointerdown", "keydown"]) {
+    window.addEventListener(type, firstGesture, { once: true, capture: true });
+  }
+
+  /* ---- the LED ring and the orientation, redrawn every animation frame ---- */
   const svg = "http://www.w3.org/2000/svg";
   const ring = $("ring");
   const body = document.createElementNS(svg, "circle");
@@ -101,11 +130,17 @@
     return led;
   });
 
+  let up = [0, 0, 1];
   function draw() {
-    device.pixels().forEach((colour, i) => {
+    const pixels = device.pixels();
+    pixels.forEach((colour, i) => {
       leds[i].setAttribute("fill", displayColour(colour));
       leds[i].dataset.color = colour.map((c) => c.toString(16).padStart(2, "0")).join("");
     });
+    if (device.lastSensors) up = Orientation.smooth(up, Orientation.upFrom(device.lastSensors));
+    Orientation.draw($("orientation"), up, pixels.map(displayColour));
+    const { roll, pitch } = Orientation.angles(up);
+    $("tilt").textContent = `roll ${roll}°, pitch ${pitch}°`;
     const on = device.motorOn;
     $("motor").textContent = on ? "motor on (vibrating)" : "motor off";
     document.querySelector(".device").classList.toggle("vibrating", on);
@@ -132,32 +167,53 @@
     if (roomNode.hasPointerCapture(event.pointerId)) moveTo(event);
   });
   $("tap").addEventListener("click", () => device.tap());
+  window.addEventListener("keydown", (event) => {
+    // Not while typing, and not Space on a button (the browser clicks it: one tap already).
+    if (event.repeat || event.target.closest("input, textarea, select, button")) return;
+    if (event.key === "t" || event.key === "T" || event.key === " ") {
+      event.preventDefault(); // Space would scroll the page
+      device.tap();
+    }
+  });
 
+  /* ---- motion sensors: a switch, shown once this browser delivers motion readings ---- */
+  function onMotion(event) {
+    const a = event.accelerationIncludingGravity;
+    // A browser without motion sensors (a desktop) sends one reading with no values.
+    $("motion-switch").hidden = !a || a.x === null;
+    if ($("motion-switch").hidden) return;
+    if (!$("motion").checked) return;
+    phone = { ax: a.x / 9.81, ay: a.y / 9.81, az: a.z / 9.81 };
+    if (Math.hypot(phone.ax, phone.ay, phone.az) > 3) device.tap(); // a hard knock
+    $("source").textContent = "motion sensors";
+  }
+  $("motion").addEventListener("change", async () => {
+    if (!$("motion").checked) {
+      phone = null;
+      $("source").textContent = "touch";
+      return;
+    }
+    // iOS asks the user first; other browsers deliver events right away.
+    if (typeof DeviceMotionEvent.requestPermission === "function") {
+      const answer = await DeviceMotionEvent.requestPermission().catch(() => "denied");
+      if (answer !== "granted") {
+        $("motion").checked = false;
+        $("source").textContent = "touch (motion sensors were not allowed)";
+        return;
+      }
+    }
+    $("source").textContent = "waiting for motion sensor readings (touch meanwhile)";
+  });
   if (window.DeviceMotionEvent && !window.isSecureContext) {
     // Browsers deliver motion events to secure pages only (https, or localhost).
     $("source").textContent = "touch (motion sensors need an https or localhost page)";
   } else if (window.DeviceMotionEvent) {
-    const button = $("motion");
-    button.hidden = false;
-    button.addEventListener("click", async () => {
-      // iOS asks the user first; other browsers deliver events right away.
-      if (typeof DeviceMotionEvent.requestPermission === "function") {
-        const answer = await DeviceMotionEvent.requestPermission().catch(() => "denied");
-        if (answer !== "granted") {
-          $("source").textContent = "touch (motion sensors were not allowed)";
-          return;
-        }
-      }
-      window.addEventListener("devicemotion", (event) => {
-        const a = event.accelerationIncludingGravity;
-        if (!a || a.x === null) return;
-        phone = { ax: a.x / 9.81, ay: a.y / 9.81, az: a.z / 9.81 };
-        if (Math.hypot(phone.ax, phone.ay, phone.az) > 3) device.tap(); // a hard knock
-        $("source").textContent = "motion sensors";
-      });
-      button.disabled = true;
-      $("source").textContent = "waiting for motion sensor readings (touch meanwhile)";
-    });
+    // iOS sends no reading before the user allowed it: where permission is asked for, offer
+    // the switch at once (a browser without sensors takes it back with its empty reading).
+    if (typeof DeviceMotionEvent.requestPermission === "function") {
+      $("motion-switch").hidden = false;
+    }
+    window.addEventListener("devicemotion", onMotion);
   }
 
   showLedState();

@@ -15,33 +15,24 @@
 "use strict";
 
 window.BrowserDevice = (() => {
-  const FRAME_INTERVAL_MS = 50; // 20 Hz
+  const FRAME_INTERVAL_MS = 50; // 20 Hz, as the firmware
   const RECONNECT_MS = { first: 500, cap: 5000 };
   // A socket this far behind is not being drained: drop frames (stale by the next one).
   const BACKLOG_BYTES = 4096;
 
-  /* ---- the room: four beacons at the corners, RSSI from distance ---- */
-
+  /*
+   * The room (shared/room.js, loaded first): the default one, four beacons in the corners,
+   * RSSI from the same log-distance path loss as the emulator, so the device-control map
+   * finds a browser device where the page put it.
+   */
+  const Room = window.GroupLoopRoom;
+  const shared = Room.makeRoom(Room.DEFAULT_ROOM);
   const room = {
-    width: 8, // metres
-    height: 6,
-    beacons: ["NW", "NE", "SE", "SW"],
-    beaconPosition(index) {
-      return [
-        [0, 0],
-        [this.width, 0],
-        [this.width, this.height],
-        [0, this.height],
-      ][index];
-    },
-    /* Log-distance path loss: -45 dBm at 1 m, exponent 2.2, clamped to the frame's range. */
-    rssiAt(x, y) {
-      return this.beacons.map((_name, index) => {
-        const [bx, by] = this.beaconPosition(index);
-        const metres = Math.max(0.1, Math.hypot(x - bx, y - by));
-        return Math.max(-100, Math.min(-40, -45 - 22 * Math.log10(metres)));
-      });
-    },
+    width: shared.width, // metres
+    height: shared.depth,
+    beacons: Room.BEACONS,
+    beaconPosition: (index) => Room.beaconPositions(shared)[index],
+    rssiAt: (x, y) => Room.rssiAt(shared, x, y),
   };
 
   /* ---- frames, written by the CDN's one JS frame codec (HitloopDevice.js) ---- */
@@ -136,33 +127,23 @@ window.BrowserDevice = (() => {
     return leds.leds.map((hex) => rgb(hex).map((c) => Math.round(c * level * scale)));
   }
 
-  /*
-   * The colour to draw for an LED value. Scaled down by brightness, an orange pixel is a
-   * dim brown on a screen, yet a lit LED still looks orange: draw the pixel's hue at full
-   * strength, faded towards an unlit LED by how bright it is (with the eye's gamma of 2.2).
-   */
-  const UNLIT = [26, 31, 41];
-  function displayColour(colour) {
-    const peak = Math.max(...colour);
-    if (peak === 0) return `rgb(${UNLIT.join(",")})`;
-    const lit = 0.25 + 0.75 * (peak / 255) ** (1 / 2.2);
-    const shown = colour.map((c, i) => Math.round(UNLIT[i] + ((c * 255) / peak - UNLIT[i]) * lit));
-    return `rgb(${shown.join(",")})`;
-  }
-
   /* ---- the device ---- */
 
   class Device {
     /*
-     * options: id (4 hex; random when absent), hubUrl, commands (commands.json as loaded:
-     * its commands, and its "device" facts: pixel count, hub lines that are not commands),
+     * options: id (4 hex; random when absent), hubUrl, token (a device secret bound to this
+     * id, for a hub with auth on: sent as "auth:<token>" before "id:", as the firmware does),
+     * commands (commands.json as loaded: its commands, and its "device" facts: pixel count,
+     * hub lines that are not commands),
      * sensors() → {ax, ay, az (g), rssi: [nw, ne, se, sw] (dBm)}, onChange(device, what)
      * called on "connection", "command" and "vibrate", onFrame(device, frame, sensors)
-     * after each frame sent, and vibrate(ms) for a real motor.
+     * after each frame sent, vibrate(ms) for a real motor, and frameRate (frames a second,
+     * the firmware's 20 when absent; setFrameRate changes it).
      */
     constructor(options) {
       this.id = options.id || randomId();
       this.hubUrl = options.hubUrl;
+      this.token = options.token || "";
       this.commands = options.commands;
       this.pixelCount = options.commands.device.pixels;
       // Lines the hub sends that are not commands, ignored as the firmware does.
@@ -171,6 +152,7 @@ window.BrowserDevice = (() => {
       this.onChange = options.onChange || (() => {});
       this.onFrame = options.onFrame || (() => {});
       this.vibrateHook = options.vibrate || (() => {});
+      this.frameIntervalMs = options.frameRate ? 1000 / options.frameRate : FRAME_INTERVAL_MS;
       this.leds = defaultLeds(performance.now(), this.pixelCount);
       this.motorUntil = 0;
       this.tapPending = false;
@@ -214,8 +196,9 @@ window.BrowserDevice = (() => {
         if (this.everConnected) this.reconnects += 1;
         this.everConnected = true;
         this.attempts = 0;
+        if (this.token) socket.send(`auth:${this.token}`);
         socket.send(`id:${this.id}`);
-        this.timer = setInterval(() => this.sendFrame(), FRAME_INTERVAL_MS);
+        this.startFrames();
         this.setState("open");
       };
       socket.onmessage = (event) => {
@@ -226,6 +209,17 @@ window.BrowserDevice = (() => {
         this.setState("closed");
         if (!this.stopped) this.scheduleReconnect();
       };
+    }
+
+    startFrames() {
+      clearInterval(this.timer);
+      this.timer = setInterval(() => this.sendFrame(), this.frameIntervalMs);
+    }
+
+    /* Frames a second from now on (a connected device changes pace at once). */
+    setFrameRate(perSecond) {
+      this.frameIntervalMs = 1000 / perSecond;
+      if (this.connected) this.startFrames();
     }
 
     /* "connecting", "open" or "closed", as HitloopDeviceManager's; the page is told of each. */
@@ -261,7 +255,7 @@ window.BrowserDevice = (() => {
       if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
       const sensors = this.sensors();
       this.lastSensors = sensors;
-      stepSpring(this.leds, FRAME_INTERVAL_MS / 1000);
+      stepSpring(this.leds, this.frameIntervalMs / 1000);
       if (this.socket.bufferedAmount > BACKLOG_BYTES) {
         this.framesDropped += 1; // the tap stays pending for the next frame that goes out
         return;
@@ -400,5 +394,5 @@ window.BrowserDevice = (() => {
     }
   }
 
-  return { Device, room, pixelsAt, displayColour, randomId };
+  return { Device, room, pixelsAt, randomId };
 })();

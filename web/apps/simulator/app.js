@@ -1,13 +1,19 @@
 /*
  * Simulator: a swarm of devices in the browser, drawn with p5.js (from the CDN) in a room
- * with a beacon in each corner. Every device is a real WebSocket device of the hub; their
- * LED rings show what the hub's commands set. ?count=N&behaviour=B choose the start.
+ * with a beacon in each corner. The swarm moves in the page from the start, but its devices
+ * join the hub only when the user presses Start (and leave on Stop): opening the tab must
+ * not add devices to a live installation. Once started every device is a real WebSocket
+ * device of the hub; their LED rings show what the hub's commands set. Clicking a device
+ * selects it: its orientation, from its accelerometer, is drawn in 3D beside the room.
+ * ?count=N&behaviour=B preset the form.
  */
 "use strict";
 
 (async () => {
   const G = window.GroupLoop;
-  const { room, displayColour } = window.BrowserDevice;
+  const { room } = window.BrowserDevice;
+  const { displayColour } = window.GroupLoopLeds;
+  const { Orientation } = window;
   const $ = (id) => document.getElementById(id);
 
   // The page's own subscriber (manager) shows how many of the swarm the hub really streams.
@@ -16,7 +22,7 @@
   const { table, hubUrl, manager: watcher } = page;
   const swarm = new window.Swarm.Swarm({ hubUrl, commands: table });
 
-  /* ---- controls ---- */
+  /* ---- the swarm: size and behaviour ---- */
   const query = new URLSearchParams(location.search);
   const startCount = Number.parseInt(query.get("count") ?? "8", 10);
   $("count").value = Number.isFinite(startCount) ? Math.max(0, Math.min(100, startCount)) : 8;
@@ -29,13 +35,70 @@
     swarm.behaviour = $("behaviour").value;
     swarm.randomTaps = $("taps").checked;
     swarm.resize(count);
+    $("flocking").disabled = swarm.behaviour !== "flock";
+    if (selected && !swarm.members.includes(selected)) select(null);
   }
   $("swarm-form").addEventListener("submit", (event) => {
     event.preventDefault();
     apply();
   });
-  apply();
+  $("behaviour").addEventListener("change", apply);
 
+  /* ---- joining the hub: only on Start ---- */
+  function showRunning() {
+    $("start").textContent = swarm.running ? "Stop" : "Start";
+    $("start").classList.toggle("secondary", swarm.running);
+    $("hub-state").textContent = swarm.running
+      ? `the devices are on the hub at ${hubUrl}`
+      : "not on the hub: press Start to connect the devices";
+  }
+  $("start").addEventListener("click", () => {
+    if (swarm.running) swarm.stop();
+    else swarm.start();
+    showRunning();
+  });
+
+  /* ---- sliders: send rate and the flock's three weights, applied as they move ---- */
+  function slider(id, format, onValue) {
+    const input = $(id);
+    const show = () => {
+      $(`${id}-value`).textContent = format(Number(input.value));
+      onValue(Number(input.value));
+    };
+    input.addEventListener("input", show);
+    show();
+  }
+  slider("rate", String, (perSecond) => swarm.setFrameRate(perSecond));
+  for (const weight of ["separation", "alignment", "cohesion"]) {
+    slider(
+      weight,
+      (value) => value.toFixed(1),
+      (value) => (swarm.weights[weight] = value),
+    );
+  }
+
+  /* ---- the selected device and its orientation ---- */
+  let selected = null;
+  let up = [0, 0, 1];
+  function select(member) {
+    selected = member;
+    $("selected-id").textContent = member ? member.device.id : "—";
+    $("tap-selected").disabled = !member;
+    if (!member) $("selected-tilt").textContent = "click a device in the room";
+  }
+  $("tap-selected").addEventListener("click", () => selected && selected.device.tap());
+
+  function drawOrientation() {
+    if (!selected) return;
+    const device = selected.device;
+    up = Orientation.smooth(up, Orientation.upFrom(device.sensors()));
+    Orientation.draw($("orientation"), up, device.pixels().map(displayColour));
+    const { roll, pitch } = Orientation.angles(up);
+    $("selected-tilt").textContent = `roll ${roll}°, pitch ${pitch}°`;
+  }
+
+  apply();
+  showRunning();
   setInterval(() => {
     const stats = swarm.stats();
     for (const [key, value] of Object.entries(stats)) $(key).textContent = value;
@@ -44,10 +107,11 @@
     $("streaming").textContent = streaming;
   }, 250);
 
-  /* ---- drawing ---- */
+  /* ---- drawing the room ---- */
   new window.p5((p) => {
     let scale = 100; // pixels per metre
     const pad = 28;
+    const LABELLED = 40; // above this many devices only the selected one is labelled
 
     function fit() {
       const width = Math.max(320, $("room").clientWidth);
@@ -65,10 +129,13 @@
     p.windowResized = fit;
 
     p.draw = () => {
+      window.Simulator.drawn += 1;
       swarm.step(p.deltaTime / 1000, p.millis());
       p.background("#eef1f6");
       drawRoom();
-      for (const member of swarm.members) drawDevice(member);
+      const labelled = swarm.members.length <= LABELLED;
+      for (const member of swarm.members) drawDevice(member, labelled || member === selected);
+      drawOrientation();
     };
 
     function drawRoom() {
@@ -92,36 +159,69 @@
       });
     }
 
-    function drawDevice(member) {
+    /*
+     * One device: body, LED ring, vibration and selection rings, label. Straight on the
+     * canvas's 2D context: p5's fill() parses its colour string on every call, which at 100
+     * devices × 7 circles was most of a frame.
+     */
+    function drawDevice(member, labelled) {
+      const ctx = p.drawingContext;
       const device = member.device;
       const [x, y] = at(member.x, member.y);
-      const r = Math.max(14, scale * 0.24);
-      p.noStroke();
-      p.fill(device.connected ? "#3a4252" : "#9aa1ad");
-      p.circle(x, y, 2 * r);
-      device.pixels().forEach((colour, i, ring) => {
-        const angle = (i / ring.length) * 2 * Math.PI - Math.PI / 2;
-        p.fill(displayColour(colour));
-        p.circle(x + Math.cos(angle) * r * 0.62, y + Math.sin(angle) * r * 0.62, r * 0.56);
+      const r = swarm.radius * scale;
+      const disc = (cx, cy, radius, colour) => {
+        ctx.beginPath();
+        ctx.arc(cx, cy, radius, 0, 2 * Math.PI);
+        ctx.fillStyle = colour;
+        ctx.fill();
+      };
+      const ring = (radius, colour, width) => {
+        ctx.beginPath();
+        ctx.arc(x, y, radius, 0, 2 * Math.PI);
+        ctx.strokeStyle = colour;
+        ctx.lineWidth = width;
+        ctx.stroke();
+      };
+      disc(x, y, r, device.connected ? "#3a4252" : "#9aa1ad");
+      const pixels = device.pixels();
+      pixels.forEach((colour, i) => {
+        const angle = (i / pixels.length) * 2 * Math.PI - Math.PI / 2;
+        const [lx, ly] = [x + Math.cos(angle) * r * 0.62, y + Math.sin(angle) * r * 0.62];
+        disc(lx, ly, r * 0.28, displayColour(colour));
       });
-      if (device.motorOn) {
-        p.noFill();
-        p.stroke("#d0342c");
-        p.circle(x, y, 2 * r + 6 + 3 * Math.sin(p.millis() / 20));
-        p.noStroke();
+      if (device.motorOn) ring(r + 3 + 1.5 * Math.sin(p.millis() / 20), "#d0342c", 2);
+      if (member === selected) ring(r + 2, "#2f6fed", 3);
+      if (labelled) {
+        ctx.fillStyle = "#1d2330";
+        ctx.font = "10px system-ui, sans-serif";
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        ctx.fillText(device.id, x, y + r + 7);
       }
-      p.fill("#1d2330");
-      p.textSize(10);
-      p.text(device.id, x, y + r + 9);
     }
 
+    // For the console, the browser tests and the benchmark: the swarm, where a member is
+    // drawn, and how many frames the sketch has drawn.
+    window.Simulator = {
+      swarm,
+      drawn: 0,
+      roomPosition(index) {
+        const member = swarm.members[index];
+        const [x, y] = at(member.x, member.y);
+        return { id: member.device.id, x, y };
+      },
+    };
+
     p.mousePressed = () => {
+      if (p.mouseX < 0 || p.mouseY < 0 || p.mouseX > p.width || p.mouseY > p.height) return;
+      let nearest = null;
+      let best = swarm.radius * scale * 1.2; // a little slack around the ring
       for (const member of swarm.members) {
         const [x, y] = at(member.x, member.y);
-        if (Math.hypot(p.mouseX - x, p.mouseY - y) < Math.max(14, scale * 0.24)) {
-          member.device.tap();
-        }
+        const distance = Math.hypot(p.mouseX - x, p.mouseY - y);
+        if (distance < best) [nearest, best] = [member, distance];
       }
+      if (nearest) select(nearest);
     };
   });
 })();
