@@ -285,6 +285,7 @@ async def _serve(server: Any, args: argparse.Namespace, rate: lograte.RateLimitF
                     lambda registry: setattr(core, "commands", registry),
                     every=args.cdn_refresh,
                     warn_after=max(1, args.cdn_attempts),
+                    ca_file=args.cdn_ca,
                 )
             )
         )
