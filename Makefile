@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed
 HOST_LIB := firmware/build/host/libgrouploop_core.so
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint perf chaos flash bench docs clean firmware-host firmware-test browser mbedtls
+.PHONY: help setup up test lint perf chaos soak flash bench docs clean firmware-host firmware-test browser mbedtls
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -60,10 +60,15 @@ perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, 
 	$(MAKE) -s -C firmware/host perf-ota
 	$(PY) -m benchmarks.web
 
-chaos: setup ## fault/abuse benchmark (printed): CDN under 1,000 slow clients, bricks per 20 power cuts, publish under kills and races
+chaos: setup ## fault/abuse benchmark (printed): CDN under 1,000 slow clients, hub flood and command amplification, bricks per 20 power cuts, publish under kills and races
 	$(PY) -m benchmarks.slow_clients
+	$(PY) -m benchmarks.chaos_hub
 	$(PY) -m benchmarks.power_cuts
 	$(PY) -m benchmarks.publish_chaos
+
+SOAK_MINUTES ?= 30
+soak: setup ## soak: hub + 500 emulated devices + 5 subscribers + commands + OTA (SOAK_MINUTES=30)
+	$(PY) -m benchmarks.soak --minutes $(SOAK_MINUTES)
 
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))

@@ -268,6 +268,8 @@ def _start_hub(transport: str, log_dir: Path, auth: Auth | None = None) -> servi
     name = f"hub-{transport}" + ("-auth" if auth else "")
     if auth:
         flags += ["--tokens", str(auth.path)]
+    # Every simulated device connects from 127.0.0.1: lift the per-address cap.
+    flags += ["--max-connections-per-address", "0"]
     return services.start(
         name,
         services.grouploop_argv("hub", *flags),

@@ -1,4 +1,4 @@
-"""`grouploop hub` (and `python -m hub`): load the command table, then serve until a signal.
+"""`grouploop hub` (and `python -m hub`): serve until a signal, the command table kept from the CDN.
 
 Defaults come from `grouploop.settings` (WS_HOST, WS_PORT, CDN_BASE_URL, TLS_CERT, TLS_KEY,
 TLS_CA); flags override them. Prints `[READY] ws://<host>:<port>` (`wss://` with
@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from grouploop import aio, services, settings, tls
-from hub import commands, credentials
+from grouploop import aio, fds, services, settings, tls
+from hub import commands, credentials, lograte, memory
 from hub.core import HubCore
 from hub.limits import Limits
 
@@ -32,6 +32,9 @@ log = logging.getLogger("hub")
 #: The transports around the one core, each `hub.transports.<name>.HubServer`; only the chosen
 #: one is imported.
 TRANSPORTS = ("picows", "websockets")
+#: Descriptors kept free of connections: the listening socket, logs, the CDN fetch, and the
+#: short-lived socket of each refused accept.
+FD_RESERVE = 256
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +47,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tls.add_ca_argument(
         parser, "--cdn-ca", "CA an https CDN is verified with; default: the system's"
     )
-    add("--cdn-attempts", type=int, default=4, help="tries to reach the CDN before the fallback")
+    add(
+        "--cdn-attempts",
+        type=int,
+        default=4,
+        help="failed fetches of the CDN's table before the hub warns it serves the packaged one",
+    )
+    add(
+        "--cdn-refresh",
+        type=float,
+        default=300.0,
+        help="seconds between fetches of the CDN's command table once one succeeded",
+    )
     add(
         "--silence-timeout",
         type=float,
@@ -62,6 +76,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--rate-burst", type=int, default=limits.rate_burst, help="lines above the rate")
     add(
+        "--command-rate",
+        type=float,
+        default=limits.command_rate_per_s,
+        help="cmd: requests per second per connection, 0 = unlimited (%(default)s)",
+    )
+    add("--command-burst", type=int, default=limits.command_burst, help="cmd: above the rate")
+    add(
+        "--fleet-command-rate",
+        type=float,
+        default=limits.fleet_command_rate_per_s,
+        help="commands per second passed on to devices, all clients together, 0 = unlimited "
+        "(%(default)s)",
+    )
+    add(
+        "--fleet-command-burst",
+        type=int,
+        default=limits.fleet_command_burst,
+        help="fleet commands above the rate",
+    )
+    add(
+        "--answer-rate",
+        type=float,
+        default=limits.answer_rate_per_s,
+        help="ans: lines per second per connection, apart from its other lines, 0 = unlimited "
+        "(%(default)s)",
+    )
+    add("--answer-burst", type=int, default=limits.answer_burst, help="ans: above the rate")
+    add(
         "--subscriber-buffer",
         type=int,
         default=limits.subscriber_buffer_lines,
@@ -74,6 +116,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="WebSocket library around the same core (docs/hub.md; %(default)s)",
     )
     add("--flush-interval", type=float, default=0.01, help="seconds between stream batches")
+    add(
+        "--max-connections",
+        type=int,
+        default=limits.max_connections,
+        help="open connections over which new ones are refused with 503, kept below the "
+        "descriptor limit; 0 = as many as that limit allows (%(default)s)",
+    )
+    add(
+        "--max-connections-per-address",
+        type=int,
+        default=limits.max_connections_per_address,
+        help="open connections from one IP over which its new ones are refused, 0 = no cap "
+        "(%(default)s)",
+    )
     add(
         "--tokens",
         type=Path,
@@ -99,6 +155,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(message)s", stream=sys.stderr)
+    rate = lograte.install(logging.getLogger().handlers[0])
     # The transports' own per-connection INFO lines would drown the hub's tagged log.
     logging.getLogger("websockets").setLevel(logging.WARNING)
     logging.getLogger("hub.picows").setLevel(logging.WARNING)
@@ -116,13 +173,23 @@ def run(args: argparse.Namespace) -> int:
     except tls.TlsConfigError as exc:
         log.error("[ERROR] %s", exc)
         return 1
-    registry = commands.load(args.cdn_url, attempts=max(1, args.cdn_attempts), ca_file=args.cdn_ca)
+    # Listen at once on the packaged table; the CDN's replaces it in the background (_serve).
+    registry = commands.packaged()
+    log.info("[COMMANDS] loaded %d commands from the %s", len(registry), registry.source)
     limits = Limits(
         max_message_bytes=args.max_message_size,
         rate_lines_per_s=args.rate_limit,
         rate_burst=args.rate_burst,
+        command_rate_per_s=args.command_rate,
+        command_burst=args.command_burst,
+        fleet_command_rate_per_s=args.fleet_command_rate,
+        fleet_command_burst=args.fleet_command_burst,
+        answer_rate_per_s=args.answer_rate,
+        answer_burst=args.answer_burst,
         subscriber_buffer_lines=args.subscriber_buffer,
         silence_timeout_s=args.silence_timeout,
+        max_connections=connection_cap(args.max_connections),
+        max_connections_per_address=args.max_connections_per_address,
     )
     transport = importlib.import_module(f"hub.transports.{args.transport}")
     server = transport.HubServer(
@@ -137,8 +204,33 @@ def run(args: argparse.Namespace) -> int:
         ssl_context=ssl_context,
         credentials=source if creds is not None else None,
     )
-    aio.run(_serve(server))
+    aio.run(_serve(server, args, rate))
     return 0
+
+
+def connection_cap(wanted: int) -> int:
+    """`wanted` (0: no wish), kept below the descriptor limit, which is first raised to the
+    hard limit: a flood then meets the cap's clean refusal, never a failing accept()."""
+    limit = fds.raise_soft_limit()
+    ceiling = max(1, limit - FD_RESERVE)
+    if wanted and wanted <= ceiling:
+        return wanted
+    if wanted:
+        log.warning(
+            "[REFUSED] --max-connections %d lowered to %d: the descriptor limit is %d",
+            wanted,
+            ceiling,
+            limit,
+        )
+    return ceiling
+
+
+async def _housekeeping(rate: lograte.RateLimitFilter, trimmer: memory.Trimmer, core: Any) -> None:
+    """Every second: the log's suppressed-line counts, and freed memory back to the OS."""
+    while True:
+        await asyncio.sleep(1.0)
+        rate.flush()
+        trimmer.check(core.admission.open)
 
 
 def is_loopback(host: str) -> bool:
@@ -177,10 +269,29 @@ def _may_serve(args: argparse.Namespace, creds: credentials.Credentials | None) 
     return False
 
 
-async def _serve(server: Any) -> None:
+async def _serve(server: Any, args: argparse.Namespace, rate: lograte.RateLimitFilter) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await server.run(stop, on_ready=services.announce_ready)
+    core: HubCore = server.core
+    tasks = [asyncio.create_task(_housekeeping(rate, memory.Trimmer(), core))]
+    if args.cdn_url:
+        tasks.append(
+            asyncio.create_task(
+                commands.refresh(
+                    args.cdn_url,
+                    core.commands,
+                    lambda registry: setattr(core, "commands", registry),
+                    every=args.cdn_refresh,
+                    warn_after=max(1, args.cdn_attempts),
+                    ca_file=args.cdn_ca,
+                )
+            )
+        )
+    try:
+        await server.run(stop, on_ready=services.announce_ready)
+    finally:
+        for task in tasks:
+            task.cancel()
     log.info("[DISCONNECT] hub stopped")

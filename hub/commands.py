@@ -1,9 +1,10 @@
 """The command registry: which commands exist, how many parameters each needs, which role.
 
 The one command table is the CDN's `/static/commands.json` (source: cdn/static/commands.json).
-At start-up the hub fetches it from `<CDN_BASE_URL>/static/commands.json`, retrying a few
-times; when the CDN cannot be reached it falls back to the copy packaged with this
-distribution — the same file, so the fallback always holds the full command set.
+The hub starts on the copy packaged with this distribution (the same file, so it always holds
+the full command set) and listens at once; `refresh` then fetches
+`<CDN_BASE_URL>/static/commands.json` in the background, retrying with backoff while the CDN
+refuses or hangs, and swaps the table in when it differs.
 
 Each command names the least role that may send it (`"role": "operator"` or `"admin"`); a
 command without one needs `admin`, so a table that forgets a role fails closed. Roles only
@@ -12,13 +13,13 @@ matter when the hub has credentials (`hub.credentials`); an open hub accepts eve
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import ssl
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -86,7 +87,7 @@ class CommandRegistry:
 def packaged() -> CommandRegistry:
     """The command table shipped in this distribution (cdn/static/commands.json)."""
     path = resources.files("cdn").joinpath("static/commands.json")
-    return CommandRegistry.from_json(json.loads(path.read_text("utf-8")), "packaged fallback")
+    return CommandRegistry.from_json(json.loads(path.read_text("utf-8")), "packaged table")
 
 
 def fetch(base_url: str, *, timeout: float = 2.0, ca_file: Path | None = None) -> CommandRegistry:
@@ -101,41 +102,48 @@ def fetch(base_url: str, *, timeout: float = 2.0, ca_file: Path | None = None) -
     return CommandRegistry.from_json(data, url)
 
 
-def load(
-    base_url: str | None,
+async def refresh(
+    base_url: str,
+    current: CommandRegistry,
+    install: Callable[[CommandRegistry], None],
     *,
-    attempts: int = 3,
-    delay: float = 0.5,
     timeout: float = 2.0,
+    backoff: float = 0.5,
+    max_backoff: float = 30.0,
+    every: float = 300.0,
+    warn_after: int = 4,
     ca_file: Path | None = None,
-) -> CommandRegistry:
-    """The CDN's table when reachable within `attempts`, else the packaged fallback.
+) -> None:
+    """Keep the served table in step with the CDN's, forever (cancel the task to stop).
 
-    Blocking: `grouploop hub` calls it before its event loop starts, so before it listens.
+    The hub listens at once on the packaged table; this task fetches the CDN's (in a thread, so
+    a CDN that hangs delays nothing), retries with exponential backoff from `backoff` up to
+    `max_backoff` seconds while it fails, then re-fetches every `every` seconds. `install` is
+    called, and `[COMMANDS]` logged, on the first success and then only when the table changes.
+    After `warn_after` failures in a row the hub says once that it keeps serving what it has.
     """
-    if base_url:
-        for attempt in range(1, attempts + 1):
-            try:
-                registry = fetch(base_url, timeout=timeout, ca_file=ca_file)
-            except (OSError, ValueError) as exc:
-                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    failures = 0
+    fetched = False
+    while True:
+        try:
+            registry = await asyncio.to_thread(fetch, base_url, timeout=timeout, ca_file=ca_file)
+        except (OSError, ValueError) as exc:
+            failures += 1
+            reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+            log.warning("[COMMANDS] attempt %d from %s failed: %s", failures, base_url, reason)
+            if failures == warn_after:
                 log.warning(
-                    "[COMMANDS] attempt %d/%d from %s failed: %s",
-                    attempt,
-                    attempts,
+                    "[COMMANDS] CDN %s unreachable: serving %d commands from the %s, retrying",
                     base_url,
-                    reason,
+                    len(current),
+                    current.source,
                 )
-                if attempt < attempts:
-                    time.sleep(delay * attempt)
-                continue
+            await asyncio.sleep(min(max_backoff, backoff * 2 ** (failures - 1)))
+            continue
+        failures = 0
+        if not fetched or registry.commands != current.commands:
+            fetched = True
+            current = registry
+            install(registry)
             log.info("[COMMANDS] loaded %d commands from %s", len(registry), registry.source)
-            return registry
-    registry = packaged()
-    log.warning(
-        "[COMMANDS] CDN %s unreachable: loaded %d commands from the %s",
-        base_url or "(none)",
-        len(registry),
-        registry.source,
-    )
-    return registry
+        await asyncio.sleep(every)

@@ -34,6 +34,9 @@ Without credentials (open mode) nothing is checked, exactly as before authentica
 Errors outside the protocol table are answered as `error:<reason>` (`unknown_message`,
 `binary_not_supported`, `message_too_large`, `rate_limited`, `not_registered`); original
 clients treat any non-frame line as a server message, so they ignore them safely.
+
+Logging: one line per event (a connection, a registration, a command, an error); what keeps
+an attacker from filling the log with them is `hub.lograte`, on the log handler.
 """
 
 from __future__ import annotations
@@ -44,10 +47,11 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from grouploop.frame import FRAME_LENGTH, FRAME_PATTERN
+from hub.admission import Admission
 from hub.commands import CommandRegistry
 from hub.credentials import Credential, Credentials
 from hub.fanout import Fanout, Send
-from hub.limits import Limits, TokenBucket
+from hub.limits import Limits, TokenBucket, bucket
 from hub.stats import Stats
 
 log = logging.getLogger("hub")
@@ -84,15 +88,16 @@ class Session:
     key: Hashable
     remote: str
     connected_at: float
+    #: Budgets (None: off): every line but answers; `cmd:` requests; `ans:` lines.
     bucket: TokenBucket | None
+    command_bucket: TokenBucket | None = None
+    answer_bucket: TokenBucket | None = None
     label: str | None = None
     device: Device | None = None
     #: Who logged in on this connection (None: nobody yet, or an open hub).
     credential: Credential | None = None
     #: When this connection was last told `error:rate_limited`.
     limited_notice_at: float = float("-inf")
-    #: When an error of this connection was last logged.
-    error_logged_at: float = float("-inf")
 
 
 class HubCore:
@@ -106,13 +111,15 @@ class HubCore:
         self.limits = limits or Limits()
         #: None: an open hub (no login, no role checks).
         self.credentials = credentials
-        #: Failed logins not yet logged (they are logged at most once a second, with a count).
-        self._failures_unlogged = 0
-        self._failure_logged_at = float("-inf")
         self.stats = Stats()
         self.sessions: dict[Hashable, Session] = {}
         self.devices: dict[str, Device] = {}
         self.fanout = Fanout(self.limits.subscriber_buffer_lines, self.stats)
+        #: Commands passed on to devices, whoever sends them (full from the start).
+        limits = self.limits
+        self.fleet_bucket = bucket(limits.fleet_command_rate_per_s, limits.fleet_command_burst, 0.0)
+        #: The connection caps the transports consult at accept, before `connect`.
+        self.admission = Admission(self.limits, self.stats)
 
     # -- transport interface -------------------------------------------------------------
 
@@ -121,10 +128,14 @@ class HubCore:
     ) -> Sequence[Send]:
         """A new connection; `token` is the one its URL carried (`?token=`), if any."""
         limits = self.limits
-        bucket = None
-        if limits.rate_lines_per_s > 0:
-            bucket = TokenBucket(limits.rate_lines_per_s, limits.rate_burst, now)
-        session = Session(conn, remote, now, bucket)
+        session = Session(
+            conn,
+            remote,
+            now,
+            bucket(limits.rate_lines_per_s, limits.rate_burst, now),
+            bucket(limits.command_rate_per_s, limits.command_burst, now),
+            bucket(limits.answer_rate_per_s, limits.answer_burst, now),
+        )
         self.sessions[conn] = session
         self.stats.connections_total += 1
         log.info("[CONNECT] %s (%d connections)", remote or conn, len(self.sessions))
@@ -147,10 +158,11 @@ class HubCore:
             self._frame(session, text, now)
             return NOTHING
         if len(text) > self.limits.max_message_bytes:
-            return self._error(session, "message_too_large", now)
+            return self._error(session, "message_too_large")
         lines = text.split("\n")
-        cost = len(lines) - (lines[-1] == "")  # a trailing newline is no extra line
-        if session.bucket is not None and not session.bucket.take(cost, now):
+        # A trailing newline is no extra line; answers cost their own budget (_answer).
+        cost = len(lines) - (lines[-1] == "") - sum(line.startswith("ans:") for line in lines)
+        if cost and session.bucket is not None and not session.bucket.take(cost, now):
             return self._limited(session, cost, now)
         stats.lines_received += cost
         if session.device is not None:
@@ -164,7 +176,7 @@ class HubCore:
 
     def receive_binary(self, conn: Hashable, now: float) -> Sequence[Send]:
         session = self.sessions.get(conn)
-        return NOTHING if session is None else self._error(session, "binary_not_supported", now)
+        return NOTHING if session is None else self._error(session, "binary_not_supported")
 
     def disconnect(self, conn: Hashable, now: float) -> None:
         session = self.sessions.pop(conn, None)
@@ -227,7 +239,7 @@ class HubCore:
         elif line.startswith("id:"):
             out.append((session.key, self._identify(session, line[3:], now)))
         elif line.startswith("ans:"):
-            self._answer(session, line[4:], out)
+            self._answer(session, line[4:], now, out)
         elif line.startswith("auth:"):
             self._login(session, line[5:], now, out)
         else:
@@ -262,7 +274,11 @@ class HubCore:
         session.label = label
         return "id:ok"
 
-    def _answer(self, session: Session, body: str, out: list[Send]) -> None:
+    def _answer(self, session: Session, body: str, now: float, out: list[Send]) -> None:
+        answers = session.answer_bucket
+        if answers is not None and not answers.take(1, now):
+            self.stats.answers_rate_limited += 1  # dropped unanswered: the device cannot help it
+            return
         if session.device is None:
             self.stats.errors["not_registered"] += 1
             out.append((session.key, "error:not_registered"))
@@ -273,6 +289,9 @@ class HubCore:
 
     def _command(self, session: Session, body: str, now: float, out: list[Send]) -> str:
         """`cmd:<target>:<command>[:<params>]` → sends to devices (into `out`) and the answer."""
+        own = session.command_bucket
+        if own is not None and not own.take(1, now):
+            return self._command_error("rate_limited")
         target, sep, rest = body.partition(":")
         name, _, params = rest.partition(":")
         targets = self._targets(target) if sep and name else None
@@ -291,6 +310,8 @@ class HubCore:
                 return self._command_error("missing_parameters")
         message = f"{name}:{params}" if params else name
         found = [d for d in targets if d is not None]
+        if found and not self._fleet_allows(now):
+            return self._command_error("fleet_rate_limited")
         for device in found:
             out.append((device.session.key, message))
         if target != "all" and "," not in target:
@@ -315,6 +336,10 @@ class HubCore:
         unique = dict.fromkeys(i.lower() for i in ids)
         return [self.devices.get(i) for i in unique]
 
+    def _fleet_allows(self, now: float) -> bool:
+        """Whether the hub-wide command budget passes one more command on to devices."""
+        return self.fleet_bucket is None or self.fleet_bucket.take(1, now)
+
     def _command_error(self, reason: str) -> str:
         self.stats.errors[reason] += 1
         return f"cmd:error:{reason}"
@@ -328,7 +353,8 @@ class HubCore:
         credential = self.credentials.verify(token)
         if credential is None:
             self.stats.logins_failed += 1
-            self._log_failure(session, now)
+            # Bounded, with the count of those not shown, by hub.lograte like every line.
+            log.warning("[AUTH] failed login from %s", session.remote or session.key)
             out.append((session.key, "auth:error:invalid"))
             out.append((session.key, CLOSE))
             return
@@ -339,17 +365,6 @@ class HubCore:
         who = session.remote or session.key
         log.info("[AUTH] %s is %s (%s)", who, credential.name, credential.role)
         out.append((session.key, f"auth:ok:{credential.role}"))
-
-    def _log_failure(self, session: Session, now: float) -> None:
-        """Log failed logins at most once a second, with how many were not logged."""
-        self._failures_unlogged += 1
-        if now - self._failure_logged_at < 1.0:
-            return
-        self._failure_logged_at = now
-        more = self._failures_unlogged - 1
-        self._failures_unlogged = 0
-        also = f" (and {more} more since the last such line)" if more else ""
-        log.warning("[AUTH] failed login from %s%s", session.remote or session.key, also)
 
     def _may(self, session: Session, role: str) -> bool:
         if self.credentials is None:
@@ -363,57 +378,44 @@ class HubCore:
         return session.credential is not None and session.credential.device_id == device_id
 
     def _forbidden(self, what: str, session: Session, now: float) -> str:
-        """Count (and log at a bounded rate) a refusal; returns the answer for `what`."""
+        """Count (and log, bounded by hub.lograte) a refusal; returns the answer for `what`."""
         self.stats.errors[f"forbidden_{what}"] += 1
-        if now - session.error_logged_at >= 1.0:
-            session.error_logged_at = now
-            who = session.credential.name if session.credential else "not logged in"
-            log.warning("[AUTH] %s refused for %s (%s)", what, session.remote or session.key, who)
+        who = session.credential.name if session.credential else "not logged in"
+        log.warning("[AUTH] %s refused for %s (%s)", what, session.remote or session.key, who)
         prefix = {"command": "cmd:error", "id": "id:error"}.get(what, "error")
         return f"{prefix}:forbidden"
 
     # -- registry -------------------------------------------------------------------------
 
     def _register(self, session: Session, device_id: str, now: float) -> Device:
-        # A first registration is logged; churn (a connection switching ids, two connections
-        # fighting over one id) is counted and logged at most once a second per connection,
-        # so frames with changing ids cannot flood the log.
-        churn = session.device is not None or device_id in self.devices
-        quiet = churn and now - session.error_logged_at < 1.0
-        if churn:
+        # Churn (a connection switching ids, two connections fighting over one id) is counted;
+        # its log lines, like every line, are bounded by hub.lograte.
+        if session.device is not None or device_id in self.devices:
             self.stats.errors["device_id_churn"] += 1
-            if not quiet:
-                session.error_logged_at = now
         if session.device is not None:
-            self._drop_device(session.device, f"now {device_id}", quiet)
+            self._drop_device(session.device, f"now {device_id}")
         previous = self.devices.get(device_id)
         if previous is not None:
             # Same id on a new connection (a device that reconnected): the newest wins.
-            self._drop_device(previous, "registered again from another connection", quiet)
+            self._drop_device(previous, "registered again from another connection")
         device = Device(device_id, session, now, now)
         self.devices[device_id] = device
         session.device = device
-        if not quiet:
-            log.info(
-                "[CONNECT] device %s registered from %s", device_id, session.remote or session.key
-            )
+        log.info("[CONNECT] device %s registered from %s", device_id, session.remote or session.key)
         return device
 
-    def _drop_device(self, device: Device, why: str, quiet: bool = False) -> None:
+    def _drop_device(self, device: Device, why: str) -> None:
         if self.devices.get(device.device_id) is device:
             del self.devices[device.device_id]
         if device.session.device is device:
             device.session.device = None
-        if not quiet:
-            log.info("[DEVICE_DISCONNECT] %s: %s", device.device_id, why)
+        log.info("[DEVICE_DISCONNECT] %s: %s", device.device_id, why)
 
     # -- errors ---------------------------------------------------------------------------
 
-    def _error(self, session: Session, reason: str, now: float) -> Sequence[Send]:
+    def _error(self, session: Session, reason: str) -> Sequence[Send]:
         self.stats.errors[reason] += 1
-        if now - session.error_logged_at >= 1.0:  # an abusive client must not flood the log
-            session.error_logged_at = now
-            log.warning("[ERROR] %s from %s", reason, session.remote or session.key)
+        log.warning("[ERROR] %s from %s", reason, session.remote or session.key)
         return [(session.key, f"error:{reason}")]
 
     def _limited(self, session: Session, lines: int, now: float) -> Sequence[Send]:
@@ -422,4 +424,4 @@ class HubCore:
         if now - session.limited_notice_at < 1.0:
             return NOTHING
         session.limited_notice_at = now
-        return self._error(session, "rate_limited", now)
+        return self._error(session, "rate_limited")

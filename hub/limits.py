@@ -1,7 +1,11 @@
-"""The hub's limits and its per-connection rate limiter (no I/O, no clock of its own).
+"""The hub's limits and the token bucket its budgets are made of (no I/O, no clock of its own).
 
 Every limit is configurable (`grouploop hub --help`); the defaults hold a classroom with room to
-spare: a device sends 20 lines/s, a browser app a few.
+spare: a device sends 20 lines/s, a browser app a few. A rate of 0 turns its budget off.
+
+Budgets (docs/hub.md#limits): lines per connection; `cmd:` requests per connection and, for
+the whole fleet, commands passed on to devices; `ans:` lines per connection, apart from the
+lines, so a device's answers never cost its frames.
 """
 
 from __future__ import annotations
@@ -17,12 +21,33 @@ class Limits:
     rate_lines_per_s: float = 200.0
     #: Lines a connection may send in a burst above the sustained rate.
     rate_burst: int = 400
+    #: `cmd:` requests per second per connection (and burst); over it: `cmd:error:rate_limited`.
+    command_rate_per_s: float = 20.0
+    command_burst: int = 40
+    #: Commands per second the whole hub passes on to devices, whoever sends them (and burst):
+    #: what one device may be asked to do at most. Over it: `cmd:error:fleet_rate_limited`.
+    fleet_command_rate_per_s: float = 50.0
+    fleet_command_burst: int = 100
+    #: `ans:` lines per second per connection (and burst), a budget of their own: a device's
+    #: answers never cost its frames. Answers over it are dropped and counted.
+    answer_rate_per_s: float = 50.0
+    answer_burst: int = 100
     #: Lines buffered per stream subscriber before the oldest are dropped.
     subscriber_buffer_lines: int = 20_000
     #: Seconds without a message after which a device leaves the registry.
     silence_timeout_s: float = 10.0
     #: Longest `id:<label>` label.
     max_label_length: int = 64
+    #: Open TCP connections (upgraded or not) over which new ones are refused; 0 = no cap.
+    #: `grouploop hub` keeps it below the process's descriptor limit.
+    max_connections: int = 10_000
+    #: Open TCP connections from one IP address over which its new ones are refused; 0 = none.
+    max_connections_per_address: int = 1_000
+
+
+def bucket(rate: float, burst: int, now: float) -> TokenBucket | None:
+    """A bucket for a budget, or None when its rate is 0 (no budget)."""
+    return TokenBucket(rate, burst, now) if rate > 0 else None
 
 
 class TokenBucket:

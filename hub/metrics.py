@@ -31,6 +31,11 @@ _COUNTERS = (
         "lines_dropped_overflow",
     ),
     ("lines_rate_limited", "lines dropped by the per-connection rate limit", "lines_rate_limited"),
+    (
+        "answers_rate_limited",
+        "ans: lines dropped by the per-connection answer budget",
+        "answers_rate_limited",
+    ),
     ("devices_expired", "devices dropped after the silence timeout", "devices_expired"),
     ("logins", "logins accepted (auth: line or ?token=)", "logins"),
     ("logins_failed", "logins refused (answered auth:error:invalid, then closed)", "logins_failed"),
@@ -52,6 +57,14 @@ class HubCollector(Collector):
         for reason, count in sorted(stats.errors.items()):
             errors.add_metric([reason], count)
         yield errors
+        refused = CounterMetricFamily(
+            "grouploop_hub_connections_refused",
+            "TCP connections refused at accept (HTTP 503), by cap",
+            labels=["reason"],
+        )
+        for reason, count in sorted(stats.connections_refused.items()):
+            refused.add_metric([reason], count)
+        yield refused
         commands = CounterMetricFamily(
             "grouploop_hub_commands", "cmd: requests by outcome", labels=["result"]
         )
@@ -61,6 +74,11 @@ class HubCollector(Collector):
         yield GaugeMetricFamily("grouploop_hub_devices", "registered devices", len(core.devices))
         yield GaugeMetricFamily(
             "grouploop_hub_open_connections", "open WebSocket connections", len(core.sessions)
+        )
+        yield GaugeMetricFamily(
+            "grouploop_hub_tcp_connections",
+            "open TCP connections, WebSocket or not yet upgraded",
+            core.admission.open,
         )
         yield GaugeMetricFamily(
             "grouploop_hub_subscribers", "stream subscribers", len(core.fanout.subscribers)

@@ -25,7 +25,11 @@ class Stats:
     lines_dropped_overflow: int = 0
     #: Lines dropped by the per-connection rate limit.
     lines_rate_limited: int = 0
+    #: `ans:` lines dropped by the per-connection answer budget.
+    answers_rate_limited: int = 0
     devices_expired: int = 0
+    #: TCP connections refused at accept (`hub.admission`), by reason.
+    connections_refused: Counter[str] = field(default_factory=Counter)
     #: Logins (`auth:` or `?token=`) accepted and refused.
     logins: int = 0
     logins_failed: int = 0

@@ -25,6 +25,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from grouploop import services
+from hub.admission import REFUSAL
 from hub.core import CLOSE, HubCore
 from hub.credentials import CredentialError, Source
 from hub.operator_http import OperatorHttp
@@ -35,6 +36,9 @@ log = logging.getLogger("hub")
 WRITE_HIGH_WATER = 256 * 1024
 #: Seconds the connections get to close at shutdown.
 CLOSE_TIMEOUT = 2.0
+#: Pending connections the kernel queues before accept (asyncio's default is 100): a burst
+#: over it has SYNs dropped and retried after a second, legitimate ones among them.
+BACKLOG = 4096
 
 
 class Socket(Hashable, Protocol):
@@ -117,6 +121,21 @@ class HubServerBase(ABC, Generic[SocketT]):
         return f"{scheme}://{services.shown_host(self.host)}:{port}"
 
     # -- what the transports call ----------------------------------------------------------------
+
+    def admit(self, transport: asyncio.BaseTransport) -> str | None:
+        """At accept, before reading: the peer's IP when under the caps (`hub.admission`),
+        else None, the refusal written and the connection closed."""
+        peer = transport.get_extra_info("peername")
+        address = str(peer[0]) if peer else "?"
+        if self.core.admission.admit(address):
+            return address
+        transport.write(REFUSAL)  # type: ignore[attr-defined]
+        transport.close()
+        return None
+
+    def release(self, address: str) -> None:
+        """An admitted TCP connection closed (upgraded or not)."""
+        self.core.admission.release(address)
 
     def opened(self, sock: SocketT, remote: str, token: str | None = None) -> None:
         self.sockets.add(sock)

@@ -14,14 +14,20 @@ pile up past `UNREAD_LIMIT` without reading is closed, as the `websockets` trans
 
 Plain HTTP GETs (`/healthz`, `/devices`, `/metrics`) are answered from the upgrade handler:
 picows sends a non-101 response from the listener factory and closes the connection.
+
+The connection caps (`hub.admission`) act in `_Protocol.connection_made`, at accept: a refused
+connection gets its 503 before picows allocates anything for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from typing import Any
 
 from picows import (
+    WSAutoPingStrategy,
     WSCloseCode,
     WSFrame,
     WSListener,
@@ -30,11 +36,12 @@ from picows import (
     WSUpgradeRequest,
     WSUpgradeResponse,
     WSUpgradeResponseWithListener,
-    ws_create_server,
 )
+from picows.picows import WSProtocol  # type: ignore[attr-defined]
 
 from hub.credentials import token_in_query
 from hub.transports.base import (
+    BACKLOG,
     CLOSE_TIMEOUT,
     WRITE_HIGH_WATER,
     HubServerBase,
@@ -44,6 +51,30 @@ from hub.transports.base import (
 
 #: Unsent bytes after which a connection that does not read is closed.
 UNREAD_LIMIT = 4 * 1024 * 1024
+#: Initial read buffer per connection (picows' default is 16 KiB; hub messages are a few dozen
+#: bytes, and the buffer grows for a large one): 20,000 idle connections held 320 MB in them.
+READ_BUFFER = 2048
+#: Seconds a connection may take to send its upgrade request before it is closed.
+HANDSHAKE_TIMEOUT = 5.0
+
+
+class _Protocol(WSProtocol):  # type: ignore[misc]
+    """picows' protocol behind the caps: `connection_made` is the accept, before any read."""
+
+    def __init__(self, server: HubServer, *args: Any) -> None:
+        super().__init__(*args)
+        self.server = server
+        self.address: str | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.address = self.server.admit(transport)
+        if self.address is not None:
+            super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.address is not None:
+            self.server.release(self.address)
+            super().connection_lost(exc)
 
 
 class Socket(WSListener):  # type: ignore[misc]
@@ -149,16 +180,31 @@ class HubServer(HubServerBase[Socket]):
     _server: asyncio.Server
 
     async def listen(self) -> int:
-        self._server = await ws_create_server(
+        # What picows.ws_create_server does, with `_Protocol` so the caps act at accept.
+        args = (
+            None,  # host and port: a server's protocol has none
+            None,  # path: idem
+            False,  # not the client side
             self._route,
+            logging.getLogger("hub.picows"),
+            True,  # disconnect when a callback raises
+            HANDSHAKE_TIMEOUT,
+            self.ping_interval is not None,
+            self.ping_interval or 20.0,
+            self.ping_timeout or 20.0,
+            WSAutoPingStrategy.PING_WHEN_IDLE,
+            True,  # answer pings
+            self.core.limits.max_message_bytes,
+            None,  # no extra headers
+            READ_BUFFER,
+        )
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Protocol(self, *args),
             self.host,
             self.port,
-            enable_auto_ping=self.ping_interval is not None,
-            auto_ping_idle_timeout=self.ping_interval or 20.0,
-            auto_ping_reply_timeout=self.ping_timeout or 20.0,
-            max_frame_size=self.core.limits.max_message_bytes,
-            logger_name="hub.picows",
-            ssl=self.ssl_context,  # passed on to loop.create_server
+            backlog=BACKLOG,
+            ssl=self.ssl_context,
         )
         port: int = self._server.sockets[0].getsockname()[1]
         return port

@@ -3,7 +3,8 @@
 Everything the protocol decides is in `HubCore`; the timers, socket bookkeeping and shutdown
 sequence both transports share are in `hub.transports.base`. This module only moves text
 between sockets and the core and answers the operators' HTTP requests on the same port
-(`hub.operator_http`: `/healthz`, `/devices`, `/metrics`).
+(`hub.operator_http`: `/healthz`, `/devices`, `/metrics`). The connection caps
+(`hub.admission`) act in `_Connection.connection_made`, at accept.
 
 Each connection gets a `Socket` (also the core's key for it): an outbox written in order by
 one sender task, so a slow socket only ever delays itself. Stream batches are handed only to
@@ -13,8 +14,10 @@ subscribers that are not congested; the core keeps a bounded backlog for the oth
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -24,6 +27,7 @@ from websockets.http11 import Request, Response
 from hub.core import CLOSE
 from hub.credentials import token_in_query
 from hub.transports.base import (
+    BACKLOG,
     CLOSE_TIMEOUT,
     WRITE_HIGH_WATER,
     HubServerBase,
@@ -33,6 +37,34 @@ from hub.transports.base import (
 
 #: Queued messages after which a connection that does not read is closed.
 OUTBOX_LIMIT = 1000
+
+
+class _Connection(ServerConnection):
+    """websockets' connection behind the caps: `connection_made` is the accept, before any
+    read; a refused connection never gets a handler task."""
+
+    def __init__(self, *args: Any, hub: HubServer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hub = hub
+        self.address: str | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.address = self.hub.admit(transport)
+        if self.address is not None:
+            super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self.address is not None:
+            super().data_received(data)
+
+    def eof_received(self) -> None:
+        if self.address is not None:
+            super().eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.address is not None:
+            self.hub.release(self.address)
+            super().connection_lost(exc)
 
 
 class Socket:
@@ -112,6 +144,8 @@ class HubServer(HubServerBase[Socket]):
             # costs more CPU than the hex frames would save on a LAN.
             compression=None,
             logger=logging.getLogger("websockets.server"),
+            create_connection=functools.partial(_Connection, hub=self),  # type: ignore[arg-type]
+            backlog=BACKLOG,
         )
         port: int = next(iter(self._server.sockets)).getsockname()[1]
         return port

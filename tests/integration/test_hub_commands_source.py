@@ -1,20 +1,25 @@
-"""Where the hub's command registry comes from: the CDN, or the packaged fallback."""
+"""Where the hub's command registry comes from: the packaged table at once, the CDN's later."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import http.server
 import json
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.fixtures.hub import HubProcess, eventually
+import pytest
+
+from tests.fixtures.hub import UNREACHABLE_CDN, HubProcess
 from tests.support.timing import scaled
 
 TABLE = Path(__file__).parents[2] / "cdn" / "static" / "commands.json"
+#: Seconds for a Python process to start a hub on this (shared, 2-core) machine.
+STARTUP_S = 2.0
 
 
 def table_server(table: dict[str, Any]) -> http.server.ThreadingHTTPServer:
@@ -68,12 +73,40 @@ def serve_table(table: dict[str, Any]) -> contextlib.AbstractContextManager[str]
     return serving(table_server(table))
 
 
-async def test_unreachable_cdn_falls_back_to_the_full_set(
+@contextlib.contextmanager
+def hanging_cdn() -> Iterator[str]:
+    """A CDN address that accepts connections (into the listen backlog) and never answers."""
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as sock:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("cdn", ["refuses", "hangs"])
+async def test_hub_answers_at_once_whatever_the_cdn_does(
+    start_hub: Callable[..., HubProcess], ws_client: Callable[..., Any], cdn: str
+) -> None:
+    with contextlib.ExitStack() as stack:
+        url = UNREACHABLE_CDN if cdn == "refuses" else stack.enter_context(hanging_cdn())
+        started = time.monotonic()
+        hub = start_hub("--cdn-attempts", "4", cdn_url=url)
+        app = await ws_client(hub.url)
+        assert await app.ask("ping") == "pong"
+        elapsed = time.monotonic() - started
+        # Listening did not wait for the CDN: a hanging one is still hanging (its first fetch
+        # times out only after 2 s), and the hub serves the full packaged table meanwhile.
+        if cdn == "hangs":
+            assert "attempt 1 from" not in hub.log_text()
+        assert await app.ask("cmd:all:status") == "cmd:result:sent_to_0_devices"
+    # Before: +3 s of retries when the CDN refused, +11 s when it hung.
+    assert elapsed < scaled(STARTUP_S + 1.0), f"{elapsed:.2f} s from start to pong"
+
+
+async def test_unreachable_cdn_is_retried_while_the_packaged_table_serves(
     hub: HubProcess, hub_client: Callable[..., Any]
 ) -> None:
-    log = hub.log_text()
-    assert "[COMMANDS] CDN http://127.0.0.1:1 unreachable" in log
-    assert "loaded 13 commands from the packaged fallback" in log
+    assert "[COMMANDS] loaded 13 commands from the packaged table" in hub.log_text()
+    await hub.wait_log("[COMMANDS] attempt 1 from http://127.0.0.1:1 failed")
+    await hub.wait_log("[COMMANDS] CDN http://127.0.0.1:1 unreachable: serving 13 commands")
+    await hub.wait_log("[COMMANDS] attempt 2 from http://127.0.0.1:1 failed")
     app = await hub_client()
     for command in json.loads(TABLE.read_text("utf-8"))["commands"].values():
         assert await app.ask(f"cmd:all:{command['example']}") == "cmd:result:sent_to_0_devices"
@@ -87,43 +120,37 @@ async def test_commands_come_from_the_cdn_when_reachable(
     del table["commands"]["reset"]
     with serve_table(table) as url:
         hub = start_hub(cdn_url=url)
-    assert f"[COMMANDS] loaded 13 commands from {url}/static/commands.json" in hub.log_text()
+        await hub.wait_log(f"[COMMANDS] loaded 13 commands from {url}/static/commands.json")
     app = await ws_client(hub.url)
     assert await app.ask("cmd:all:dance:tango:120") == "cmd:result:sent_to_0_devices"
     assert await app.ask("cmd:all:dance:tango") == "cmd:error:missing_parameters"
     assert await app.ask("cmd:all:reset") == "cmd:error:unknown_command"
 
 
-def test_commands_from_the_real_cdn(start_hub: Callable[..., HubProcess], cdn: Any) -> None:
+async def test_commands_from_the_real_cdn(start_hub: Callable[..., HubProcess], cdn: Any) -> None:
     hub = start_hub(cdn_url=cdn.url)
-    assert f"[COMMANDS] loaded 13 commands from {cdn.url}/static/commands.json" in hub.log_text()
+    await hub.wait_log(f"[COMMANDS] loaded 13 commands from {cdn.url}/static/commands.json")
 
 
-def test_invalid_table_on_the_cdn_falls_back(start_hub: Callable[..., HubProcess]) -> None:
+async def test_invalid_table_on_the_cdn_keeps_the_packaged_one(
+    start_hub: Callable[..., HubProcess],
+) -> None:
     with serve_table({"commands": "none"}) as url:
         hub = start_hub(cdn_url=url)
-    log = hub.log_text()
-    assert "no 'commands' object" in log
-    assert "loaded 13 commands from the packaged fallback" in log
+        await hub.wait_log("no 'commands' object")
+    assert "[COMMANDS] loaded 13 commands from the packaged table" in hub.log_text()
 
 
-async def test_cdn_that_comes_up_late_is_retried(
-    start_hub: Callable[..., HubProcess], tmp_path: Path
-) -> None:
+async def test_cdn_that_comes_up_late_is_retried(start_hub: Callable[..., HubProcess]) -> None:
+    table = json.loads(TABLE.read_text("utf-8"))
+    table["commands"]["dance"] = {"parameters": []}
     # The port is bound from the start (no one else can take it) but refuses until served.
-    server = table_server(json.loads(TABLE.read_text("utf-8")))
+    server = table_server(table)
     url = url_of(server)
     try:
-        starting = asyncio.create_task(
-            asyncio.to_thread(start_hub, "--cdn-attempts", "4", cdn_url=url)
-        )
-
-        def first_attempt_failed() -> bool:
-            return any("attempt 1/4" in log.read_text() for log in tmp_path.glob("hub-*.log"))
-
-        await eventually(first_attempt_failed, what="the hub's first attempt")
+        hub = start_hub(cdn_url=url)
+        await hub.wait_log(f"[COMMANDS] attempt 1 from {url} failed")
         with serving(server):
-            hub = await asyncio.wait_for(starting, scaled(10))
+            await hub.wait_log(f"[COMMANDS] loaded 14 commands from {url}/static/commands.json")
     finally:
         server.server_close()  # idempotent: also when the test failed before serving
-    assert f"[COMMANDS] loaded 13 commands from {url}/static/commands.json" in hub.log_text()

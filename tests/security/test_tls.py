@@ -150,11 +150,12 @@ async def test_ota_over_https_with_the_right_ca_and_refused_with_the_wrong_one(
     await serial_match(without, r'"error":"no_ca_cert"', scaled(5), start)
 
 
-def test_hub_loads_the_command_table_from_an_https_cdn_with_its_ca(
+async def test_hub_loads_the_command_table_from_an_https_cdn_with_its_ca(
     tls_cdn: CdnServer, start_hub: Callable[..., HubProcess], tls_ca: ServerCa
 ) -> None:
     hub = start_hub("--cdn-ca", str(tls_ca.ca_path), cdn_url=tls_cdn.url)
-    assert f"commands from {tls_cdn.url}/static/commands.json" in hub.log_text()
+    # The hub listens at once and fetches the table in the background.
+    await hub.wait_log(f"commands from {tls_cdn.url}/static/commands.json")
 
 
 @pytest.mark.parametrize("command", ["hub", "cdn"])

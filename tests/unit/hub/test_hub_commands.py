@@ -1,7 +1,8 @@
-"""The command registry: parsing commands.json, and the packaged fallback."""
+"""The command registry: parsing commands.json, the packaged table, the background refresh."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -9,11 +10,12 @@ import pytest
 
 from hub import commands
 from hub.commands import CommandRegistry, CommandTableError
+from tests.support.timing import scaled
 
 TABLE = Path(__file__).parents[3] / "cdn" / "static" / "commands.json"
 
 
-def test_packaged_fallback_is_the_one_table() -> None:
+def test_packaged_table_is_the_one_table() -> None:
     registry = commands.packaged()
     table = json.loads(TABLE.read_text("utf-8"))["commands"]
     assert set(registry.commands) == set(table)
@@ -37,11 +39,23 @@ def test_invalid_tables_are_refused(data: object) -> None:
         CommandRegistry.from_json(data, "test")
 
 
-def test_unreachable_cdn_falls_back(caplog: pytest.LogCaptureFixture) -> None:
+async def test_refresh_retries_with_backoff_and_warns_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level("INFO", logger="hub")
+    installed: list[CommandRegistry] = []
     # Port 1 on loopback refuses at once: a real failed connection, no waiting.
-    registry = commands.load("http://127.0.0.1:1", attempts=2, delay=0.01)
-    assert registry.source == "packaged fallback"
-    assert len(registry) == len(commands.packaged())
-    assert "[COMMANDS] attempt 2/2" in caplog.text
-    assert "unreachable: loaded 13 commands from the packaged fallback" in caplog.text
+    task = asyncio.create_task(
+        commands.refresh(
+            "http://127.0.0.1:1", commands.packaged(), installed.append, backoff=0.01, warn_after=2
+        )
+    )
+    try:
+        async with asyncio.timeout(scaled(5)):
+            while caplog.text.count("[COMMANDS] attempt") < 4:
+                await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+    assert not installed
+    assert caplog.text.count("unreachable: serving 13 commands from the packaged table") == 1
+    assert "[COMMANDS] attempt 2 from http://127.0.0.1:1 failed" in caplog.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub import commands
+from hub import commands, lograte
 from hub.core import GREETING, HubCore
 from hub.limits import Limits
 
@@ -232,12 +232,65 @@ def test_trailing_newline_costs_no_extra_line() -> None:
     assert core.stats.lines_received == 2
 
 
-def test_changing_ids_are_counted_not_logged_per_frame(caplog: pytest.LogCaptureFixture) -> None:
+def test_changing_ids_are_counted_and_their_log_bounded(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("INFO", logger="hub")
+    rate = lograte.install(caplog.handler)
     core = HubCore(commands.packaged(), Limits(rate_lines_per_s=0))
     core.connect("x", 0.0)
-    core.receive("x", "\n".join(f"{i:04x}" + "00" * 8 for i in range(100)), 0.5)
+    try:
+        core.receive("x", "\n".join(f"{i:04x}" + "00" * 8 for i in range(100)), 0.5)
+    finally:
+        caplog.handler.removeFilter(rate)  # pytest keeps one handler for every test
     assert list(core.devices) == ["0063"]
     assert core.stats.errors["device_id_churn"] == 99
     registrations = [r for r in caplog.messages if "registered from" in r]
-    assert len(registrations) == 2  # the first one, and the first churn of this second
+    assert len(registrations) == lograte.PER_SECOND
+
+
+def test_commands_have_a_budget_per_client() -> None:
+    core = HubCore(commands.packaged(), Limits(command_rate_per_s=2, command_burst=3))
+    core.connect("a", 0.0)
+    core.connect("b", 0.0)
+    answers = [core.receive("a", "cmd:all:status", 10.0) for _ in range(5)]
+    assert [a[-1][1] for a in answers] == ["cmd:result:sent_to_0_devices"] * 3 + [
+        "cmd:error:rate_limited"
+    ] * 2
+    # Another client's budget is its own; the first one's refills at its rate.
+    assert core.receive("b", "cmd:all:status", 10.0)[-1][1] == "cmd:result:sent_to_0_devices"
+    assert core.receive("a", "cmd:all:status", 10.5)[-1][1] == "cmd:result:sent_to_0_devices"
+    assert core.stats.errors["rate_limited"] == 2
+
+
+def test_commands_to_devices_have_a_budget_for_the_fleet() -> None:
+    limits = Limits(command_rate_per_s=0, fleet_command_rate_per_s=1, fleet_command_burst=2)
+    core = HubCore(commands.packaged(), limits)
+    core.connect("dev", 0.0)
+    core.receive("dev", FRAME, 10.0)
+    for client in ("a", "b", "c"):
+        core.connect(client, 10.0)
+    sends = [core.receive(c, "cmd:all:status", 10.0) for c in ("a", "b", "c")]
+    assert sends[0] == [("dev", "status"), ("a", "cmd:result:sent_to_1_devices")]
+    assert sends[1] == [("dev", "status"), ("b", "cmd:result:sent_to_1_devices")]
+    assert sends[2] == [("c", "cmd:error:fleet_rate_limited")]  # the device got nothing
+    # A command that reaches no device costs the fleet nothing.
+    assert core.receive("c", "cmd:ffff:status", 10.0) == [("c", "cmd:result:failed")]
+    assert core.receive("c", "cmd:all:status", 11.0)[-1][1] == "cmd:result:sent_to_1_devices"
+
+
+def test_a_devices_answers_never_cost_its_frames() -> None:
+    limits = Limits(rate_lines_per_s=10, rate_burst=10, answer_rate_per_s=5, answer_burst=5)
+    core = HubCore(commands.packaged(), limits)
+    core.connect("dev", 0.0)
+    core.connect("app", 0.0)
+    core.receive("app", "s", 0.0)
+    core.receive("dev", FRAME, 1.0)
+    for _ in range(50):  # far over both budgets: answers
+        assert not core.receive("dev", "ans:status:ok", 1.0)
+    for i in range(9):  # the rest of the line budget is still there for frames
+        core.receive("dev", f"a1b2{i:02x}" + "00" * 7, 1.0)
+    assert core.devices["a1b2"].frames == 10
+    assert core.stats.lines_rate_limited == 0
+    assert core.stats.answers_rate_limited == 50 - 5
+    batch = core.flush()[0][1].splitlines()
+    assert batch.count("ans:a1b2:status:ok") == 5
+    assert len([line for line in batch if line.startswith("a1b2")]) == 10
