@@ -1,11 +1,12 @@
 """Signed firmware, attacked: OTA images a device must refuse, and the one it must accept.
 
-Real services, open loopback mode: a `grouploop hub`, the CDN over HTTP (and a second one, an
-origin the devices do not allow), an emulated board flashed with the unmodified esptool and a
-virtual device (`grouploop emulate`), both running the firmware core with the session's
-trusted key (tests.fixtures.signing). Each attack is sent as an admin would, `cmd:<id>:ota:<url>`
-through the hub; the device must answer why it refused, and keep running its old version:
-checked over the hub (`status`) and over its serial console.
+Real services with authentication and signing on: a `grouploop hub` with a credential file, the
+CDN over HTTP (and a second one, an origin the devices do not allow), an emulated board flashed
+with the unmodified esptool and a virtual device (`grouploop emulate`), each logging in with its
+device secret and running the firmware core with the session's trusted key
+(tests.fixtures.signing). Each attack is sent with an admin token, as a stolen one would be,
+`cmd:<id>:ota:<url>` through the hub; the device must answer why it refused, and keep running its
+old version: checked over the hub (`status`) and over its serial console.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from grouploop.esp.image import build_stand_in_image, write_stand_in_image
 from grouploop.esp.partitions import build_table
 from grouploop.services import Service, grouploop_argv, start
 from grouploop.signing import SigningKey
+from hub import credentials
 from tests.fixtures.boards import OTA_LAYOUT, WAIT, BoardSet, esptool, start_boards
 from tests.fixtures.browser import HubWatch
 from tests.fixtures.cdn import CdnServer, start_cdn
@@ -68,7 +70,9 @@ def _virtual_console(service: Service) -> str:
     raise AssertionError("grouploop emulate printed no console URL")
 
 
-def _flash_board(boards: BoardSet, tmp: Path, hub: HubProcess, cdn: CdnServer) -> Target:
+def _flash_board(
+    boards: BoardSet, tmp: Path, hub: HubProcess, cdn: CdnServer, secret: str
+) -> Target:
     table, app = tmp / "partitions.bin", tmp / "app.bin"
     table.write_bytes(build_table(OTA_LAYOUT))
     write_stand_in_image(app, BOARD_VERSION, BOARD)
@@ -77,10 +81,13 @@ def _flash_board(boards: BoardSet, tmp: Path, hub: HubProcess, cdn: CdnServer) -
     assert done.returncode == 0, done.stdout + done.stderr
     console = ConsoleDriver("board", url).open()
     console.expect(rf"GroupLoop {re.escape(BOARD_VERSION)} ", WAIT)
-    config = {"wifi_ssid": "bench", "hub_url": hub.url, "cdn_url": cdn.url}
+    config = {"wifi_ssid": "bench", "hub_url": hub.url, "cdn_url": cdn.url, "device_secret": secret}
     console.command(f"config set {json.dumps(config)}", r"config:ok", WAIT)
-    device_id = boards.macs[0].replace(":", "")[-4:]
-    return Target("board", device_id, console, BOARD_VERSION)
+    return Target("board", _board_id(boards), console, BOARD_VERSION)
+
+
+def _board_id(boards: BoardSet) -> str:
+    return boards.macs[0].replace(":", "")[-4:]
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +102,20 @@ def stack(
         started.append(cdn.service)
         elsewhere = start_cdn(tmp / "elsewhere", log_path=tmp / "elsewhere.log")
         started.append(elsewhere.service)
-        hub = start_hub_process(tmp, cdn_url=cdn.url)
-        started.append(hub.service)
         boards = start_boards(1, flash_dir=tmp, log_path=tmp / "board.log", seed=f"{SEED}-board")
         started.append(boards.service)
-        board = _flash_board(boards, tmp, hub, cdn)
+        tokens = tmp / "tokens.json"
+        admin = credentials.add(tokens, "admin")
+        virtual_id = mac_for(SEED, 0)[-2:].hex()
+        secrets = {i: credentials.add(tokens, "device", device_id=i) for i in (virtual_id,)}
+        board_secret = credentials.add(tokens, "device", device_id=_board_id(boards))
+        (tmp / "secrets.json").write_text(json.dumps(secrets))
+        hub = start_hub_process(tmp, "--tokens", str(tokens), cdn_url=cdn.url)
+        started.append(hub.service)
+        board = _flash_board(boards, tmp, hub, cdn, board_secret)
         consoles.append(board.console)
         argv = ["emulate", "--hub", hub.url, "--cdn", cdn.url, "--seed", SEED]
+        argv += ["--secrets", str(tmp / "secrets.json")]
         emulate = start(
             "emulate",
             grouploop_argv(*argv, "--console-port", "0"),
@@ -112,8 +126,8 @@ def stack(
         virtual_console = ConsoleDriver("virtual", _virtual_console(emulate)).open()
         consoles.append(virtual_console)
         version = (Path(__file__).parents[2] / "firmware" / "VERSION").read_text().strip()
-        virtual = Target("virtual", mac_for(SEED, 0)[-2:].hex(), virtual_console, version)
-        watch = HubWatch(hub.url)
+        virtual = Target("virtual", virtual_id, virtual_console, version)
+        watch = HubWatch(f"{hub.url}/?token={admin}")
         for target in (board, virtual):  # both stream to the hub before any attack
             watch.wait_line(lambda line, t=target: line.startswith(t.device_id), 0, 20)
         yield Stack(hub, cdn, elsewhere, watch, {"board": board, "virtual": virtual})
