@@ -1,6 +1,6 @@
 """Idle-connection flood against the hub: many WebSocket connections that upgrade and then sit.
 
-`Flood(host, port, n, source)` opens `n` connections from the loopback address `source`
+`IdleSocketFlood(host, port, n, source)` opens `n` connections from the loopback address `source`
 (any 127.x.y.z works on Linux, so a test can flood from one address and stay legitimate from
 another), sends each a WebSocket upgrade request and keeps the upgraded ones open without
 reading. It counts what the hub answered: `upgraded` (101), `refused` (the hub's 503 at
@@ -25,7 +25,7 @@ SPARE_FDS = 64
 
 
 @dataclass
-class Flood:
+class IdleSocketFlood:
     host: str
     port: int
     n: int
@@ -94,7 +94,7 @@ def _flood_process(
     """One flooding process: open, report the counts, hold until told, close, report done."""
 
     async def run() -> None:
-        flood = Flood(host, port, n, source)
+        flood = IdleSocketFlood(host, port, n, source)
         await flood.open()
         pipe.send((flood.upgraded, flood.refused, flood.closed + flood.failed))
         await asyncio.get_running_loop().run_in_executor(None, pipe.recv)

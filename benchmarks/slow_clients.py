@@ -1,7 +1,7 @@
 """Slow-client flood against the CDN: legit download latency while N connections trickle headers.
 
 A slowloris client opens a connection, sends a request line and then one header line every
-`interval` seconds, never finishing its request. `Flood` keeps `n` of them open from this
+`interval` seconds, never finishing its request. `SlowClientFlood` keeps `n` of them open from this
 process (all from 127.0.0.1); `timed_download` is the legitimate client (manifest + firmware
 image, as a device does for OTA) and returns how long it took.
 
@@ -32,7 +32,7 @@ SPARE_FDS = 64
 
 
 @dataclass
-class Flood:
+class SlowClientFlood:
     """`n` slow clients against host:port, each sending a header line every `interval` s."""
 
     host: str
@@ -153,7 +153,7 @@ async def _measure(args: argparse.Namespace, base_url: str, image: str) -> None:
 
     await measure()  # warm-up: first requests pay for imports and caches
     print(_row("no flood", await measure()), flush=True)
-    flood = Flood(parts.hostname, parts.port, clients, interval)
+    flood = SlowClientFlood(parts.hostname, parts.port, clients, interval)
     await flood.start()
     try:
         print(f"flood: {flood.connected} connected, {flood.failed} refused", flush=True)

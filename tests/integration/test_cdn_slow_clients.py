@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from benchmarks.slow_clients import Flood, timed_download
+from benchmarks.slow_clients import SlowClientFlood, timed_download
 from cdn import manifest
 from cdn.cli import HEADER_TIMEOUT_S
 from grouploop import signing
@@ -37,10 +37,10 @@ def publish_image(cdn: CdnServer, tmp_path: Path) -> str:
     return "fw.bin"
 
 
-async def start_flood(cdn: CdnServer) -> Flood:
+async def start_flood(cdn: CdnServer) -> SlowClientFlood:
     parts = urlsplit(cdn.url)
     assert parts.hostname and parts.port
-    flood = Flood(parts.hostname, parts.port, SLOW_CLIENTS, interval=1.0)
+    flood = SlowClientFlood(parts.hostname, parts.port, SLOW_CLIENTS, interval=1.0)
     await flood.start(connect_timeout=scaled(30))
     assert flood.connected == SLOW_CLIENTS, f"{flood.failed} refused"
     return flood

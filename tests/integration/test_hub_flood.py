@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.flood import Flood
+from benchmarks.flood import IdleSocketFlood
 from tests.fixtures.hub import HubProcess, eventually
 from tests.support.timing import scaled
 
@@ -29,7 +29,7 @@ async def test_flood_over_the_per_address_cap_is_refused_and_the_hub_keeps_servi
     start_hub: Callable[..., HubProcess], ws_client: Callable[..., Any], transport: str
 ) -> None:
     hub = start_hub("--transport", transport, "--max-connections-per-address", "200")
-    flood = Flood("127.0.0.1", int(hub.url.rsplit(":", 1)[1]), 1000, ATTACKER)
+    flood = IdleSocketFlood("127.0.0.1", int(hub.url.rsplit(":", 1)[1]), 1000, ATTACKER)
     try:
         await flood.open()
         assert (flood.upgraded, flood.refused, flood.closed, flood.failed) == (200, 800, 0, 0)
@@ -66,7 +66,7 @@ async def test_flood_over_the_global_cap_is_refused_until_it_ends(
         "--max-connections-per-address",
         "0",
     )
-    flood = Flood("127.0.0.1", int(hub.url.rsplit(":", 1)[1]), 500, ATTACKER)
+    flood = IdleSocketFlood("127.0.0.1", int(hub.url.rsplit(":", 1)[1]), 500, ATTACKER)
     try:
         await flood.open()
         assert (flood.upgraded, flood.refused) == (300, 200)
