@@ -17,8 +17,9 @@ print `[READY] <url>` once it serves (grouploop.services.announce_ready).
 
 `--hubs N` (N >= 2) is a cluster on one machine: a private redis-server first (free port,
 temporary folder, no persistence; `grouploop.redis_server`), then `plan` turns the hub and its
-devices into hub-1…hub-N on consecutive ports from --hub-port (all free ones with port 0), each
-joined through that Redis, and devices-1…devices-N, three devices per hub. The web apps use
+devices into hub-1…hub-N on consecutive ports from --hub-port, skipping those of the other
+services (`hub_ports`: 5003, 5010, 5011, …; all free ones with port 0), each joined through
+that Redis, and devices-1…devices-N, three devices per hub. The web apps use
 hub-1. Without --hubs nothing needs Redis.
 
 Without flags every service listens on loopback and the hub is open (no credentials), as a
@@ -74,10 +75,27 @@ class Spec:
     argv: Callable[[argparse.Namespace, dict[str, str]], list[str]]
 
 
+def hub_ports(a: argparse.Namespace) -> list[int]:
+    """The ports of hub-1…hub-N: --hub-port, then the next ports the other services leave
+    free (the web apps' 5004…5009 sit right after the hub's 5003); all 0 with --hub-port 0."""
+    if a.hub_port == 0:
+        return [0] * a.hubs
+    taken = {a.cdn_port, a.docs_port}
+    if not a.web_any_ports:
+        taken |= set(settings.WEB_APP_PORTS.values())
+    ports = [a.hub_port]
+    port = a.hub_port + 1
+    while len(ports) < a.hubs:
+        if port not in taken:
+            ports.append(port)
+        port += 1
+    return ports
+
+
 def _hub(a: argparse.Namespace, urls: dict[str, str], k: int = 0) -> list[str]:
-    """The hub (k = 0), or hub k of `--hubs N` (1…N): port --hub-port + k - 1, in the cluster
-    of the private Redis, named hub-k."""
-    port = a.hub_port + k - 1 if k and a.hub_port else a.hub_port
+    """The hub (k = 0), or hub k of `--hubs N` (1…N), in the cluster of the private Redis,
+    named hub-k."""
+    port = hub_ports(a)[k - 1] if k else a.hub_port
     return grouploop_argv(
         "hub",
         *("--host", a.host, "--port", str(port), "--cdn-url", urls["cdn"]),
@@ -190,7 +208,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--hub-port",
         type=int,
         default=config.ws_port,
-        help="hub (WS_PORT); with --hubs N the first of N consecutive ports",
+        help="hub (WS_PORT); with --hubs N, hub-1's, the others on the next ports no other "
+        "service takes",
     )
     parser.add_argument(
         "--hubs",

@@ -36,7 +36,7 @@ def test_without_hubs_it_is_one_hub_with_no_broker() -> None:
     assert flag(hub, "--port") == "5003" and "--broker" not in hub
 
 
-def test_hubs_3_are_named_on_consecutive_ports_through_one_redis() -> None:
+def test_hubs_3_are_named_on_ports_from_hub_port_through_one_redis() -> None:
     args = parse("--hubs", "3", "--hub-port", "5003")
     specs = up.plan(args)
     names = [spec.name for spec in specs]
@@ -45,13 +45,28 @@ def test_hubs_3_are_named_on_consecutive_ports_through_one_redis() -> None:
     ]
     for k in (1, 2, 3):
         hub = specs[names.index(f"hub-{k}")].argv(args, URLS)
-        assert flag(hub, "--port") == str(5002 + k)
+        assert flag(hub, "--port") == {1: "5003", 2: "5010", 3: "5011"}[k]  # not the web apps'
         assert flag(hub, "--broker") == URLS["redis"] and flag(hub, "--hub-name") == f"hub-{k}"
         devices = specs[names.index(f"devices-{k}")].argv(args, URLS)
         assert flag(devices, "--hub") == URLS[f"hub-{k}"]
         assert flag(devices, "--seed") == f"up-{k}"
     web = specs[names.index("web")].argv(args, URLS)
     assert flag(web, "--hub-url") == URLS["hub"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "ports"),
+    [
+        (["--hub-port", "6000"], [6000, 6001, 6002]),
+        (["--hub-port", "5003", "--web-any-ports"], [5003, 5004, 5005]),
+        (["--hub-port", "5003", "--cdn-port", "5010"], [5003, 5008, 5011]),
+        (["--hub-port", "0"], [0, 0, 0]),
+    ],
+)
+def test_hub_ports_are_consecutive_around_the_other_services(
+    argv: list[str], ports: list[int]
+) -> None:
+    assert up.hub_ports(parse("--hubs", "3", *argv)) == ports
 
 
 def test_hub_port_0_gives_every_hub_a_free_port() -> None:
