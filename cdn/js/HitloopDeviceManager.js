@@ -161,11 +161,14 @@
   }
 
   /**
-   * Delay before reconnect attempt `attempts` (0 for the first after a loss): min, 2x,
-   * 4x ... up to max. BrowserDevice (web/apps/shared) backs off the same way.
+   * Delay before reconnect attempt `attempts` (0 for the first after a loss): a ceiling of
+   * min, 2x, 4x ... up to max, jittered between half the ceiling and all of it, as the
+   * firmware does, so that the browsers a hub loses do not all come back at one instant.
+   * `random` returns [0, 1). BrowserDevice (web/apps/shared) backs off the same way.
    */
-  function reconnectDelay(attempts, minMs, maxMs) {
-    return Math.min(maxMs, minMs * 2 ** attempts);
+  function reconnectDelay(attempts, minMs, maxMs, random = Math.random) {
+    const ceiling = Math.min(maxMs, minMs * 2 ** attempts);
+    return Math.round(ceiling / 2 + (ceiling / 2) * random());
   }
 
   /** A target: 'all', a device id, or several ids (array or comma-separated). */
@@ -230,7 +233,8 @@
      * @param {string|string[]} websocketUrl  the hub, e.g. ws://localhost:5003, or an ordered
      *   list of hubs to fail over along
      * @param {object} [options]
-     *   inactiveTimeoutMs (5000), reconnectMinMs (500), reconnectMaxMs (10000),
+     *   inactiveTimeoutMs (5000), reconnectMinMs (500), reconnectMaxMs (10000), random
+     *   (Math.random: the backoff's jitter),
      *   reconnect (true), commandsUrl (default: the CDN this script came from),
      *   commands (a commands.json table, skips loading), token (for a hub with auth on),
      *   WebSocket (implementation),
@@ -246,6 +250,7 @@
       this.inactiveTimeoutMs = options.inactiveTimeoutMs ?? 5000;
       this.reconnectMinMs = options.reconnectMinMs ?? 500;
       this.reconnectMaxMs = options.reconnectMaxMs ?? 10000;
+      this.random = options.random ?? Math.random;
       this.reconnect = options.reconnect ?? true;
       this.commandsUrl =
         options.commandsUrl ??
@@ -376,9 +381,9 @@
       this._scheduleReconnect();
     }
 
-    /** Delay before the next attempt: min, 2x, 4x ... up to max. */
+    /** Delay before the next attempt: min, 2x, 4x ... up to max, jittered. */
     nextDelay() {
-      return reconnectDelay(this.attempts, this.reconnectMinMs, this.reconnectMaxMs);
+      return reconnectDelay(this.attempts, this.reconnectMinMs, this.reconnectMaxMs, this.random);
     }
 
     _scheduleReconnect() {

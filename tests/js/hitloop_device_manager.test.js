@@ -210,7 +210,12 @@ test("silent devices are pruned after the timeout, active ones stay", () => {
 });
 
 test("reconnects with exponential backoff, capped, reset after a successful open", () => {
-  const { m, ws, timers } = connected({ reconnectMinMs: 100, reconnectMaxMs: 500 });
+  // random() = 1: every delay is its ceiling (the jitter is pinned in its own test).
+  const { m, ws, timers } = connected({
+    reconnectMinMs: 100,
+    reconnectMaxMs: 500,
+    random: () => 1,
+  });
   ws.drop();
   const delays = [];
   for (let i = 0; i < 5; i++) {
@@ -430,6 +435,7 @@ test("several hubs: a refused, unreachable or dropping hub is left for the next,
     WebSocket: FakeSocket,
     reconnectMinMs: 100,
     reconnectMaxMs: 500,
+    random: () => 1,
     ...timers,
   });
   const opened = record(m, "open");
@@ -472,4 +478,27 @@ test("one URL stays the whole list; an empty list is refused", () => {
   m.websocketUrl = "ws://other:5003"; // as the original library's property: the next hub
   assert.deepEqual([m.websocketUrl, m.websocketUrls], ["ws://other:5003", ["ws://other:5003"]]);
   assert.throws(() => new HitloopDeviceManager([]), TypeError);
+});
+
+test("the reconnect delay is jittered between half its ceiling and all of it", () => {
+  const { reconnectDelay } = HitloopDeviceManager;
+  assert.equal(
+    reconnectDelay(0, 500, 10000, () => 0),
+    250,
+  );
+  assert.equal(
+    reconnectDelay(0, 500, 10000, () => 0.5),
+    375,
+  );
+  assert.equal(
+    reconnectDelay(3, 500, 10000, () => 1),
+    4000,
+  );
+  assert.equal(
+    reconnectDelay(9, 500, 10000, () => 0),
+    5000,
+  );
+  const spread = new Set(Array.from({ length: 50 }, () => reconnectDelay(2, 500, 10000)));
+  assert.ok(spread.size > 1, "Math.random spreads the delays");
+  for (const delay of spread) assert.ok(delay >= 1000 && delay <= 2000, `${delay}`);
 });
