@@ -3,7 +3,8 @@
 Variables (as in the original deployment): WS_HOST, WS_PORT, CDN_BASE_URL, WS_DEFAULT_URL,
 plus CDN_HOST/CDN_PORT/CDN_FIRMWARE_DIR for the CDN itself, and TLS_CERT/TLS_KEY (the
 certificate and key the servers present) and TLS_CA (the CA certificate clients verify them
-with; grouploop.tls). Command-line flags override them.
+with; grouploop.tls), and GL_BROKER (else REDIS_URL): the Redis a hub joins its cluster through
+(docs/cluster.md). Command-line flags override them.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Settings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_ca: Path | None = None
+    # redis://host:port/db of the hub cluster; None: one hub on its own.
+    broker_url: str | None = None
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
@@ -77,4 +80,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         tls_cert=_path(env, "TLS_CERT"),
         tls_key=_path(env, "TLS_KEY"),
         tls_ca=_path(env, "TLS_CA"),
+        broker_url=env.get("GL_BROKER") or env.get("REDIS_URL") or None,
     )

@@ -19,11 +19,13 @@ import ipaddress
 import logging
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from grouploop import aio, fds, services, settings, tls
 from hub import commands, credentials, lograte, memory
+from hub.cluster import Cluster
 from hub.core import HubCore
 from hub.limits import Limits
 
@@ -149,6 +151,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="serve without credentials on a non-loopback address: anyone on the network "
         "may command and re-flash every device",
     )
+    add(
+        "--broker",
+        default=conf.broker_url,
+        metavar="URL",
+        help="redis://host:port/db (or rediss://) the hub joins a cluster through "
+        "(GL_BROKER, REDIS_URL; docs/cluster.md); none: one hub on its own",
+    )
+    add("--hub-name", help="this hub's name in the cluster (default: <hostname>:<port>)")
+    add(
+        "--cluster",
+        default="grouploop",
+        help="cluster name: the prefix of its Redis channels (%(default)s)",
+    )
+    add(
+        "--hub-timeout",
+        type=float,
+        default=3.0,
+        help="seconds after which a silent hub leaves the cluster with its devices (%(default)s)",
+    )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     tls.add_server_arguments(parser)
 
@@ -192,8 +213,23 @@ def run(args: argparse.Namespace) -> int:
         max_connections_per_address=args.max_connections_per_address,
     )
     transport = importlib.import_module(f"hub.transports.{args.transport}")
+    cluster = None
+    broker = None
+    if args.broker:
+        from hub.broker import Broker  # only a cluster hub imports Redis
+
+        cluster = Cluster(
+            args.hub_name or "",
+            args.cluster,
+            args.hub_timeout,
+            time.time() - time.monotonic(),
+            time.monotonic(),
+        )
+    core = HubCore(registry, limits, creds, cluster)
+    if args.broker:
+        broker = Broker(core, args.broker, transport.HubServer.send)
     server = transport.HubServer(
-        HubCore(registry, limits, creds),
+        core,
         host=args.host,
         port=args.port,
         ping_interval=args.ping_interval or None,
@@ -203,6 +239,7 @@ def run(args: argparse.Namespace) -> int:
         expire_interval=min(1.0, args.silence_timeout / 4),
         ssl_context=ssl_context,
         credentials=source if creds is not None else None,
+        broker=broker,
     )
     aio.run(_serve(server, args, rate))
     return 0

@@ -35,6 +35,14 @@ Errors outside the protocol table are answered as `error:<reason>` (`unknown_mes
 `binary_not_supported`, `message_too_large`, `rate_limited`, `not_registered`); original
 clients treat any non-frame line as a server message, so they ignore them safely.
 
+Cluster (docs/cluster.md): with a `hub.cluster.Cluster`, the core also serves the devices other
+hubs hold: `cmd:` targets resolve to local devices and remote ids (published once for all of
+them), stream lines go out once per flush when another hub has subscribers (or asked one of
+these devices), other hubs' lines join the next batch, and a registration elsewhere that is
+newer lets a local device go. `hub.broker` drives this through the `cluster_*` methods; no
+cluster: none of it runs, and the hot path costs one more attribute test when no subscriber
+is local.
+
 Logging: one line per event (a connection, a registration, a command, an error); what keeps
 an attacker from filling the log with them is `hub.lograte`, on the log handler.
 """
@@ -43,11 +51,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from grouploop.frame import FRAME_LENGTH, FRAME_PATTERN
 from hub.admission import Admission
+from hub.cluster import Cluster, Command
 from hub.commands import CommandRegistry
 from hub.credentials import Credential, Credentials
 from hub.fanout import Fanout, Send
@@ -68,6 +78,11 @@ _ANY_CASE_FRAME = re.compile(r"[0-9a-fA-F]{20}\Z").match
 _DEVICE_ID = re.compile(r"[0-9a-fA-F]{4}\Z").match
 # Labels: printable ASCII without ':' (it separates protocol fields), not only spaces.
 _LABEL = re.compile(r"[\x20-\x39\x3b-\x7e]+\Z").match
+# The command an answer is for: `ans:{"cmd":"<name>",…}` (docs/protocol.md).
+_ANSWERED = re.compile(r'\{"cmd":"([^"]{1,32})"').match
+#: Seconds an asker waits for its answer to be routed to it; unanswered asks per device kept.
+ASK_TIMEOUT_S = 30.0
+ASKS_PER_DEVICE = 8
 
 
 @dataclass(slots=True, eq=False)
@@ -79,6 +94,10 @@ class Device:
     last_frame: str | None = None
     last_frame_at: float | None = None
     frames: int = 0
+
+    @property
+    def label(self) -> str | None:
+        return self.session.label
 
 
 @dataclass(slots=True, eq=False)
@@ -106,7 +125,9 @@ class HubCore:
         commands: CommandRegistry,
         limits: Limits | None = None,
         credentials: Credentials | None = None,
+        cluster: Cluster | None = None,
     ) -> None:
+        """`cluster`: the other hubs (`hub.cluster`, moved by `hub.broker`); None: one hub."""
         self.commands = commands
         self.limits = limits or Limits()
         #: None: an open hub (no login, no role checks).
@@ -120,6 +141,15 @@ class HubCore:
         self.fleet_bucket = bucket(limits.fleet_command_rate_per_s, limits.fleet_command_burst, 0.0)
         #: The connection caps the transports consult at accept, before `connect`.
         self.admission = Admission(self.limits, self.stats)
+        self.cluster = cluster
+        #: Who asked each device what, to hand its answer to them: id -> (command, key, until).
+        self.asks: dict[str, deque[tuple[str, Hashable, float]]] = {}
+        #: Devices another hub asked something, until when: their answers are published.
+        self.remote_asks: dict[str, float] = {}
+        self._publish_answers = False
+        #: Stream lines from other hubs since the last flush (whole batches) and their count.
+        self._remote_stream: list[str] = []
+        self._remote_lines = 0
 
     # -- transport interface -------------------------------------------------------------
 
@@ -210,16 +240,100 @@ class HubCore:
         return out
 
     def flush(self, congested: Callable[[Hashable], bool] | None = None) -> list[Send]:
-        return self.fanout.flush(congested)
+        fanout = self.fanout
+        cluster = self.cluster
+        if cluster is None:
+            return fanout.flush(congested)
+        batch, count = fanout.take_pending()
+        if count and (cluster.wants_stream or self._publish_answers):
+            cluster.publish_stream(batch)
+        self._publish_answers = False
+        cluster.tick()
+        if self._remote_lines:
+            batch += "".join(self._remote_stream)
+            count += self._remote_lines
+            self._remote_stream.clear()
+            self._remote_lines = 0
+        return fanout.send(batch, count, congested)
 
     def expire(self, now: float) -> list[str]:
         """Drop devices silent for longer than the silence timeout; returns their ids."""
+        self._expire_asks(now)
         deadline = now - self.limits.silence_timeout_s
         silent = [d for d in self.devices.values() if d.last_seen < deadline]
         for device in silent:
             self.stats.devices_expired += 1
             self._drop_device(device, f"silent for {now - device.last_seen:.1f} s")
         return [d.device_id for d in silent]
+
+    # -- cluster (`hub.broker` calls these; only with a `cluster`) --------------------------
+
+    def cluster_joined(self, now: float) -> None:
+        """The broker answers: announce this hub and its devices."""
+        assert self.cluster is not None
+        self.cluster.link_up(now, self.devices, len(self.fanout.subscribers))
+
+    def cluster_lost(self, now: float) -> None:
+        """The broker is gone: serve local devices and subscribers only (degraded)."""
+        assert self.cluster is not None
+        self.cluster.link_down(now)
+        self._remote_stream.clear()
+        self._remote_lines = 0
+
+    def cluster_heartbeat(self, now: float) -> list[str]:
+        """Every second: tell the others what is here; returns the hubs that went silent."""
+        cluster = self.cluster
+        assert cluster is not None
+        cluster.heartbeat(now, self.devices, len(self.fanout.subscribers))
+        gone = cluster.expire(now)
+        for name in gone:
+            log.warning("[CLUSTER] hub %s went silent: its devices left the registry", name)
+        return gone
+
+    def cluster_receive(self, channel: str, payload: bytes, now: float) -> list[Send]:
+        """A payload from another hub (`hub.cluster`): never raises, whatever it holds."""
+        cluster = self.cluster
+        assert cluster is not None
+        event = cluster.receive(channel, payload, now, self.devices)
+        out: list[Send] = []
+        if event is None:
+            return out
+        kind, value = event
+        if kind == "stream":
+            self._remote_batch(value, now, out)
+        elif kind == "command":
+            self._remote_command(value, now, out)
+        elif kind == "moved":
+            hub = channel.rsplit(":", 1)[-1]
+            for device_id in value:
+                device = self.devices.get(device_id)
+                if device is not None:
+                    self._drop_device(device, f"registered again on hub {hub}")
+        elif kind == "hello":
+            cluster.heartbeat(now, self.devices, len(self.fanout.subscribers))
+        return out
+
+    def _remote_batch(self, text: str, now: float, out: list[Send]) -> None:
+        if self.asks and "ans:" in text:
+            for line in text.split("\n"):
+                if line.startswith("ans:"):
+                    self._to_asker(line[4:8], line[9:], line, now, out)
+        if self.fanout.subscribers:
+            self._remote_stream.append(text)
+            self._remote_lines += text.count("\n")
+
+    def _remote_command(self, command: Command, now: float, out: list[Send]) -> None:
+        """A command sent on another hub, for the devices held here."""
+        if command.target == "all":
+            found = list(self.devices.values())
+        else:
+            found = [d for i in command.target if (d := self.devices.get(i)) is not None]
+            for device in found:
+                self.remote_asks[device.device_id] = now + ASK_TIMEOUT_S
+        for device in found:
+            out.append((device.session.key, command.text))
+        self.stats.commands["from_cluster"] += 1
+        log.info("[SEND] %d devices here <- %s (from the cluster)", len(found), command.text)
 
     # -- protocol ---------------------------------------------------------------------------
 
@@ -258,7 +372,7 @@ class HubCore:
         device.last_frame_at = now
         device.frames += 1
         self.stats.frames_received += 1
-        if self.fanout.subscribers:
+        if self.fanout.subscribers or (self.cluster is not None and self.cluster.wants_stream):
             self.fanout.pending.append(frame)
 
     def _identify(self, session: Session, label: str, now: float) -> str:
@@ -284,8 +398,15 @@ class HubCore:
             out.append((session.key, "error:not_registered"))
             return
         self.stats.answers_received += 1
-        if self.fanout.subscribers:
-            self.fanout.pending.append(f"ans:{session.device.device_id}:{body}")
+        device_id = session.device.device_id
+        line = f"ans:{device_id}:{body}"
+        self._to_asker(device_id, body, line, now, out)
+        cluster = self.cluster
+        if cluster is not None and self.remote_asks.pop(device_id, 0.0) >= now:
+            self._publish_answers = True
+        elif not (self.fanout.subscribers or (cluster is not None and cluster.wants_stream)):
+            return
+        self.fanout.pending.append(line)
 
     def _command(self, session: Session, body: str, now: float, out: list[Send]) -> str:
         """`cmd:<target>:<command>[:<params>]` → sends to devices (into `out`) and the answer."""
@@ -297,6 +418,7 @@ class HubCore:
         targets = self._targets(target) if sep and name else None
         if targets is None:
             return self._command_error("invalid_format")
+        found, remote = targets
         spec = self.commands.get(name)
         if spec is None:
             return self._command_error("unknown_command")
@@ -309,32 +431,82 @@ class HubCore:
             if len(values) < spec.arity or "" in values:
                 return self._command_error("missing_parameters")
         message = f"{name}:{params}" if params else name
-        found = [d for d in targets if d is not None]
-        if found and not self._fleet_allows(now):
+        reached = len(found) + len(remote)
+        if reached and not self._fleet_allows(now):
             return self._command_error("fleet_rate_limited")
         for device in found:
             out.append((device.session.key, message))
+        if remote and self.cluster is not None:
+            self.cluster.publish_command("all" if target == "all" else remote, message)
+        if target != "all":
+            self._asked(session, name, [d.device_id for d in found] + remote, now)
         if target != "all" and "," not in target:
-            if not found:
+            if not reached:
                 log.info("[SEND] %s <- %s: no such device", target, message)
                 self.stats.commands["failed"] += 1
                 return "cmd:result:failed"
-            log.info("[SEND] %s <- %s", found[0].device_id, message)
+            log.info("[SEND] %s <- %s", target.lower(), message)
             self.stats.commands["success"] += 1
             return "cmd:result:success"
-        log.info("[BROADCAST] %s -> %s: %d devices", message, target, len(found))
+        log.info("[BROADCAST] %s -> %s: %d devices", message, target, reached)
         self.stats.commands["sent_to_devices"] += 1
-        return f"cmd:result:sent_to_{len(found)}_devices"
+        return f"cmd:result:sent_to_{reached}_devices"
 
-    def _targets(self, target: str) -> list[Device | None] | None:
-        """Devices named by a target (None where not registered), or None when malformed."""
+    def _targets(self, target: str) -> tuple[list[Device], list[str]] | None:
+        """Devices a target names: those held here, and the ids other hubs hold (`hub.cluster`);
+        None when malformed. Unknown ids are in neither."""
+        remote = self.cluster.remote if self.cluster is not None else {}
         if target == "all":
-            return list(self.devices.values())
+            return list(self.devices.values()), list(remote)
         ids = target.split(",")
         if not all(_DEVICE_ID(i) for i in ids):
             return None
-        unique = dict.fromkeys(i.lower() for i in ids)
-        return [self.devices.get(i) for i in unique]
+        found: list[Device] = []
+        elsewhere: list[str] = []
+        for device_id in dict.fromkeys(i.lower() for i in ids):
+            device = self.devices.get(device_id)
+            if device is not None:
+                found.append(device)
+            elif device_id in remote:
+                elsewhere.append(device_id)
+        return found, elsewhere
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def _asked(self, session: Session, command: str, device_ids: list[str], now: float) -> None:
+        """Remember who asked, so that each device's answer to `command` is handed to them."""
+        until = now + ASK_TIMEOUT_S
+        for device_id in device_ids:
+            asks = self.asks.get(device_id)
+            if asks is None:
+                asks = self.asks[device_id] = deque(maxlen=ASKS_PER_DEVICE)
+            asks.append((command, session.key, until))
+
+    def _to_asker(self, device_id: str, body: str, line: str, now: float, out: list[Send]) -> None:
+        """Hand an answer to the client that asked for it, unless the stream brings it anyway."""
+        asks = self.asks.get(device_id)
+        if asks is None:
+            return
+        match = _ANSWERED(body)
+        command = match.group(1) if match else None
+        for i, (asked, key, until) in enumerate(asks):
+            if asked == command and until >= now:
+                del asks[i]
+                if key in self.sessions and key not in self.fanout.subscribers:
+                    out.append((key, line))
+                break
+        if not asks:
+            del self.asks[device_id]
+
+    def _expire_asks(self, now: float) -> None:
+        for device_id, asks in list(self.asks.items()):
+            while asks and asks[0][2] < now:
+                asks.popleft()
+            if not asks:
+                del self.asks[device_id]
+        for device_id, until in list(self.remote_asks.items()):
+            if until < now:
+                del self.remote_asks[device_id]
 
     def _fleet_allows(self, now: float) -> bool:
         """Whether the hub-wide command budget passes one more command on to devices."""
@@ -401,12 +573,16 @@ class HubCore:
         device = Device(device_id, session, now, now)
         self.devices[device_id] = device
         session.device = device
+        if self.cluster is not None:
+            self.cluster.registered(device)
         log.info("[CONNECT] device %s registered from %s", device_id, session.remote or session.key)
         return device
 
     def _drop_device(self, device: Device, why: str) -> None:
         if self.devices.get(device.device_id) is device:
             del self.devices[device.device_id]
+            if self.cluster is not None:
+                self.cluster.released(device.device_id)
         if device.session.device is device:
             device.session.device = None
         log.info("[DEVICE_DISCONNECT] %s: %s", device.device_id, why)

@@ -46,12 +46,24 @@ class Fanout:
 
     def flush(self, congested: Callable[[Hashable], bool] | None = None) -> list[Send]:
         """Batch the pending lines; one message per subscriber that is not `congested`."""
+        batch, count = self.take_pending()
+        return self.send(batch, count, congested)
+
+    def take_pending(self) -> tuple[str, int]:
+        """The lines since the last flush as one batch (`""` when none), and their count."""
         pending = self.pending
         count = len(pending)
-        batch = ""
-        if count:
-            batch = "\n".join(pending) + "\n"
-            pending.clear()
+        if not count:
+            return "", 0
+        batch = "\n".join(pending) + "\n"
+        pending.clear()
+        return batch, count
+
+    def send(
+        self, batch: str, count: int, congested: Callable[[Hashable], bool] | None = None
+    ) -> list[Send]:
+        """`batch` (`count` lines, each ending in a newline) to every subscriber that is not
+        `congested`, after what it holds; the congested hold it, bounded."""
         sends: list[Send] = []
         stats = self.stats
         for sub in self.subscribers.values():

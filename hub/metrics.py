@@ -6,12 +6,14 @@ collide); `render()` returns the text exposition format for `/metrics`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from hub.cluster import Cluster
 from hub.core import HubCore
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -86,6 +88,49 @@ class HubCollector(Collector):
         yield GaugeMetricFamily(
             "grouploop_hub_commands_loaded", "commands in the registry", len(core.commands)
         )
+        if core.cluster is not None:
+            yield from _broker_metrics(core.cluster)
+
+
+def _broker_metrics(cluster: Cluster) -> Iterator[Metric]:
+    stats = cluster.stats
+    prefix = "grouploop_hub_broker"
+    yield CounterMetricFamily(f"{prefix}_published", "payloads published", stats.published)
+    yield CounterMetricFamily(
+        f"{prefix}_published_bytes", "payload bytes published", stats.published_bytes
+    )
+    yield CounterMetricFamily(
+        f"{prefix}_received", "payloads received from other hubs", stats.received
+    )
+    yield CounterMetricFamily(
+        f"{prefix}_received_bytes", "payload bytes received from other hubs", stats.received_bytes
+    )
+    dropped = CounterMetricFamily(
+        f"{prefix}_dropped", "payloads dropped, by reason", labels=["reason"]
+    )
+    for reason, count in sorted(stats.dropped.items()):
+        dropped.add_metric([reason], count)
+    yield dropped
+    yield CounterMetricFamily(
+        f"{prefix}_reconnects", "times the broker link came back", stats.reconnects
+    )
+    now = time.monotonic()
+    yield CounterMetricFamily(
+        f"{prefix}_degraded_seconds",
+        "seconds spent without the broker (serving local devices only)",
+        stats.degraded_s + cluster.degraded_for(now),
+    )
+    yield GaugeMetricFamily(
+        f"{prefix}_up", "1 while joined to the cluster, 0 while degraded", int(cluster.joined)
+    )
+    if stats.round_trip_s is not None:
+        yield GaugeMetricFamily(
+            f"{prefix}_round_trip_seconds", "last PING round trip to the broker", stats.round_trip_s
+        )
+    yield GaugeMetricFamily(f"{prefix}_hubs", "other hubs heard from", len(cluster.hubs))
+    yield GaugeMetricFamily(
+        f"{prefix}_remote_devices", "devices held by other hubs", len(cluster.remote)
+    )
 
 
 def registry_for(core: HubCore) -> CollectorRegistry:

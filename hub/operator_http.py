@@ -1,8 +1,11 @@
 """The operators' HTTP endpoints on the hub's port, without I/O: path in, reply out.
 
-- `/healthz`: `ok`;
-- `/devices`: JSON list of registered devices (id, label, remote address, connected since,
-  last frame time and decoded values, frame count);
+- `/healthz`: 200 `ok` (in a cluster: `ok: cluster <name>, N hubs`, or `degraded: …` when
+  the broker is unreachable: the hub itself still serves its own devices);
+- `/healthz/cluster`: the same, but 503 while degraded (a load balancer's cluster check);
+- `/devices`: JSON list of registered devices (id, label, the hub holding it, remote address,
+  connected since, last frame time and decoded values, frame count), the whole fleet in a
+  cluster (other hubs' devices with null for what only their hub knows), and the hubs;
 - `/metrics`: Prometheus text format (`hub.metrics`).
 
 With credentials (auth on), `/devices` and `/metrics` want a token of role viewer or more, as
@@ -63,13 +66,12 @@ class OperatorHttp:
     def respond(self, path: str, authorization: str | None = None) -> Reply | None:
         token = bearer_token(authorization) or token_in_query(path)
         path = path.partition("?")[0]
-        if path == "/healthz":
-            return Reply(200, TEXT, b"ok\n")
+        if path in ("/healthz", "/healthz/cluster"):
+            return self._health(cluster_check=path == "/healthz/cluster")
         if path in ("/devices", "/metrics") and not self._allowed(token):
             return UNAUTHORIZED
         if path == "/devices":
-            devices = [self.device_json(d) for d in self.core.devices.values()]
-            return Reply(200, JSON, (json.dumps({"devices": devices}) + "\n").encode())
+            return Reply(200, JSON, (json.dumps(self.devices_json()) + "\n").encode())
         if path == "/metrics":
             return Reply(200, metrics.CONTENT_TYPE, metrics.render(self.metrics))
         return None
@@ -81,14 +83,66 @@ class OperatorHttp:
         credential = credentials.verify(token) if token else None
         return credential is not None and credential.may("viewer")
 
+    def _health(self, cluster_check: bool) -> Reply:
+        cluster = self.core.cluster
+        if cluster is None:
+            return Reply(200, TEXT, b"ok\n")
+        if cluster.joined:
+            hubs = len(cluster.hubs) + 1
+            return Reply(200, TEXT, f"ok: cluster {cluster.cluster}, {hubs} hubs\n".encode())
+        degraded = cluster.degraded_for(time.monotonic())
+        text = f"degraded: broker unreachable for {degraded:.1f} s; serving local devices only\n"
+        return Reply(503 if cluster_check else 200, TEXT, text.encode())
+
+    def devices_json(self) -> dict[str, Any]:
+        core = self.core
+        cluster = core.cluster
+        devices = [self.device_json(d) for d in core.devices.values()]
+        if cluster is None:
+            return {"devices": devices}
+        for remote in cluster.remote.values():
+            devices.append(
+                {
+                    "id": remote.device_id,
+                    "label": remote.label,
+                    "hub": remote.hub,
+                    "remote": None,
+                    "connected_since": None,
+                    "registered_at": self._iso(remote.registered_at - self._wall_offset),
+                    "last_frame_at": None,
+                    "last_values": None,
+                    "frames": None,
+                }
+            )
+        here = {
+            "name": cluster.name,
+            "url": cluster.url,
+            "devices": len(core.devices),
+            "subscribers": len(core.fanout.subscribers),
+            "local": True,
+        }
+        hubs = [here] + [
+            {
+                "name": hub.name,
+                "url": hub.url,
+                "devices": len(hub.devices),
+                "subscribers": hub.subscribers,
+                "local": False,
+            }
+            for hub in cluster.hubs.values()
+        ]
+        return {"devices": devices, "hubs": hubs}
+
     def device_json(self, device: Device) -> dict[str, Any]:
         session = device.session
         values = None
         if device.last_frame is not None:
             values = {**frame.decode(device.last_frame).physical(), "raw": device.last_frame}
+        cluster = self.core.cluster
         return {
             "id": device.device_id,
             "label": session.label,
+            "hub": cluster.name if cluster is not None else None,
             "remote": session.remote,
             "connected_since": self._iso(session.connected_at),
             "registered_at": self._iso(device.registered_at),

@@ -18,17 +18,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import ssl
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from grouploop import services
 from hub.admission import REFUSAL
 from hub.core import CLOSE, HubCore
 from hub.credentials import CredentialError, Source
 from hub.operator_http import OperatorHttp
+
+if TYPE_CHECKING:  # only a hub given --broker imports Redis
+    from hub.broker import Broker
 
 log = logging.getLogger("hub")
 
@@ -71,8 +75,10 @@ class HubServerBase(ABC, Generic[SocketT]):
         expire_interval: float = 1.0,
         ssl_context: ssl.SSLContext | None = None,
         credentials: Source | None = None,
+        broker: Broker | None = None,
     ) -> None:
-        """`ssl_context` (grouploop.tls): serve wss:// (and https:// for the HTTP endpoints)."""
+        """`ssl_context` (grouploop.tls): serve wss:// (and https:// for the HTTP endpoints);
+        `broker`: the link to the other hubs of a cluster (`core.cluster`), None: one hub."""
         self.core = core
         self.host = host
         self.port = port
@@ -83,6 +89,7 @@ class HubServerBase(ABC, Generic[SocketT]):
         self.ssl_context = ssl_context
         #: Reread every second when it changed (a hub with auth on); None: an open hub.
         self.credentials = credentials
+        self.broker = broker
         self.http = OperatorHttp(core)
         self.sockets: set[SocketT] = set()
         #: Set whenever no connection is open (shutdown waits for it).
@@ -106,11 +113,19 @@ class HubServerBase(ABC, Generic[SocketT]):
         ]
         if self.credentials is not None:
             timers.append(asyncio.create_task(self._reload_loop(self.credentials)))
+        cluster = self.core.cluster
+        if cluster is not None:
+            cluster.url = self.url(port)
+            cluster.name = cluster.name or f"{socket.gethostname()}:{port}"
+        if self.broker is not None:
+            timers.append(asyncio.create_task(self.broker.run()))
         try:
             if on_ready is not None:
                 on_ready(self.url(port))
             await stop.wait()
             log.info("[DISCONNECT] shutting down: closing %d connections", len(self.sockets))
+            if self.broker is not None:
+                await self.broker.leave()
         finally:
             for task in timers:
                 task.cancel()
@@ -174,11 +189,14 @@ class HubServerBase(ABC, Generic[SocketT]):
     async def _flush_loop(self) -> None:
         core = self.core
         send = self.send
+        broker = self.broker
         while True:
             await asyncio.sleep(self.flush_interval)
             sends = core.flush(_is_congested)
             if sends:
                 send(sends)
+            if broker is not None:
+                broker.tick()
 
     async def _expire_loop(self) -> None:
         while True:
