@@ -13,6 +13,7 @@ package of the project.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -59,7 +60,12 @@ def reachable(url: str, host: str) -> str:
 
 
 def instructions(setup: LanSetup, urls: dict[str, str], host: str) -> list[str]:
+    """What each app and device needs; with hub-1…hub-N (a cluster) they get every hub."""
     hub = reachable(urls["hub"], host)
+    cluster = [
+        reachable(url, host) for name, url in sorted(urls.items()) if name.startswith("hub-")
+    ]
+    hubs = json.dumps(cluster or hub)  # a device's hub_url: one URL or the list
     web = reachable(urls["web"], host) if "web" in urls else "the web apps"
     t = setup.tokens
     return [
@@ -69,11 +75,11 @@ def instructions(setup: LanSetup, urls: dict[str, str], host: str) -> list[str]:
         f"  viewer   {t['viewer']}   (the stream only)",
         f"web apps: open {web} and enter the operator (or viewer) token once in the "
         "configuration panel",
-        f"scripts (HitloopDeviceManager): new HitloopDeviceManager('{hub}', {{ token }})",
+        f"scripts (HitloopDeviceManager): new HitloopDeviceManager({hubs}, {{ token }})",
         "virtual devices: each registered its own secret in the credential file",
         "a real board: grouploop tokens add --role device --device-id <id> "
         f"--file {setup.tokens_file}, then on its console: "
-        f'config set {{"hub_url":"{hub}","device_secret":"<that secret>"}} '
+        f'config set {{"hub_url":{hubs},"device_secret":"<that secret>"}} '
         "(or let `grouploop bench` provision it)",
         f"the hub's /devices and /metrics: {hub.replace('ws', 'http', 1)}/devices "
         "with Authorization: Bearer <token>",

@@ -17,10 +17,10 @@ print `[READY] <url>` once it serves (grouploop.services.announce_ready).
 
 `--hubs N` (N >= 2) is a cluster on one machine: a private redis-server first (free port,
 temporary folder, no persistence; `grouploop.redis_server`), then `plan` turns the hub and its
-devices into hub-1…hub-N on consecutive ports from --hub-port, skipping those of the other
-services (`hub_ports`: 5003, 5010, 5011, …; all free ones with port 0), each joined through
-that Redis, and devices-1…devices-N, three devices per hub. The web apps use
-hub-1. Without --hubs nothing needs Redis.
+devices into hub-1…hub-N (N <= 4) on consecutive ports from --hub-port, skipping those of the
+other services (`hub_ports`: 5003, 5010, 5011; all free ones with port 0), each joined through
+that Redis, and spreads three devices per hub over them (`grouploop emulate --spread-hubs`).
+The web apps use hub-1. Without --hubs nothing needs Redis.
 
 Without flags every service listens on loopback and the hub is open (no credentials), as a
 laptop needs. `--lan` is a workshop on the venue network: every service on every interface
@@ -109,19 +109,23 @@ def _hub(a: argparse.Namespace, urls: dict[str, str], k: int = 0) -> list[str]:
     )
 
 
-def _devices(a: argparse.Namespace, urls: dict[str, str], k: int = 0) -> list[str]:
-    """The virtual devices of the hub (k = 0), or those of hub k of `--hubs N`: a seed of
-    their own (ids distinct across hubs), their hub first in their list of hub URLs."""
-    hub, seed = (urls[f"hub-{k}"], f"up-{k}") if k else (urls["hub"], "up")
+def _devices(a: argparse.Namespace, urls: dict[str, str]) -> list[str]:
+    """Three virtual devices per hub. In a cluster each lists every hub, starting at its own
+    (device k at hub-(k mod N + 1): --spread-hubs), and fails over along that list."""
+    hubs = [urls[f"hub-{k}"] for k in range(1, a.hubs + 1)] if a.hubs > 1 else [urls["hub"]]
     return grouploop_argv(
         "emulate",
-        *("--hub", hub, "--cdn", urls["cdn"]),
-        *("--devices", "3", "--seed", seed, "--summary", "60"),
+        *(flag for hub in hubs for flag in ("--hub", hub)),
+        *(["--spread-hubs"] if a.hubs > 1 else []),
+        *("--cdn", urls["cdn"], "--devices", str(3 * a.hubs), "--seed", "up", "--summary", "60"),
         *_ca("--ca-cert", a),
         *(["--provision", str(a.lan_setup.tokens_file)] if a.lan_setup else []),
     )
 
 
+#: A device's hub list holds at most four URLs (the firmware's kMaxHubUrls): with that many
+#: hubs every virtual device can fail over to each of them.
+MAX_HUBS = 4
 REDIS_WHAT = "the hubs' private broker (no persistence; stopped with the rest)"
 
 SERVICES: list[Spec] = [
@@ -164,26 +168,26 @@ SERVICES: list[Spec] = [
 
 
 def plan(a: argparse.Namespace) -> list[Spec]:
-    """What `up` starts, in order: SERVICES, where `--hubs N` (N >= 2) turns the hub and its
-    devices into hub-1…hub-N and devices-1…devices-N (a private Redis starts before them)."""
+    """What `up` starts, in order: SERVICES, where `--hubs N` (N >= 2) turns the hub into
+    hub-1…hub-N (a private Redis starts before them) and spreads the devices over them."""
     if a.hubs < 2:
         return SERVICES
     specs: list[Spec] = []
     for spec in SERVICES:
-        if spec.name not in ("hub", "devices"):
+        if spec.name == "hub":
+            specs += [Spec(f"hub-{k}", spec.what, _hub_of_cluster(k)) for k in range(1, a.hubs + 1)]
+        elif spec.name == "devices":
+            what = (
+                f"{3 * a.hubs} virtual devices spread over the hubs, each failing over along them"
+            )
+            specs.append(Spec(spec.name, what, spec.argv))
+        else:
             specs.append(spec)
-            continue
-        argv = {"hub": _hub, "devices": _devices}[spec.name]
-        for k in range(1, a.hubs + 1):
-            what = spec.what.replace("the hub", f"hub-{k}")
-            specs.append(Spec(f"{spec.name}-{k}", what, _of_hub(argv, k)))
     return specs
 
 
-def _of_hub(
-    argv: Callable[[argparse.Namespace, dict[str, str], int], list[str]], k: int
-) -> Callable[[argparse.Namespace, dict[str, str]], list[str]]:
-    return lambda a, urls: argv(a, urls, k)
+def _hub_of_cluster(k: int) -> Callable[[argparse.Namespace, dict[str, str]], list[str]]:
+    return lambda a, urls: _hub(a, urls, k)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -213,11 +217,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--hubs",
-        type=_at_least_one,
+        type=_hub_count,
         default=1,
         metavar="N",
-        help="N hubs as one cluster through a private redis-server (needs Debian's "
-        "redis-server), the virtual devices spread over them (default 1: no Redis)",
+        help=f"N hubs (up to {MAX_HUBS}) as one cluster through a private redis-server "
+        "(Debian's redis-server), the virtual devices spread over them (default 1: no Redis)",
     )
     parser.add_argument("--cdn-port", type=int, default=config.cdn_port, help="CDN (CDN_PORT)")
     parser.add_argument("--docs-port", type=int, default=settings.DEFAULT_DOCS_PORT, help="docs")
@@ -231,9 +235,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tls.add_ca_argument(parser, "--tls-ca", "CA that signed --tls-cert: the devices' ca_cert")
 
 
-def _at_least_one(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of hubs >= 1, got {text!r}")
+def _hub_count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_HUBS:
+        raise argparse.ArgumentTypeError(
+            f"expected 1 to {MAX_HUBS} hubs (a device lists at most {MAX_HUBS}), got {text!r}"
+        )
     return int(text)
 
 

@@ -6,7 +6,6 @@ import argparse
 
 import pytest
 
-from emulator.swarm import mac_for
 from grouploop import up
 
 URLS = {
@@ -34,24 +33,30 @@ def test_without_hubs_it_is_one_hub_with_no_broker() -> None:
     assert up.plan(args) == up.SERVICES
     hub = next(spec for spec in up.SERVICES if spec.name == "hub").argv(args, URLS)
     assert flag(hub, "--port") == "5003" and "--broker" not in hub
+    devices = next(spec for spec in up.SERVICES if spec.name == "devices").argv(args, URLS)
+    assert devices.count("--hub") == 1 and flag(devices, "--hub") == URLS["hub"]
+    assert "--spread-hubs" not in devices and flag(devices, "--devices") == "3"
 
 
 def test_hubs_3_are_named_on_ports_from_hub_port_through_one_redis() -> None:
     args = parse("--hubs", "3", "--hub-port", "5003")
     specs = up.plan(args)
     names = [spec.name for spec in specs]
-    assert names == ["cdn", "hub-1", "hub-2", "hub-3", "web", "docs"] + [
-        f"devices-{k}" for k in (1, 2, 3)
-    ]
+    assert names == ["cdn", "hub-1", "hub-2", "hub-3", "web", "docs", "devices"]
     for k in (1, 2, 3):
         hub = specs[names.index(f"hub-{k}")].argv(args, URLS)
         assert flag(hub, "--port") == {1: "5003", 2: "5010", 3: "5011"}[k]  # not the web apps'
         assert flag(hub, "--broker") == URLS["redis"] and flag(hub, "--hub-name") == f"hub-{k}"
-        devices = specs[names.index(f"devices-{k}")].argv(args, URLS)
-        assert flag(devices, "--hub") == URLS[f"hub-{k}"]
-        assert flag(devices, "--seed") == f"up-{k}"
     web = specs[names.index("web")].argv(args, URLS)
     assert flag(web, "--hub-url") == URLS["hub"]
+
+
+def test_the_devices_of_a_cluster_spread_over_every_hub() -> None:
+    args = parse("--hubs", "3")
+    devices = next(spec for spec in up.plan(args) if spec.name == "devices").argv(args, URLS)
+    hubs = [devices[i + 1] for i, arg in enumerate(devices) if arg == "--hub"]
+    assert hubs == [URLS["hub-1"], URLS["hub-2"], URLS["hub-3"]]
+    assert "--spread-hubs" in devices and flag(devices, "--devices") == "9"
 
 
 @pytest.mark.parametrize(
@@ -75,19 +80,7 @@ def test_hub_port_0_gives_every_hub_a_free_port() -> None:
     assert [flag(hub, "--port") for hub in hubs] == ["0", "0"]
 
 
-@pytest.mark.parametrize("hubs", ["0", "-1", "two"])
-def test_hubs_must_be_a_positive_number(hubs: str) -> None:
+@pytest.mark.parametrize("hubs", ["0", "-1", "two", "5"])
+def test_hubs_are_1_to_4(hubs: str) -> None:
     with pytest.raises(SystemExit):
         parse("--hubs", hubs)
-
-
-def test_the_devices_of_up_to_64_hubs_have_distinct_ids() -> None:
-    # A shared id would move between hubs for ever (newest wins): the seeds must not collide.
-    args = parse("--hubs", "64")
-    seeds = [flag(spec.argv(args, URLS | hub_urls(64)), "--seed") for spec in up.plan(args)]
-    ids = [mac_for(seed, i)[-2:].hex() for seed in seeds if seed for i in range(3)]
-    assert len(ids) == 64 * 3 and len(set(ids)) == len(ids)
-
-
-def hub_urls(n: int) -> dict[str, str]:
-    return {f"hub-{k}": f"ws://127.0.0.1:{5002 + k}" for k in range(1, n + 1)}
