@@ -55,7 +55,10 @@ class SubscriberResult:
 
     received: int = 0
     duplicates: int = 0
+    #: Frames of devices on the subscriber's own hub: every frame when there is one hub.
     latency: Histogram = field(default_factory=Histogram)
+    #: Frames of devices on the other hubs of a cluster (`benchmarks.cluster`).
+    cross_hub_latency: Histogram = field(default_factory=Histogram)
 
 
 @dataclass
