@@ -62,7 +62,7 @@ class Auth:
         return cls(path, tokens, operator)
 
 
-def _ints(text: str) -> list[int]:
+def int_list(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x]
 
 
@@ -72,13 +72,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--devices",
-        type=_ints,
+        type=int_list,
         default=[100, 500, 1000, 2000],
         help="comma-separated device counts (default 100,500,1000,2000)",
     )
     p.add_argument(
         "--subscribers",
-        type=_ints,
+        type=int_list,
         default=[1, 5],
         help="comma-separated subscriber counts (default 1,5)",
     )
@@ -122,7 +122,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--auth-step",
-        type=_ints,
+        type=int_list,
         default=[2000, 5],
         help="DEVICES,SUBSCRIBERS measured with auth off and on (default 2000,5; '' skips)",
     )
@@ -181,29 +181,38 @@ def run_step(
     return step
 
 
-def _start_hub(transport: str, log_dir: Path, auth: Auth | None = None) -> services.Service:
-    flags = ["--host", "127.0.0.1", "--port", "0", "--transport", transport]
+def start_hub(name: str, log_dir: Path, *flags: str) -> services.Service:
+    """A hub on a free loopback port for the benchmark, with `flags` on top."""
     # No CDN: the hub takes its packaged command table at once instead of trying to fetch one.
-    flags += ["--cdn-url", ""]
-    name = f"hub-{transport}" + ("-auth" if auth else "")
-    if auth:
-        flags += ["--tokens", str(auth.path)]
     # Every simulated device connects from 127.0.0.1: lift the per-address cap.
-    flags += ["--max-connections-per-address", "0"]
+    common = ["--host", "127.0.0.1", "--port", "0", "--cdn-url", ""]
+    common += ["--max-connections-per-address", "0"]
     return services.start(
         name,
-        services.grouploop_argv("hub", *flags),
+        services.grouploop_argv("hub", *common, *flags),
         log_path=log_dir / f"{name}.log",
         timeout=60,
     )
 
 
+def _start_hub(transport: str, log_dir: Path, auth: Auth | None = None) -> services.Service:
+    name = f"hub-{transport}" + ("-auth" if auth else "")
+    flags = ["--transport", transport]
+    if auth:
+        flags += ["--tokens", str(auth.path)]
+    return start_hub(name, log_dir, *flags)
+
+
+def warnings(step: StepResult) -> list[str]:
+    """What makes a row doubtful, printed under it: other work on the machine, errors."""
+    found = [f"other processes used {step.other_cpu:.0f} % CPU"]
+    return (found if step.other_cpu > OTHER_CPU_WARNING else []) + step.errors[:5]
+
+
 def _print_step(step: StepResult, label: str = "") -> bool:
     print(format_row(step) + (f" {label}" if label else ""), flush=True)
-    if step.other_cpu > OTHER_CPU_WARNING:
-        print(f"    ! other processes used {step.other_cpu:.0f} % CPU", flush=True)
-    for e in step.errors[:5]:
-        print(f"    ! {e}", flush=True)
+    for warning in warnings(step):
+        print(f"    ! {warning}", flush=True)
     return not step.errors
 
 
