@@ -44,7 +44,7 @@ up: setup ## start hub (5003), CDN (5008), docs (5006), web apps and a few virtu
 
 test: setup browser lint ## build and test everything: lint, firmware core (ASan/UBSan), Python, browser, HIL on emulated boards
 	$(MAKE) -C firmware/host test
-	node --test tests/js/ tests/browser/
+	node --experimental-websocket --test tests/js/ tests/browser/
 	$(BIN)/pytest
 
 lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
