@@ -58,8 +58,9 @@ lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	npx eslint .
 	npx prettier --check .
 
-perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost, the four web apps' fps and click latency
+perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables (one hub, then two hubs through Redis), OTA signature cost, the four web apps' fps and click latency
 	$(PY) -m benchmarks.hub
+	$(PY) -m benchmarks.cluster
 	$(PY) -m benchmarks.emulator
 	$(MAKE) -s -C firmware/host perf-ota
 	$(PY) -m benchmarks.web
