@@ -106,6 +106,7 @@ class Broker:
         try:
             await pubsub.psubscribe(self.cluster.pattern)
             async with asyncio.timeout(PING_TIMEOUT_S):
+                await _subscribed(pubsub)  # raises when refused (an ACL without the channels)
                 await client.ping()
             self._client = client
             self._had_subscribers = bool(self.core.fanout.subscribers)
@@ -176,6 +177,14 @@ class Broker:
             self.cluster.stats.round_trip_s = now - started
             self.core.cluster_heartbeat(now)
             self._wake.set()
+
+
+async def _subscribed(pubsub: redis.client.PubSub) -> None:
+    """Wait for Redis to confirm the pattern subscription."""
+    while True:
+        message = await pubsub.get_message(timeout=PING_TIMEOUT_S)
+        if message is not None and message["type"] == "psubscribe":
+            return
 
 
 def _shown(url: str) -> str:

@@ -309,8 +309,17 @@ def _may_serve(args: argparse.Namespace, creds: credentials.Credentials | None) 
 async def _serve(server: Any, args: argparse.Namespace, rate: lograte.RateLimitFilter) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def stopping() -> None:
+        stop.set()
+        # Once stopping, a second signal must not kill the interpreter on its way out (-15).
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, signal.SIG_IGN)
+
+    for sig in signals:
+        loop.add_signal_handler(sig, stopping)
     core: HubCore = server.core
     tasks = [asyncio.create_task(_housekeeping(rate, memory.Trimmer(), core))]
     if args.cdn_url:

@@ -142,6 +142,9 @@ class HubCore:
         #: The connection caps the transports consult at accept, before `connect`.
         self.admission = Admission(self.limits, self.stats)
         self.cluster = cluster
+        #: Rereads the credential file if it changed since the last time (the transport's), so
+        #: that a token added a moment ago logs in at once; None: nothing to reread.
+        self.reread_credentials: Callable[[], Credentials | None] | None = None
         #: Who asked each device what, to hand its answer to them: id -> (command, key, until).
         self.asks: dict[str, deque[tuple[str, Hashable, float]]] = {}
         #: Devices another hub asked something, until when: their answers are published.
@@ -523,6 +526,11 @@ class HubCore:
             out.append((session.key, f"auth:ok:{OPEN_ROLE}"))
             return
         credential = self.credentials.verify(token)
+        if credential is None and self.reread_credentials is not None:
+            fresh = self.reread_credentials()
+            if fresh is not None:
+                out += self.set_credentials(fresh)
+                credential = fresh.verify(token)
         if credential is None:
             self.stats.logins_failed += 1
             # Bounded, with the count of those not shown, by hub.lograte like every line.

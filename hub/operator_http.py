@@ -89,7 +89,8 @@ class OperatorHttp:
             return Reply(200, TEXT, b"ok\n")
         if cluster.joined:
             hubs = len(cluster.hubs) + 1
-            return Reply(200, TEXT, f"ok: cluster {cluster.cluster}, {hubs} hubs\n".encode())
+            counted = f"{hubs} hub{'s' if hubs > 1 else ''}"
+            return Reply(200, TEXT, f"ok: cluster {cluster.cluster}, {counted}\n".encode())
         degraded = cluster.degraded_for(time.monotonic())
         text = f"degraded: broker unreachable for {degraded:.1f} s; serving local devices only\n"
         return Reply(503 if cluster_check else 200, TEXT, text.encode())

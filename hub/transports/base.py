@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from grouploop import services
 from hub.admission import REFUSAL
 from hub.core import CLOSE, HubCore
-from hub.credentials import CredentialError, Source
+from hub.credentials import CredentialError, Credentials, Source
 from hub.operator_http import OperatorHttp
 
 if TYPE_CHECKING:  # only a hub given --broker imports Redis
@@ -89,6 +89,8 @@ class HubServerBase(ABC, Generic[SocketT]):
         self.ssl_context = ssl_context
         #: Reread every second when it changed (a hub with auth on); None: an open hub.
         self.credentials = credentials
+        if credentials is not None:
+            core.reread_credentials = self._reread_credentials
         self.broker = broker
         self.http = OperatorHttp(core)
         self.sockets: set[SocketT] = set()
@@ -112,7 +114,7 @@ class HubServerBase(ABC, Generic[SocketT]):
             asyncio.create_task(self._expire_loop()),
         ]
         if self.credentials is not None:
-            timers.append(asyncio.create_task(self._reload_loop(self.credentials)))
+            timers.append(asyncio.create_task(self._reload_loop()))
         cluster = self.core.cluster
         if cluster is not None:
             cluster.url = self.url(port)
@@ -203,18 +205,23 @@ class HubServerBase(ABC, Generic[SocketT]):
             await asyncio.sleep(self.expire_interval)
             self.core.expire(time.monotonic())
 
-    async def _reload_loop(self, source: Source) -> None:
+    async def _reload_loop(self) -> None:
         while True:
             await asyncio.sleep(1.0)
-            if not source.changed():
-                continue
-            try:
-                loaded = source.load()
-            except CredentialError as exc:
-                log.error("[AUTH] credentials not reloaded, keeping the previous ones: %s", exc)
-                continue
+            loaded = self._reread_credentials()
             if loaded is not None:
                 self.send(self.core.set_credentials(loaded))
+
+    def _reread_credentials(self) -> Credentials | None:
+        """The credential file's contents when it changed since it was last read, else None."""
+        source = self.credentials
+        if source is None or not source.changed():
+            return None
+        try:
+            return source.load()
+        except CredentialError as exc:
+            log.error("[AUTH] credentials not reloaded, keeping the previous ones: %s", exc)
+            return None
 
 
 def not_reading(remote: str) -> None:

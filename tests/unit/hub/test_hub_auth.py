@@ -180,3 +180,17 @@ def test_new_credentials_close_the_connections_whose_credential_was_revoked(
     assert VICTIM not in core.devices
     assert list(core.receive("dev", FRAME, 1.0)) == []  # dropped: no credential any more
     assert VICTIM not in core.devices
+
+
+def test_a_token_added_to_the_file_a_moment_ago_logs_in_at_once(core: HubCore) -> None:
+    """A miss rereads the credential file when it changed (`grouploop up --lan` writes device
+    secrets while the hubs run), rather than refusing until the next periodic reload."""
+    added = Credential("device-e5f6", "device", digest("s-e5f6"), "e5f6")
+    rereads: list[Credentials | None] = [Credentials([*core.credentials.by_hash.values(), added])]
+    core.reread_credentials = lambda: rereads.pop() if rereads else None
+    assert login(core, "new", "s-e5f6") == [("new", GREETING), ("new", "auth:ok:device")]
+    assert login(core, "other", "s-nope") == [
+        ("other", GREETING),
+        ("other", "auth:error:invalid"),
+        ("other", CLOSE),
+    ]
