@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed
 HOST_LIB := firmware/build/host/libgrouploop_core.so
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint perf chaos soak flash bench docs clean firmware-host firmware-test browser mbedtls
+.PHONY: help setup up test lint perf chaos soak flash bench docs clean firmware-host firmware-test browser mbedtls redis
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -29,7 +29,7 @@ $(NODE_STAMP): package.json
 $(HOST_LIB): $(shell find firmware/core firmware/host -type f 2>/dev/null) | mbedtls
 	$(MAKE) -C firmware/host lib
 
-setup: $(STAMP) $(NODE_STAMP) $(HOST_LIB) ## install Python, JS and host-firmware dependencies into the project
+setup: $(STAMP) $(NODE_STAMP) $(HOST_LIB) redis ## install Python, JS and host-firmware dependencies into the project
 
 # The firmware core checks OTA signatures with mbedTLS (ESP-IDF's on the device); the host
 # build links Debian's.
@@ -39,10 +39,14 @@ mbedtls: ## install Debian's libmbedtls-dev for the host build of the firmware c
 browser: ## install Debian's chromium for the browser tests (root only)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip (fail under CI=true)"
 
+# Only a cluster needs Redis (`grouploop up --hubs N`, the cluster tests): one hub runs without.
+redis: ## install Debian's redis-server for the hub cluster and its tests (root only)
+	@command -v redis-server >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || echo "redis-server not installed: 'make up' runs one hub; 'grouploop up --hubs N' and the cluster tests need it (the tests skip, fail under CI=true)"
+
 up: setup ## start hub (5003), CDN (5008), docs (5006), web apps and a few virtual devices
 	$(BIN)/grouploop up
 
-test: setup browser lint ## build and test everything: lint, firmware core (ASan/UBSan), Python, browser, HIL on emulated boards
+test: setup browser redis lint ## build and test everything: lint, firmware core (ASan/UBSan), Python, browser, HIL on emulated boards
 	$(MAKE) -C firmware/host test
 	node --test tests/js/ tests/browser/
 	$(BIN)/pytest

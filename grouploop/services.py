@@ -2,7 +2,8 @@
 
 Every service (`grouploop hub`, `grouploop cdn`, `grouploop web`, …) prints one line
 `[READY] <url>` on stdout once it accepts connections; with port 0 the URL carries the port
-the OS chose. `grouploop up`, the bench and the tests all start services through here.
+the OS chose. A child that prints no such line (redis-server) is ready when its `probe`
+returns its URL instead. `grouploop up`, the bench and the tests all start services through here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,9 +69,11 @@ def start(
     log_path: Path | None = None,
     echo: bool = False,
     timeout: float = 30.0,
+    probe: Callable[[], str | None] | None = None,
 ) -> Service:
     """Start `argv`, wait for its `[READY] <url>` line and keep draining its output.
 
+    With `probe`, the child is ready as soon as `probe()` returns its URL (polled every 50 ms).
     Output goes to `log_path` (and to our stdout, prefixed with the name, when `echo`).
     """
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -115,12 +118,16 @@ def start(
     url = None
     deadline = time.monotonic() + timeout
     while url is None:
-        try:
-            line = until_ready.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
             process.kill()
             message = f"{name} did not report ready in {timeout:.0f} s: {seen[-5:]}"
-            raise ServiceError(message) from None
+            raise ServiceError(message)
+        try:
+            line = until_ready.get(timeout=remaining if probe is None else min(remaining, 0.05))
+        except queue.Empty:
+            url = probe() if probe is not None else None
+            continue
         if line is None:
             process.wait()
             raise ServiceError(

@@ -15,11 +15,19 @@ from the parsed flags of `grouploop up` and the URLs of the entries started befo
 A new port gets its flag in `add_arguments` (defaults in grouploop.settings). The child must
 print `[READY] <url>` once it serves (grouploop.services.announce_ready).
 
+`--hubs N` (N >= 2) is a cluster on one machine: a private redis-server first (free port,
+temporary folder, no persistence; `grouploop.redis_server`), then `plan` turns the hub and its
+devices into hub-1…hub-N on consecutive ports from --hub-port, skipping those of the other
+services (`hub_ports`: 5003, 5010, 5011, …; all free ones with port 0), each joined through
+that Redis, and devices-1…devices-N, three devices per hub. The web apps use
+hub-1. Without --hubs nothing needs Redis.
+
 Without flags every service listens on loopback and the hub is open (no credentials), as a
 laptop needs. `--lan` is a workshop on the venue network: every service on every interface
 (unless `--host` says otherwise), the hub with auth on (`grouploop.lan` writes the credential
 file with fresh admin/operator/viewer tokens; the virtual devices register their own secrets
-in it), and a banner that says what each app and device needs.
+in it; every hub of a cluster reads that one file), and a banner that says what each app and
+device needs.
 
 `python -m grouploop.up docs <host> <port>` is the docs child: `mkdocs serve` with that
 `[READY]` line (port 0 picks a free port).
@@ -32,13 +40,14 @@ import logging
 import signal
 import socket
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from grouploop import lan, settings, tls
+from grouploop import lan, redis_server, settings, tls
 from grouploop.services import (
     Service,
     ServiceError,
@@ -66,6 +75,55 @@ class Spec:
     argv: Callable[[argparse.Namespace, dict[str, str]], list[str]]
 
 
+def hub_ports(a: argparse.Namespace) -> list[int]:
+    """The ports of hub-1…hub-N: --hub-port, then the next ports the other services leave
+    free (the web apps' 5004…5009 sit right after the hub's 5003); all 0 with --hub-port 0."""
+    if a.hub_port == 0:
+        return [0] * a.hubs
+    taken = {a.cdn_port, a.docs_port}
+    if not a.web_any_ports:
+        taken |= set(settings.WEB_APP_PORTS.values())
+    ports = [a.hub_port]
+    port = a.hub_port + 1
+    while len(ports) < a.hubs:
+        if port not in taken:
+            ports.append(port)
+        port += 1
+    return ports
+
+
+def _hub(a: argparse.Namespace, urls: dict[str, str], k: int = 0) -> list[str]:
+    """The hub (k = 0), or hub k of `--hubs N` (1…N), in the cluster of the private Redis,
+    named hub-k."""
+    port = hub_ports(a)[k - 1] if k else a.hub_port
+    return grouploop_argv(
+        "hub",
+        *("--host", a.host, "--port", str(port), "--cdn-url", urls["cdn"]),
+        *_tls(a),
+        *_ca("--cdn-ca", a),
+        # Without --lan the hub is open even when a default credential file exists: the
+        # virtual devices started here have no secrets, and a laptop needs none. With --lan
+        # every hub of a cluster reads the same credential file.
+        *(["--tokens", str(a.lan_setup.tokens_file)] if a.lan_setup else ["--open"]),
+        *(["--broker", urls["redis"], "--hub-name", f"hub-{k}"] if k else []),
+    )
+
+
+def _devices(a: argparse.Namespace, urls: dict[str, str], k: int = 0) -> list[str]:
+    """The virtual devices of the hub (k = 0), or those of hub k of `--hubs N`: a seed of
+    their own (ids distinct across hubs), their hub first in their list of hub URLs."""
+    hub, seed = (urls[f"hub-{k}"], f"up-{k}") if k else (urls["hub"], "up")
+    return grouploop_argv(
+        "emulate",
+        *("--hub", hub, "--cdn", urls["cdn"]),
+        *("--devices", "3", "--seed", seed, "--summary", "60"),
+        *_ca("--ca-cert", a),
+        *(["--provision", str(a.lan_setup.tokens_file)] if a.lan_setup else []),
+    )
+
+
+REDIS_WHAT = "the hubs' private broker (no persistence; stopped with the rest)"
+
 SERVICES: list[Spec] = [
     Spec(
         "cdn",
@@ -74,24 +132,7 @@ SERVICES: list[Spec] = [
             "cdn", "--host", a.host, "--port", str(a.cdn_port), *_tls(a)
         ),
     ),
-    Spec(
-        "hub",
-        "WebSocket hub (HTTP /healthz /devices /metrics on the same port)",
-        lambda a, urls: grouploop_argv(
-            "hub",
-            "--host",
-            a.host,
-            "--port",
-            str(a.hub_port),
-            "--cdn-url",
-            urls["cdn"],
-            *_tls(a),
-            *_ca("--cdn-ca", a),
-            # Without --lan the hub is open even when a default credential file exists: the
-            # virtual devices started here have no secrets, and a laptop needs none.
-            *(["--tokens", str(a.lan_setup.tokens_file)] if a.lan_setup else ["--open"]),
-        ),
-    ),
+    Spec("hub", "WebSocket hub (HTTP /healthz /devices /metrics on the same port)", _hub),
     Spec(
         "web",
         "web apps: this is the socket client; the other three are on the [APP] lines",
@@ -117,15 +158,32 @@ SERVICES: list[Spec] = [
     Spec(
         "devices",
         "3 virtual devices streaming to the hub (more: grouploop emulate --devices N)",
-        lambda a, urls: grouploop_argv(
-            "emulate",
-            *("--hub", urls["hub"], "--cdn", urls["cdn"]),
-            *("--devices", "3", "--seed", "up", "--summary", "60"),
-            *_ca("--ca-cert", a),
-            *(["--provision", str(a.lan_setup.tokens_file)] if a.lan_setup else []),
-        ),
+        _devices,
     ),
 ]
+
+
+def plan(a: argparse.Namespace) -> list[Spec]:
+    """What `up` starts, in order: SERVICES, where `--hubs N` (N >= 2) turns the hub and its
+    devices into hub-1…hub-N and devices-1…devices-N (a private Redis starts before them)."""
+    if a.hubs < 2:
+        return SERVICES
+    specs: list[Spec] = []
+    for spec in SERVICES:
+        if spec.name not in ("hub", "devices"):
+            specs.append(spec)
+            continue
+        argv = {"hub": _hub, "devices": _devices}[spec.name]
+        for k in range(1, a.hubs + 1):
+            what = spec.what.replace("the hub", f"hub-{k}")
+            specs.append(Spec(f"{spec.name}-{k}", what, _of_hub(argv, k)))
+    return specs
+
+
+def _of_hub(
+    argv: Callable[[argparse.Namespace, dict[str, str], int], list[str]], k: int
+) -> Callable[[argparse.Namespace, dict[str, str]], list[str]]:
+    return lambda a, urls: argv(a, urls, k)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -146,7 +204,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=lan.DEFAULT_DIR,
         help="where --lan keeps the credential file and device secrets (%(default)s)",
     )
-    parser.add_argument("--hub-port", type=int, default=config.ws_port, help="hub (WS_PORT)")
+    parser.add_argument(
+        "--hub-port",
+        type=int,
+        default=config.ws_port,
+        help="hub (WS_PORT); with --hubs N, hub-1's, the others on the next ports no other "
+        "service takes",
+    )
+    parser.add_argument(
+        "--hubs",
+        type=_at_least_one,
+        default=1,
+        metavar="N",
+        help="N hubs as one cluster through a private redis-server (needs Debian's "
+        "redis-server), the virtual devices spread over them (default 1: no Redis)",
+    )
     parser.add_argument("--cdn-port", type=int, default=config.cdn_port, help="CDN (CDN_PORT)")
     parser.add_argument("--docs-port", type=int, default=settings.DEFAULT_DOCS_PORT, help="docs")
     parser.add_argument(
@@ -157,6 +229,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     tls.add_server_arguments(parser)  # hub, CDN and web apps over wss/https
     tls.add_ca_argument(parser, "--tls-ca", "CA that signed --tls-cert: the devices' ca_cert")
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of hubs >= 1, got {text!r}")
+    return int(text)
 
 
 class _Stop(Exception):
@@ -172,6 +250,9 @@ def run(args: argparse.Namespace) -> int:
                 raise tls.TlsConfigError("--tls-cert needs --tls-ca: the devices verify with it")
     except tls.TlsConfigError as exc:
         print(f"[UP] {exc}", flush=True)
+        return 2
+    if args.hubs > 1 and (reason := redis_server.missing()) is not None:
+        print(f"[UP] --hubs {args.hubs} runs a private Redis, but {reason}", flush=True)
         return 2
     if args.host is None:
         args.host = "0.0.0.0" if args.lan else settings.load().ws_host
@@ -192,15 +273,25 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGCHLD, on_child)
     running: list[Service] = []
+    specs = plan(args)
+    # The private Redis's working directory (it writes nothing there: no persistence).
+    redis_dir = tempfile.TemporaryDirectory(prefix="grouploop-redis-") if args.hubs > 1 else None
     try:
         urls: dict[str, str] = {}
-        for spec in SERVICES:
+        if redis_dir is not None:
+            folder = Path(redis_dir.name)
+            redis = redis_server.start_redis(folder, echo=True, timeout=args.start_timeout)
+            running.append(redis)
+            urls["redis"] = redis.url
+        for spec in specs:
             if requested:
                 raise _Stop
             service = start(spec.name, spec.argv(args, urls), echo=True, timeout=args.start_timeout)
             running.append(service)
             urls[spec.name] = service.url
-        _banner(running)
+            if spec.name == "hub-1":  # the hub of the web apps and of the --lan instructions
+                urls["hub"] = service.url
+        _banner(running, specs)
         if args.lan_setup is not None:
             address = lan.lan_address() if shown_host(args.host) != args.host else args.host
             for line in lan.instructions(args.lan_setup, urls, address):
@@ -217,10 +308,12 @@ def run(args: argparse.Namespace) -> int:
         for service in reversed(running):
             code = service.stop()
             print(f"[UP] {service.name} stopped ({code})", flush=True)
+        if redis_dir is not None:
+            redis_dir.cleanup()
 
 
-def _banner(running: list[Service]) -> None:
-    what = {spec.name: spec.what for spec in SERVICES}
+def _banner(running: list[Service], specs: list[Spec]) -> None:
+    what = {spec.name: spec.what for spec in specs} | {"redis": REDIS_WHAT}
     width = max(len(s.name) for s in running)
     print("[UP] GroupLoop is running:", flush=True)
     for s in running:

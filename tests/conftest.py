@@ -10,4 +10,5 @@ pytest_plugins: list[str] = [
     "tests.fixtures.signing",
     "tests.fixtures.tls",
     "tests.fixtures.auth",
+    "tests.fixtures.redis",
 ]

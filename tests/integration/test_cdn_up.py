@@ -2,97 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import queue
 import re
 import signal
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from grouploop.services import grouploop_argv
 from tests.fixtures.hub import HubClient
 from tests.fixtures.tls import ServerCa
 from tests.support.http import http_get
 from tests.support.timing import scaled
-
-ROW = re.compile(r"^\[UP\]\s+(?P<name>\S+)\s+(?P<url>\S+://\S+)\s+pid=(?P<pid>\d+)")
-
-
-@dataclass
-class Up:
-    process: subprocess.Popen[str]
-    lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
-    output: list[str] = field(default_factory=list)
-    urls: dict[str, str] = field(default_factory=dict)
-    pids: dict[str, int] = field(default_factory=dict)
-
-    def wait_for(self, text: str, timeout: float) -> None:
-        while True:
-            try:
-                line = self.lines.get(timeout=timeout)
-            except queue.Empty:
-                pytest.fail(f"no {text!r} within {timeout} s:\n{''.join(self.output[-30:])}")
-            if line is None:
-                pytest.fail(f"grouploop up ended before {text!r}:\n{''.join(self.output[-30:])}")
-            self.output.append(line)
-            row = ROW.match(line)
-            if row:
-                self.urls[row["name"]] = row["url"]
-                self.pids[row["name"]] = int(row["pid"])
-            if text in line:
-                return
-
-
-@contextlib.contextmanager
-def running_up(tmp_path: Path, *extra: str) -> Iterator[Up]:
-    """`grouploop up` on free ports (plus `extra` flags), until its banner; killed after."""
-    process = subprocess.Popen(
-        grouploop_argv(
-            "up",
-            "--host",
-            "127.0.0.1",
-            "--hub-port",
-            "0",
-            "--cdn-port",
-            "0",
-            "--docs-port",
-            "0",
-            "--web-any-ports",
-            *extra,
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "CDN_FIRMWARE_DIR": str(tmp_path / "fw")},
-    )
-    running = Up(process)
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            running.lines.put(line)
-        running.lines.put(None)
-
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
-    try:
-        running.wait_for("[UP] Ctrl-C stops everything.", scaled(90))
-        yield running
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(scaled(30))
-        reader.join(scaled(10))
+from tests.support.up import Up, running_up
 
 
 @pytest.fixture
