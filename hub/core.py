@@ -35,6 +35,14 @@ Errors outside the protocol table are answered as `error:<reason>` (`unknown_mes
 `binary_not_supported`, `message_too_large`, `rate_limited`, `not_registered`); original
 clients treat any non-frame line as a server message, so they ignore them safely.
 
+Cluster (docs/cluster.md): with a `hub.cluster.Cluster`, the core also serves the devices other
+hubs hold: `cmd:` targets resolve to local devices and remote ids (published once for all of
+them), stream lines go out once per flush when another hub has subscribers (or asked one of
+these devices), other hubs' lines join the next batch, and a registration elsewhere that is
+newer lets a local device go. `hub.broker` drives this through the `cluster_*` methods; no
+cluster: none of it runs, and the hot path costs one more attribute test when no subscriber
+is local.
+
 Logging: one line per event (a connection, a registration, a command, an error); what keeps
 an attacker from filling the log with them is `hub.lograte`, on the log handler.
 """
