@@ -33,6 +33,8 @@ from grouploop.services import ServiceError, grouploop_argv, start
 BOARD_HUB, CLIENT_HUB = "hub-a", "hub-b"
 #: Seconds for the two hubs to see each other through Redis once both listen.
 JOIN_TIMEOUT_S = 10.0
+#: Suites that never use the bench's hub: pytest-embedded's, on boards of their own.
+NO_HUB = ("tests/hil/embedded",)
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,8 @@ def run_pass(
     ca_file: Path | None,
     keyword: str | None,
 ) -> ClusterRun:
-    """The suites on the first of `targets` (flashed with `output`) in a cluster of their own,
-    beside `services`' CDN; results and logs under `<report_dir>/cluster/`."""
+    """The suites that use the hub, on the first of `targets` (flashed with `output`), in a
+    cluster of their own beside `services`' CDN; results and logs under `<report_dir>/cluster/`."""
     cannot = unavailable()
     if cannot is not None:
         return cannot
@@ -127,7 +129,7 @@ def run_pass(
             on_cluster = services._replace(
                 hub_url=cluster.board_hub, auth=cluster.auth, client_hub_url=cluster.client_hub
             )
-            cases = suites.run(board, output, on_cluster, out_dir, ca_file, keyword)
+            cases = suites.run(board, output, on_cluster, out_dir, ca_file, keyword, NO_HUB)
     except ServiceError as exc:
         return ClusterRun(error=str(exc))
     return ClusterRun(setup, cases)

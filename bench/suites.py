@@ -39,8 +39,10 @@ def pytest_argv(
     out_dir: Path,
     ca_file: Path | None,
     keyword: str | None,
+    ignore: tuple[str, ...] = (),
 ) -> list[str]:
     argv = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "hil"), "-p", "no:cacheprovider"]
+    argv += [f"--ignore={ROOT / path}" for path in ignore]
     argv += ["-q", "-rfE", f"--junitxml={out_dir / 'junit.xml'}", "--hil-already-flashed"]
     argv += ["--hil-build-image", str(output.image), "--hil-hub-url", services.hub_url]
     if services.client_hub_url:
@@ -63,11 +65,12 @@ def run(
     out_dir: Path,
     ca_file: Path | None,
     keyword: str | None,
+    ignore: tuple[str, ...] = (),
 ) -> list[report.Case]:
-    """Run the suites on `targets` (flashed with `output`); their cases, none if pytest wrote no
-    JUnit XML (its output, in `pytest.log`, says why)."""
+    """Run the suites on `targets` (flashed with `output`), but for the `ignore`d folders; their
+    cases, none if pytest wrote no JUnit XML (its output, in `pytest.log`, says why)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    argv = pytest_argv(targets, output, services, out_dir, ca_file, keyword)
+    argv = pytest_argv(targets, output, services, out_dir, ca_file, keyword, ignore)
     env = dict(os.environ)
     if services.auth is not None:
         env[TOKEN_ENV] = services.auth.admin_token
