@@ -48,7 +48,7 @@ up: setup ## start hub (5003), CDN (5008), docs (5006), web apps and a few virtu
 
 test: setup browser redis lint ## build and test everything: lint, firmware core (ASan/UBSan), Python, browser, HIL on emulated boards
 	$(MAKE) -C firmware/host test
-	node --test tests/js/ tests/browser/
+	node --experimental-websocket --test tests/js/ tests/browser/
 	$(BIN)/pytest
 
 lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
@@ -58,8 +58,9 @@ lint: setup ## ruff and mypy (Python), ESLint and Prettier (JavaScript, CSS)
 	npx eslint .
 	npx prettier --check .
 
-perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables, OTA signature cost, the four web apps' fps and click latency
+perf: setup ## load benchmark: prints throughput, loss, latency and CPU tables (one hub, then two hubs through Redis), OTA signature cost, the four web apps' fps and click latency
 	$(PY) -m benchmarks.hub
+	$(PY) -m benchmarks.cluster
 	$(PY) -m benchmarks.emulator
 	$(MAKE) -s -C firmware/host perf-ota
 	$(PY) -m benchmarks.web

@@ -19,29 +19,22 @@ their own timestamp, after a drain period.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import psutil
 
 from benchmarks.hub_report import format_row, header
-from benchmarks.loadgen import codec, worker
-from benchmarks.loadgen.stats import StepResult, WorkerResult, merge
+from benchmarks.loadgen import coordinator, probes, worker
+from benchmarks.loadgen.stats import StepResult, merge
 from grouploop import services
 from hub import credentials
 
 FIRST_DEVICE = 0x1000  # ids 1000, 1001, … (4 hex digits up to 61 439 devices)
-START_DELAY_US = 300_000
-DRAIN_US = 1_000_000
 TRANSPORTS = ("websockets", "picows")
 OTHER_CPU_WARNING = 15  # % of a core used by processes outside the benchmark: a noisy run
 AUTH_TRANSPORT = "picows"  # the hub's default
@@ -69,7 +62,7 @@ class Auth:
         return cls(path, tokens, operator)
 
 
-def _ints(text: str) -> list[int]:
+def int_list(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x]
 
 
@@ -79,13 +72,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--devices",
-        type=_ints,
+        type=int_list,
         default=[100, 500, 1000, 2000],
         help="comma-separated device counts (default 100,500,1000,2000)",
     )
     p.add_argument(
         "--subscribers",
-        type=_ints,
+        type=int_list,
         default=[1, 5],
         help="comma-separated subscriber counts (default 1,5)",
     )
@@ -129,18 +122,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--auth-step",
-        type=_ints,
+        type=int_list,
         default=[2000, 5],
         help="DEVICES,SUBSCRIBERS measured with auth off and on (default 2000,5; '' skips)",
     )
     return p.parse_args(argv)
 
 
-def _start_workers(
+def _worker_configs(
     url: str, devices: int, subscribers: int, args: argparse.Namespace, auth: Auth | None
-) -> list[tuple[BaseProcess, Connection]]:
+) -> list[worker.WorkerConfig]:
     """Devices round-robin over `args.workers` processes; all subscribers in one more."""
-    ctx = multiprocessing.get_context("spawn")
     ids = [FIRST_DEVICE + i for i in range(devices)]
     n = max(1, min(args.workers, devices))
     tokens = auth.device_tokens if auth else {}
@@ -165,58 +157,7 @@ def _start_workers(
             subscriber_token=auth.subscriber_token if auth else None,
         )
     )
-    started: list[tuple[BaseProcess, Connection]] = []
-    for config in configs:
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=worker.main, args=(child, config), daemon=True)
-        process.start()
-        child.close()
-        started.append((process, parent))
-    return started
-
-
-def _receive_all(conns: list[Connection], timeout: float) -> list[object]:
-    """One message from every worker; a worker that dies or stays silent is an error."""
-    answers: dict[int, object] = {}
-    deadline = time.monotonic() + timeout
-    while len(answers) < len(conns):
-        waiting = {id(c): i for i, c in enumerate(conns) if i not in answers}
-        remaining = max(deadline - time.monotonic(), 0)
-        ready = wait([conns[i] for i in waiting.values()], remaining)
-        if not ready:
-            raise RuntimeError(f"{len(waiting)} load workers did not answer")
-        for c in ready:
-            i = waiting[id(c)]
-            try:
-                answers[i] = conns[i].recv()
-            except EOFError:
-                raise RuntimeError("a load worker died") from None
-    return [answers[i] for i in range(len(conns))]
-
-
-def _cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return times.user + times.system
-
-
-def _machine_busy_seconds() -> float:
-    """CPU seconds every process on the machine used so far (all cores)."""
-    times = psutil.cpu_times()
-    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
-
-
-def _sleep_until_us(us: int) -> None:
-    time.sleep(max(0.0, (us - codec.now_us()) / 1e6))
-
-
-def _profile(pid: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
-    """py-spy sampling the hub for the measurement window, without pausing it (--nonblocking)."""
-    out: Path = args.profile
-    fmt = "flamegraph" if out.suffix == ".svg" else "raw"
-    py_spy = str(Path(sys.executable).with_name("py-spy"))
-    argv = [py_spy, "record", "--pid", str(pid), "--duration", str(int(args.duration))]
-    argv += ["--format", fmt, "--output", str(out), "--nonblocking"]
-    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return configs
 
 
 def run_step(
@@ -228,62 +169,50 @@ def run_step(
     profile: bool = False,
     auth: Auth | None = None,
 ) -> StepResult:
-    started = _start_workers(url, devices, subscribers, args, auth)
-    conns = [c for _, c in started]
-    try:
-        ready = _receive_all(conns, timeout=90)
-        errors: list[str] = [e for answer in ready for e in answer[1]]  # type: ignore[index]
-        start = codec.now_us() + START_DELAY_US
-        window_start = start + int(args.warmup * 1e6)
-        window_end = window_start + int(args.duration * 1e6)
-        go = worker.Go(start, window_start, window_end, window_end + DRAIN_US)
-        for c in conns:
-            c.send(go)
-        _sleep_until_us(window_start)
-        hub_before = _cpu_seconds(hub) if hub else 0.0
-        machine_before = _machine_busy_seconds()
-        profiler = _profile(hub.pid, args) if hub and profile else None
-        _sleep_until_us(window_end)
-        hub_cpu = 100 * (_cpu_seconds(hub) - hub_before) / args.duration if hub else 0.0
-        machine_cpu = 100 * (_machine_busy_seconds() - machine_before) / args.duration
-        if profiler is not None:
-            profiler.wait(30)
-        results = _receive_all(conns, timeout=args.duration + 60)
-    finally:
-        for process, conn in started:
-            process.join(10)
-            if process.is_alive():
-                process.kill()
-            conn.close()
-    shares = [r for r in results if isinstance(r, WorkerResult)]
-    step = merge(devices, args.duration, shares, hub_cpu, machine_cpu)
-    step.errors[:0] = errors
+    cpu = probes.CpuUse([hub] if hub else [])
+    watch: list[coordinator.Probe] = [cpu]
+    if hub and profile:
+        watch.append(probes.Profile(hub.pid, args.profile, args.duration))
+    configs = _worker_configs(url, devices, subscribers, args, auth)
+    run = coordinator.run(configs, args.warmup, args.duration, watch)
+    hub_cpu = cpu.percent[0] if hub else 0.0
+    step = merge(devices, args.duration, run.results, hub_cpu, cpu.machine)
+    step.errors[:0] = run.errors
     return step
 
 
-def _start_hub(transport: str, log_dir: Path, auth: Auth | None = None) -> services.Service:
-    flags = ["--host", "127.0.0.1", "--port", "0", "--transport", transport]
+def start_hub(name: str, log_dir: Path, *flags: str) -> services.Service:
+    """A hub on a free loopback port for the benchmark, with `flags` on top."""
     # No CDN: the hub takes its packaged command table at once instead of trying to fetch one.
-    flags += ["--cdn-url", ""]
-    name = f"hub-{transport}" + ("-auth" if auth else "")
-    if auth:
-        flags += ["--tokens", str(auth.path)]
     # Every simulated device connects from 127.0.0.1: lift the per-address cap.
-    flags += ["--max-connections-per-address", "0"]
+    common = ["--host", "127.0.0.1", "--port", "0", "--cdn-url", ""]
+    common += ["--max-connections-per-address", "0"]
     return services.start(
         name,
-        services.grouploop_argv("hub", *flags),
+        services.grouploop_argv("hub", *common, *flags),
         log_path=log_dir / f"{name}.log",
         timeout=60,
     )
 
 
+def _start_hub(transport: str, log_dir: Path, auth: Auth | None = None) -> services.Service:
+    name = f"hub-{transport}" + ("-auth" if auth else "")
+    flags = ["--transport", transport]
+    if auth:
+        flags += ["--tokens", str(auth.path)]
+    return start_hub(name, log_dir, *flags)
+
+
+def warnings(step: StepResult) -> list[str]:
+    """What makes a row doubtful, printed under it: other work on the machine, errors."""
+    found = [f"other processes used {step.other_cpu:.0f} % CPU"]
+    return (found if step.other_cpu > OTHER_CPU_WARNING else []) + step.errors[:5]
+
+
 def _print_step(step: StepResult, label: str = "") -> bool:
     print(format_row(step) + (f" {label}" if label else ""), flush=True)
-    if step.other_cpu > OTHER_CPU_WARNING:
-        print(f"    ! other processes used {step.other_cpu:.0f} % CPU", flush=True)
-    for e in step.errors[:5]:
-        print(f"    ! {e}", flush=True)
+    for warning in warnings(step):
+        print(f"    ! {warning}", flush=True)
     return not step.errors
 
 

@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 from emulator.board.board import Board
 from emulator.board.chip import Chip
 from emulator.board.flash import Flash
+from emulator.cli import add_hub_argument, hubs
 from emulator.firmware_core import DEFAULT_BOARD
 from emulator.serial_port import SerialPort, open_port
 from emulator.swarm import device_config, mac_for
-from grouploop import settings
 from grouploop.services import announce_ready
 
 
@@ -47,9 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "in the name with --count > 1); without it the flash lives in memory, erased",
     )
     parser.add_argument("--board", default=DEFAULT_BOARD, help="board name in the boot line")
-    parser.add_argument(
-        "--hub", help="hub URL the app starts configured with (default: WS_DEFAULT_URL)"
-    )
+    add_hub_argument(parser)  # what the app starts configured with
     parser.add_argument(
         "--seed", default=None, help="MAC seed (default: random); board n gets MAC n of it"
     )
@@ -78,8 +76,7 @@ async def serve(args: argparse.Namespace) -> int:
     if not args.pty:
         _serial_address(args.serial, 0)  # a bad --serial fails before any board starts
     seed = args.seed if args.seed is not None else os.urandom(6).hex()
-    hub = args.hub or settings.load().ws_default_url
-    config = json.dumps(device_config(hub))
+    config = json.dumps(device_config(hubs(args)))
     boards: list[Board] = []
     ports: list[SerialPort] = []
     try:

@@ -2,8 +2,10 @@
 
 Each process steps its share of the devices from one timer loop (emulator.swarm). With
 `--processes P` the devices are split over P worker processes, so a swarm can use every core;
-the parent only sums their counters. `[READY] <hub url>` is printed once every device has
-been started; then a one-line summary every `--summary` seconds. SIGINT/SIGTERM stop it.
+the parent only sums their counters. `[READY] <hub url>` (the first hub) is printed once every
+device has been started; then a one-line summary every `--summary` seconds. SIGINT/SIGTERM
+stop it. `--hub` repeated gives the devices an ordered list of hubs to fail over along;
+`--spread-hubs` starts device k at hub k mod N (emulator.swarm.hub_order).
 """
 
 from __future__ import annotations
@@ -31,10 +33,17 @@ from grouploop.services import announce_ready
 from hub import credentials
 
 STARTED = "started"
+CONFIG_REFUSED = "config refused, using defaults: "  # the firmware's boot log line
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--hub", default=settings.load().ws_default_url, help="hub WebSocket URL")
+    add_hub_argument(parser)
+    parser.add_argument(
+        "--spread-hubs",
+        action="store_true",
+        help="with several --hub: device k starts at hub k mod N and fails over in order from "
+        "there (default: every device starts at the first)",
+    )
     parser.add_argument(
         "--cdn",
         default=settings.load().cdn_base_url,
@@ -103,6 +112,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--summary", type=float, default=5.0, help="summary period in seconds")
 
 
+def add_hub_argument(parser: argparse.ArgumentParser) -> None:
+    """`--hub URL`, repeatable: the devices' `hub_url` (`hubs(args)` reads it)."""
+    parser.add_argument(
+        "--hub",
+        action="append",
+        metavar="URL",
+        help="hub WebSocket URL (default: WS_DEFAULT_URL); repeat it for an ordered list the "
+        "devices fail over along when a hub is unreachable",
+    )
+
+
+def hubs(args: argparse.Namespace) -> list[str]:
+    """The `--hub` URLs in the order given, or WS_DEFAULT_URL."""
+    return list(args.hub or [settings.load().ws_default_url])
+
+
 def _position(text: str) -> tuple[float, float]:
     """`X,Y` in metres, for --position."""
     try:
@@ -161,8 +186,9 @@ async def run_shard(
     if args.state_dir is not None:
         args.state_dir.mkdir(parents=True, exist_ok=True)
     swarm = Swarm(
-        args.hub,
+        hubs(args),
         count,
+        spread_hubs=args.spread_hubs,
         seed=args.seed,
         first=first,
         tick_ms=args.tick_ms,
@@ -246,12 +272,12 @@ def _provisioned(args: argparse.Namespace) -> dict[str, Any]:
     return {"ca_cert": args.ca_cert.read_text(encoding="utf-8")}
 
 
-def _refused_hub(hub: str) -> str | None:
-    """The firmware's own reason when it would not take `hub` as its hub URL, else None."""
-    with firmware_core.Core(device_config(hub), mac_for(0, 0)) as core:
-        if json.loads(core.status_json())["hub_url"] == hub:
-            return None
-        return core.read_serial().strip().replace("\n", " | ")
+def _refused_hubs(hub_urls: list[str]) -> str | None:
+    """The firmware's own reason when it would not take `hub_urls` as its `hub_url`, else None."""
+    with firmware_core.Core(device_config(hub_urls), mac_for(0, 0)) as core:
+        boot = core.read_serial()
+    refused = boot.partition(CONFIG_REFUSED)[2]
+    return refused.splitlines()[0] if refused else None
 
 
 def _split(total: int, parts: int) -> list[tuple[int, int]]:
@@ -286,11 +312,12 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"--secrets/--provision: {exc}", file=sys.stderr)
         return 2
-    if args.hub.startswith("wss://") and args.ca_cert is None:
-        print(f"--hub {args.hub}: devices verify a wss:// hub: pass --ca-cert", file=sys.stderr)
+    hub_urls = hubs(args)
+    if any(url.startswith("wss://") for url in hub_urls) and args.ca_cert is None:
+        print("--hub wss://…: devices verify a wss:// hub: pass --ca-cert", file=sys.stderr)
         return 2
-    if (reason := _refused_hub(args.hub)) is not None:
-        print(f"the firmware refuses --hub {args.hub}: {reason}", file=sys.stderr)
+    if (reason := _refused_hubs(hub_urls)) is not None:
+        print(f"the firmware refuses --hub {' '.join(hub_urls)}: {reason}", file=sys.stderr)
         return 2
     shards = _split(args.devices, args.processes)
     if len(shards) == 1:
@@ -351,7 +378,7 @@ def _supervise(args: argparse.Namespace, workers: list[Any], out: Any) -> int:
         _collect(out, latest, started, summary, 0.5)
         if not ready and len(started) == len(workers):
             ready = True
-            announce_ready(args.hub)
+            announce_ready(hubs(args)[0])
         if ready and time.monotonic() >= next_summary:
             next_summary += args.summary
             _print_summary(summary.line(_total(latest)))
@@ -375,7 +402,7 @@ def _run_single(args: argparse.Namespace) -> int:
 
     def report(item: Any) -> None:
         if item == STARTED:
-            announce_ready(args.hub)
+            announce_ready(hubs(args)[0])
             return
         summary.observe_lag(item.max_lag_ms)
         if time.monotonic() >= state["next"]:

@@ -6,6 +6,11 @@ burst: the core's clocks catch up by themselves on the next tick).
 
 A device whose step raises is halted (logged with its traceback, its link dropped) and the
 others go on: one faulty device never stops a swarm or the board it runs on.
+
+Several hubs: a swarm given an ordered list of hub URLs provisions it as every device's
+`hub_url`, and the firmware core fails over along it (firmware/core/gl_connection.h). With
+`spread_hubs=True` device k gets the list rotated to start at URL k mod N (`hub_order`), so the
+devices start spread evenly over the hubs and each fails over in the same order from there.
 """
 
 from __future__ import annotations
@@ -43,13 +48,29 @@ def mac_for(seed: int | str, index: int) -> bytes:
 
 VIRTUAL_SSID = "grouploop-virtual"
 
+#: One hub URL, or an ordered list of them to fail over along (the firmware's `hub_url`).
+HubUrls = str | Sequence[str]
 
-def device_config(hub_url: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The configuration provisioned into a virtual device: a network, its hub, overrides.
 
-    Keys are the firmware's (firmware/core/gl_config.h); the core validates them.
+def hub_order(hub_url: HubUrls, index: int) -> list[str]:
+    """The hub list of device `index` when a swarm spreads over the hubs: the list rotated to
+    start at URL index mod N, in the same order from there (device 0: the list as given)."""
+    hubs = [hub_url] if isinstance(hub_url, str) else list(hub_url)
+    if not hubs:
+        raise ValueError("no hub URL given")
+    start = index % len(hubs)
+    return hubs[start:] + hubs[:start]
+
+
+def device_config(hub_url: HubUrls, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The configuration provisioned into a virtual device: a network, its hub(s), overrides.
+
+    Keys are the firmware's (firmware/core/gl_config.h); the core validates them. One hub is
+    written as a string, several as the ordered list the device fails over along.
     """
-    return {"wifi_ssid": VIRTUAL_SSID, "hub_url": hub_url, **(extra or {})}
+    hubs = hub_order(hub_url, 0)
+    hub = hubs[0] if len(hubs) == 1 else hubs
+    return {"wifi_ssid": VIRTUAL_SSID, "hub_url": hub, **(extra or {})}
 
 
 @dataclass
@@ -108,13 +129,14 @@ class Ticker:
 
 
 class Swarm:
-    """Devices `first`..`first+count-1` of a seeded swarm, all pointed at one hub."""
+    """Devices `first`..`first+count-1` of a seeded swarm, on one hub or a list of hubs."""
 
     def __init__(
         self,
-        hub_url: str,
+        hub_url: HubUrls,
         count: int,
         *,
+        spread_hubs: bool = False,
         seed: int | str = 0,
         first: int = 0,
         tick_ms: float | None = None,
@@ -125,7 +147,9 @@ class Swarm:
         rssi_noise_db: float | None = None,
         secrets: Mapping[str, str] | None = None,
     ) -> None:
-        """`secrets`: device id → its hub secret (`device_secret`), for a hub with auth on."""
+        """`hub_url`: one URL or an ordered list (every device fails over along it); with
+        `spread_hubs` device `index` starts at URL index mod N (`hub_order`).
+        `secrets`: device id → its hub secret (`device_secret`), for a hub with auth on."""
         self.clock = Clock()
         # A few devices tick every 5 ms (snappy consoles and patterns); a crowd every 10 ms,
         # which still holds the 50 ms frame cadence and halves the cost. The console output
@@ -148,7 +172,7 @@ class Swarm:
                 VirtualDevice(
                     mac,
                     self.clock,
-                    config=device_config(hub_url, extra),
+                    config=device_config(hub_order(hub_url, index if spread_hubs else 0), extra),
                     config_path=path,
                     sensors=sensors,
                     serial_period_ms=serial_period_ms,

@@ -73,6 +73,9 @@ class Broker:
                 await self._session(ever_joined)
             except (RedisError, OSError, TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
+            except Exception as exc:  # a bug must cost a rejoin, never the cluster for good
+                log.exception("[CLUSTER] broker link failed")
+                reason = f"{type(exc).__name__}: {exc}"
             now = time.monotonic()
             if self.cluster.joined:
                 ever_joined = True

@@ -27,6 +27,7 @@ seconds leaves with its devices. Anything else on those channels is dropped and 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -247,14 +248,17 @@ class Cluster:
                 lines = payload[len(STREAM) :]
                 if not _STREAM_LINES(lines):
                     raise ValueError("not stream lines")
+                text = lines.decode()
                 self._heard(hub, now)
-                return ("stream", lines.decode())
+                return ("stream", text)
             if not payload.startswith(CONTROL):
                 self.stats.dropped["foreign"] += 1
                 return None
             message = json.loads(payload[len(CONTROL) :])
             return self._control_message(hub, message, now, local)
-        except (KeyError, TypeError, ValueError, AttributeError):  # UnicodeDecodeError too
+        # UnicodeDecodeError is a ValueError; JSON too deep for the parser is a RecursionError;
+        # a number too large for a float (`1e999` is parsed as inf) an OverflowError.
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError):
             self.stats.dropped["malformed"] += 1
             return None
 
@@ -269,10 +273,15 @@ class Cluster:
             self._heard(hub, now)
             return ("hello", None)
         if kind == "heartbeat":
-            entry = self._heard(hub, now)
-            entry.url = str(message["url"])
-            entry.subscribers = int(message["subscribers"])
+            # Checked whole before anything changes: a malformed heartbeat leaves no trace.
+            url = message["url"]
+            subscribers = message["subscribers"]
+            if not isinstance(url, str) or type(subscribers) is not int or subscribers < 0:
+                raise ValueError("heartbeat")
             devices = [self._device(hub, d) for d in message["devices"]]
+            entry = self._heard(hub, now)
+            entry.url = url
+            entry.subscribers = subscribers
             for gone in entry.devices - {d.device_id for d in devices}:
                 self._unplace(hub, gone)
             entry.devices.clear()
@@ -282,7 +291,9 @@ class Cluster:
             return None
         if kind == "registry":
             claims = [self._device(hub, d) for d in message["claims"]]
-            releases = [str(i) for i in message["releases"]]
+            releases = message["releases"]
+            if not _device_ids(releases):
+                raise ValueError("releases")
             self._heard(hub, now)
             for device_id in releases:
                 self._unplace(hub, device_id)
@@ -357,6 +368,8 @@ class Cluster:
             raise ValueError("device id")
         if label is not None and not isinstance(label, str):
             raise ValueError("label")
+        if type(registered_at) not in (int, float) or not math.isfinite(registered_at):
+            raise ValueError("registered_at")
         return RemoteDevice(device_id, hub, label, float(registered_at))
 
     def _entry(self, device: LocalDevice) -> list[Any]:

@@ -11,4 +11,5 @@ pytest_plugins: list[str] = [
     "tests.fixtures.tls",
     "tests.fixtures.auth",
     "tests.fixtures.redis",
+    "tests.fixtures.cluster",
 ]

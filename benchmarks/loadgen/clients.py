@@ -81,10 +81,17 @@ class Device(_TextListener):
 
 
 class Subscriber(_TextListener):
-    """A stream client: counts and times every frame sent inside the measurement window."""
+    """A stream client: counts and times every frame sent inside the measurement window.
 
-    def __init__(self) -> None:
+    In a cluster, device k (counted from `first_device`) is on hub k % `hubs`; frames of
+    devices on another hub than `home_hub` (this subscriber's) are timed apart.
+    """
+
+    def __init__(self, hubs: int = 1, home_hub: int = 0, first_device: int = 0) -> None:
         super().__init__()
+        self.hubs = hubs
+        self.home_hub = home_hub
+        self.first_device = first_device
         self.streaming = asyncio.get_running_loop().create_future()
         self.result = SubscriberResult()
         self.window_start = 0
@@ -108,10 +115,12 @@ class Subscriber(_TextListener):
         now = codec.now_us()
         start, span, mask = self.window_start, self.window_span, codec.TS_MASK
         shift, seq_mask = codec.SEQ_BITS, codec.SEQ_MASK
-        latency = self.result.latency
-        counts, top = latency.counts, latency.max_us
+        first, hubs, home = self.first_device, self.hubs, self.home_hub
+        same, cross = self.result.latency, self.result.cross_hub_latency
+        same_counts, same_top, same_n = same.counts, same.max_us, 0
+        cross_counts, cross_top, cross_n = cross.counts, cross.max_us, 0
         last_seq = self._last_seq
-        received = duplicates = 0
+        duplicates = 0
         # The hot loop of the whole generator: keep it to plain local arithmetic.
         for device_id, word in records:
             ts = word >> shift
@@ -122,14 +131,22 @@ class Subscriber(_TextListener):
                 duplicates += 1
                 continue
             last_seq[device_id] = seq
-            received += 1
             lat = (now - ts) & mask
-            counts[min(lat // BUCKET_US, BUCKETS)] += 1
-            if lat > top:
-                top = lat
-        latency.total += received
-        latency.max_us = top
-        self.result.received += received
+            if (device_id - first) % hubs == home:
+                same_n += 1
+                same_counts[min(lat // BUCKET_US, BUCKETS)] += 1
+                if lat > same_top:
+                    same_top = lat
+            else:
+                cross_n += 1
+                cross_counts[min(lat // BUCKET_US, BUCKETS)] += 1
+                if lat > cross_top:
+                    cross_top = lat
+        same.total += same_n
+        same.max_us = same_top
+        cross.total += cross_n
+        cross.max_us = cross_top
+        self.result.received += same_n + cross_n
         self.result.duplicates += duplicates
         for line in others:
             self._on_line(line, now)

@@ -55,7 +55,10 @@ class SubscriberResult:
 
     received: int = 0
     duplicates: int = 0
+    #: Frames of devices on the subscriber's own hub: every frame when there is one hub.
     latency: Histogram = field(default_factory=Histogram)
+    #: Frames of devices on the other hubs of a cluster (`benchmarks.cluster`).
+    cross_hub_latency: Histogram = field(default_factory=Histogram)
 
 
 @dataclass
@@ -81,7 +84,8 @@ class StepResult:
     sent: int
     received: list[int]
     duplicates: int
-    latency: Histogram
+    latency: Histogram  # frames of devices on the subscriber's own hub: every frame on one hub
+    cross_hub_latency: Histogram  # frames of devices on another hub of a cluster
     send_lag: Histogram
     command_rtt: Histogram
     commands_sent: int
@@ -111,6 +115,11 @@ class StepResult:
         return 100 * (expected - sum(self.received)) / expected if expected else 0.0
 
     @property
+    def subscriber_loss_percent(self) -> list[float]:
+        """Share of the frames sent in the window that each subscriber missed."""
+        return [100 * (self.sent - r) / self.sent if self.sent else 0.0 for r in self.received]
+
+    @property
     def generator_saturated(self) -> bool:
         """A generator process near a full core, or sends more than 20 ms late."""
         late = self.send_lag.percentile_ms(99)
@@ -125,13 +134,14 @@ def merge(
     machine_cpu: float = 0.0,
 ) -> StepResult:
     """Combine the workers' shares of one step into its figures."""
-    latency, send_lag, rtt = Histogram(), Histogram(), Histogram()
+    latency, cross_hub, send_lag, rtt = Histogram(), Histogram(), Histogram(), Histogram()
     subscribers = [s for w in workers for s in w.subscribers]
     for w in workers:
         send_lag.merge(w.send_lag)
         rtt.merge(w.command_rtt)
     for s in subscribers:
         latency.merge(s.latency)
+        cross_hub.merge(s.cross_hub_latency)
     return StepResult(
         devices=devices,
         subscribers=len(subscribers),
@@ -140,6 +150,7 @@ def merge(
         received=[s.received for s in subscribers],
         duplicates=sum(s.duplicates for s in subscribers),
         latency=latency,
+        cross_hub_latency=cross_hub,
         send_lag=send_lag,
         command_rtt=rtt,
         commands_sent=sum(w.commands_sent for w in workers),

@@ -1,6 +1,6 @@
 """One load-generator process: connects its devices and subscribers, runs one step, reports.
 
-The coordinator (`benchmarks.hub`) talks to each worker over a multiprocessing pipe:
+The coordinator (`benchmarks.loadgen.coordinator`) talks to each worker over a pipe:
 
     worker → ("ready", errors)      every client connected (subscribers streaming)
     coordinator → Go(...)           the shared schedule, in CLOCK_MONOTONIC microseconds
@@ -55,6 +55,11 @@ class WorkerConfig:
     #: sent as `?token=` (a login costs the hub one hash per connection, nothing per frame).
     device_tokens: dict[int, str] = field(default_factory=dict)
     subscriber_token: str | None = None
+    #: A cluster: device k (from `first_device`) is on hub k % `hubs`; `url` is hub `home_hub`.
+    hubs: int = 1
+    home_hub: int = 0
+    #: The devices the commands go to, one after another; empty: the whole fleet.
+    command_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,11 @@ async def _run(conn: Connection, config: WorkerConfig) -> None:
             subscribers = list(
                 await asyncio.gather(
                     *(
-                        _connect(_url(config.url, config.subscriber_token), Subscriber, gate)
+                        _connect(
+                            _url(config.url, config.subscriber_token),
+                            partial(Subscriber, config.hubs, config.home_hub, config.first_device),
+                            gate,
+                        )
                         for _ in range(config.subscribers)
                     )
                 )
@@ -194,10 +203,13 @@ async def _send_commands(
 ) -> None:
     """`cmd:<id>:status` to one device after another, one outstanding per device."""
     interval = int(1e6 / config.command_rate)
+    targets = config.command_ids or range(
+        config.first_device, config.first_device + config.total_devices
+    )
     due, k = go.window_start_us, 0
     while due < go.window_end_us:
         await _sleep_until(due)
-        hex_id = f"{config.first_device + k % config.total_devices:04x}"
+        hex_id = f"{targets[k % len(targets)]:04x}"
         k += 1
         if hex_id not in subscriber.pending:
             subscriber.send_command(hex_id, codec.now_us())

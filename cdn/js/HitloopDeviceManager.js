@@ -2,7 +2,9 @@
  * HitloopDeviceManager: a browser (or node) client of the GroupLoop hub.
  *
  * - connects to the hub's WebSocket URL, sends `s` to subscribe, reconnects with
- *   exponential backoff when the connection drops;
+ *   exponential backoff when the connection drops; given an ordered list of hub URLs, it
+ *   moves to the next one (wrapping around) whenever a hub refuses, is unreachable or drops
+ *   the connection, with the same backoff between attempts, and stays on a hub while open;
  * - splits every message into lines and handles each on its own: sensor frames update the
  *   `devices` map (id -> HitloopDevice), `ans:<id>:<json>` device answers, `cmd:result:` and
  *   `cmd:error:` hub answers become events, any other line is a `message` event — an
@@ -159,11 +161,14 @@
   }
 
   /**
-   * Delay before reconnect attempt `attempts` (0 for the first after a loss): min, 2x,
-   * 4x ... up to max. BrowserDevice (web/apps/shared) backs off the same way.
+   * Delay before reconnect attempt `attempts` (0 for the first after a loss): a ceiling of
+   * min, 2x, 4x ... up to max, jittered between half the ceiling and all of it, as the
+   * firmware does, so that the browsers a hub loses do not all come back at one instant.
+   * `random` returns [0, 1). BrowserDevice (web/apps/shared) backs off the same way.
    */
-  function reconnectDelay(attempts, minMs, maxMs) {
-    return Math.min(maxMs, minMs * 2 ** attempts);
+  function reconnectDelay(attempts, minMs, maxMs, random = Math.random) {
+    const ceiling = Math.min(maxMs, minMs * 2 ** attempts);
+    return Math.round(ceiling / 2 + (ceiling / 2) * random());
   }
 
   /** A target: 'all', a device id, or several ids (array or comma-separated). */
@@ -225,21 +230,27 @@
 
   class HitloopDeviceManager {
     /**
-     * @param {string} websocketUrl  the hub, e.g. ws://localhost:5003
+     * @param {string|string[]} websocketUrl  the hub, e.g. ws://localhost:5003, or an ordered
+     *   list of hubs to fail over along
      * @param {object} [options]
-     *   inactiveTimeoutMs (5000), reconnectMinMs (500), reconnectMaxMs (10000),
+     *   inactiveTimeoutMs (5000), reconnectMinMs (500), reconnectMaxMs (10000), random
+     *   (Math.random: the backoff's jitter),
      *   reconnect (true), commandsUrl (default: the CDN this script came from),
      *   commands (a commands.json table, skips loading), token (for a hub with auth on),
      *   WebSocket (implementation),
      *   now, setTimeout, clearTimeout, setInterval, clearInterval (for tests).
      */
     constructor(websocketUrl, options = {}) {
-      this.websocketUrl = websocketUrl;
+      /** The hubs in the order they are tried; `hubIndex` is the one in use (or next). */
+      this.websocketUrls = Array.isArray(websocketUrl) ? [...websocketUrl] : [websocketUrl];
+      if (this.websocketUrls.length === 0) throw new TypeError("no hub URL given");
+      this.hubIndex = 0;
       this.ws = null;
       this.devices = new Map();
       this.inactiveTimeoutMs = options.inactiveTimeoutMs ?? 5000;
       this.reconnectMinMs = options.reconnectMinMs ?? 500;
       this.reconnectMaxMs = options.reconnectMaxMs ?? 10000;
+      this.random = options.random ?? Math.random;
       this.reconnect = options.reconnect ?? true;
       this.commandsUrl =
         options.commandsUrl ??
@@ -263,6 +274,17 @@
       this._reconnectTimer = null;
       this._pruneTimer = null;
       this._wanted = false;
+      this._closedByUs = null; // a socket closed to reconnect (setToken): not the hub's fault
+    }
+
+    /** The hub URL in use, or tried next. Setting it replaces the list with that one hub. */
+    get websocketUrl() {
+      return this.websocketUrls[this.hubIndex];
+    }
+
+    set websocketUrl(url) {
+      this.websocketUrls = [url];
+      this.hubIndex = 0;
     }
 
     on(name, fn) {
@@ -350,13 +372,18 @@
     _lost(ws) {
       if (this.ws !== ws) return; // already replaced: its reconnect is scheduled
       this.ws = null;
+      // The hub refused, was unreachable or dropped us: the next attempt goes to the next hub.
+      if (ws !== this._closedByUs) {
+        this.hubIndex = (this.hubIndex + 1) % this.websocketUrls.length;
+      }
+      this._closedByUs = null;
       this._setState("closed");
       this._scheduleReconnect();
     }
 
-    /** Delay before the next attempt: min, 2x, 4x ... up to max. */
+    /** Delay before the next attempt: min, 2x, 4x ... up to max, jittered. */
     nextDelay() {
-      return reconnectDelay(this.attempts, this.reconnectMinMs, this.reconnectMaxMs);
+      return reconnectDelay(this.attempts, this.reconnectMinMs, this.reconnectMaxMs, this.random);
     }
 
     _scheduleReconnect() {
@@ -374,7 +401,8 @@
       this.token = token || null;
       this._authRefused = false;
       if (this.ws) {
-        this.ws.close(); // its close event reconnects with the new token
+        this._closedByUs = this.ws;
+        this.ws.close(); // its close event reconnects with the new token, to the same hub
       } else if (this._wanted) {
         this._open();
       }

@@ -109,6 +109,25 @@ bool merge_origins(const JsonDoc& doc, size_t arr, Config& c, Text& reason) {
   return true;
 }
 
+// One URL ("ws://a") or an ordered list of 1..kMaxHubUrls different ones (["ws://a","ws://b"]).
+bool merge_hub_urls(const JsonDoc& doc, size_t tok, Config& c, Text& reason) {
+  const bool list = doc.at(tok).type == JsonType::Array;
+  const size_t n = list ? doc.at(tok).count : 1;
+  if (list && n == 0) return fail(reason, "empty", "hub_url");
+  if (n > kMaxHubUrls) return fail(reason, "too_many", "hub_url");
+  for (char* url : c.hub_urls) url[0] = '\0';
+  size_t item = list ? tok + 1 : tok;
+  for (size_t i = 0; i < n; ++i, item = doc.at(item).next) {
+    char* url = c.hub_urls[i];
+    if (!read_text(doc, static_cast<int>(item), "hub_url", url, kMaxUrl, reason)) return false;
+    if (!url_ok(url, "ws://", "wss://")) return fail(reason, "bad_url", "hub_url");
+    for (size_t j = 0; j < i; ++j) {
+      if (std::strcmp(c.hub_urls[j], url) == 0) return fail(reason, "duplicate", "hub_url");
+    }
+  }
+  return true;
+}
+
 // Empty, the mask (keep), or PEM certificates: only their armour is checked here; the
 // shell's TLS library parses them when it connects.
 bool merge_ca_cert(const JsonDoc& doc, size_t tok, Config& c, Text& reason) {
@@ -147,10 +166,7 @@ bool merge_member(const JsonDoc& doc, size_t key, Config& c, Text& reason) {
     std::memcpy(c.device_secret, secret, sizeof secret);
     return true;
   }
-  if (doc.key_equals(key, "hub_url")) {
-    if (!read_text(doc, val, "hub_url", c.hub_url, sizeof c.hub_url, reason)) return false;
-    return url_ok(c.hub_url, "ws://", "wss://") || fail(reason, "bad_url", "hub_url");
-  }
+  if (doc.key_equals(key, "hub_url")) return merge_hub_urls(doc, key + 1, c, reason);
   if (doc.key_equals(key, "cdn_url")) {
     if (!read_text(doc, val, "cdn_url", c.cdn_url, sizeof c.cdn_url, reason)) return false;
     return url_ok(c.cdn_url, "http://", "https://") || fail(reason, "bad_url", "cdn_url");
@@ -168,11 +184,24 @@ bool merge_member(const JsonDoc& doc, size_t key, Config& c, Text& reason) {
 
 void config_defaults(Config& c, std::string_view board) {
   std::memset(&c, 0, sizeof c);
-  copy_to(c.hub_url, sizeof c.hub_url, "ws://localhost:5003");
+  copy_to(c.hub_urls[0], kMaxUrl, "ws://localhost:5003");
   copy_to(c.cdn_url, sizeof c.cdn_url, "http://localhost:5008");
   // XIAO ESP32C3: D0 LEDs, D1 motor, D4/D5 I2C; DevKitM-1: its on-board RGB LED on GPIO8.
   // Both: the BOOT button on GPIO9.
   c.pins = board == "esp32-c3-devkitm-1" ? Pins{8, 3, 9, 6, 7} : Pins{2, 3, 9, 6, 7};
+}
+
+size_t hub_count(const Config& c) {
+  size_t n = 0;
+  while (n < kMaxHubUrls && c.hub_urls[n][0] != '\0') ++n;
+  return n;
+}
+
+bool same_hubs(const Config& a, const Config& b) {
+  for (size_t i = 0; i < kMaxHubUrls; ++i) {
+    if (std::strcmp(a.hub_urls[i], b.hub_urls[i]) != 0) return false;
+  }
+  return true;
 }
 
 bool tls_unverifiable(const Config& c, std::string_view url) {
@@ -205,7 +234,15 @@ void config_to_json(const Config& c, bool mask_password, Text& out) {
   } else {
     out.add_json_string(c.wifi_password);
   }
-  out.add(",\"hub_url\":").add_json_string(c.hub_url);
+  // One hub: a string, as before lists existed; several: the array, in order.
+  const size_t hubs = hub_count(c);
+  out.add(",\"hub_url\":");
+  if (hubs > 1) out.add('[');
+  for (size_t i = 0; i < hubs; ++i) {
+    if (i > 0) out.add(',');
+    out.add_json_string(c.hub_urls[i]);
+  }
+  if (hubs > 1) out.add(']');
   out.add(",\"cdn_url\":").add_json_string(c.cdn_url);
   out.add(",\"pins\":{");
   for (size_t i = 0; i < 5; ++i) {

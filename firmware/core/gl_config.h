@@ -18,6 +18,9 @@ constexpr size_t kMaxCaCert = 2048;
 constexpr size_t kMaxConfigJson = 3072;  // larger input is refused before parsing
 constexpr char kPasswordMask[] = "********";
 constexpr size_t kMaxOtaOrigins = 2;  // e.g. the CDN and its successor while moving
+// Hubs a device fails over between (a cluster's hubs, or a venue's main hub and its spare).
+constexpr size_t kMaxHubUrls = 4;
+constexpr size_t kMaxUrl = 129;  // 128 characters and the NUL
 
 struct Pins {
   int8_t led, motor, button, sda, scl;
@@ -26,8 +29,10 @@ struct Pins {
 struct Config {
   char wifi_ssid[33];      // empty: no network configured
   char wifi_password[64];  // empty (open network) or 8..63 characters (WPA2)
-  char hub_url[129];       // ws:// or wss://
-  char cdn_url[129];       // http:// or https://
+  // "hub_url": one ws:// or wss:// URL, or an ordered list of up to kMaxHubUrls different
+  // ones (JSON array); here the first `hub_count` entries, the rest empty.
+  char hub_urls[kMaxHubUrls][kMaxUrl];
+  char cdn_url[kMaxUrl];   // http:// or https://
   Pins pins;               // ESP32-C3 GPIO numbers 0..21, all different
   char beacons[kNumBeacons][18];  // "aa:bb:cc:dd:ee:ff" (lowercase) or "" (unset)
   // Where OTA images may come from ("http(s)://host[:port]"); none set: cdn_url's origin.
@@ -39,6 +44,11 @@ struct Config {
   // printable ASCII characters, sent as "auth:<secret>" when online; empty: no login (open hub).
   char device_secret[65];
 };
+
+// How many hub URLs `c` lists (at least 1 in any configuration the core accepted).
+size_t hub_count(const Config& c);
+// Whether `a` and `b` list the same hubs in the same order.
+bool same_hubs(const Config& a, const Config& b);
 
 // True when `url` needs TLS (wss:// or https://) and `c` has no CA to verify it with.
 bool tls_unverifiable(const Config& c, std::string_view url);

@@ -27,9 +27,10 @@ uint32_t Connection::backoff_ceiling(uint8_t attempt) {
   return d < kBackoffCapMs ? d : kBackoffCapMs;
 }
 
-uint8_t Connection::start(uint32_t seed, uint32_t now_ms) {
+uint8_t Connection::start(uint32_t seed, uint32_t now_ms, uint8_t hubs) {
   *this = Connection();
   rng_.state = seed != 0 ? seed : 1;  // xorshift must not start at 0
+  hubs_ = hubs != 0 ? hubs : 1;
   since_ = now_ms;
   return kWifiConnect;
 }
@@ -42,6 +43,11 @@ uint8_t Connection::enter_backoff(uint32_t now_ms) {
   state_ = Link::Backoff;
   since_ = now_ms;
   return kNone;
+}
+
+uint8_t Connection::hub_failed(uint32_t now_ms) {
+  hub_ = static_cast<uint8_t>((hub_ + 1) % hubs_);
+  return enter_backoff(now_ms);
 }
 
 uint8_t Connection::wifi_event(bool up, uint32_t now_ms) {
@@ -70,7 +76,7 @@ uint8_t Connection::ws_event(bool open, uint32_t now_ms) {
     return kGoOnline;
   }
   if (state_ == Link::Online) ++reconnects_;
-  if (state_ == Link::Online || state_ == Link::WsConnecting) return enter_backoff(now_ms);
+  if (state_ == Link::Online || state_ == Link::WsConnecting) return hub_failed(now_ms);
   return kNone;
 }
 
@@ -87,7 +93,7 @@ uint8_t Connection::tick(uint32_t now_ms) {
       return kWsConnect;
     case Link::WsConnecting:
       if (!reached(now_ms, since_ + kWsConnectTimeoutMs)) return kNone;
-      enter_backoff(now_ms);
+      hub_failed(now_ms);
       return kWsDisconnect;
     case Link::WifiConnecting:
       if (!reached(now_ms, since_ + kWifiConnectTimeoutMs)) return kNone;
@@ -98,10 +104,12 @@ uint8_t Connection::tick(uint32_t now_ms) {
   }
 }
 
-uint8_t Connection::restart(bool wifi_changed, uint32_t now_ms) {
+uint8_t Connection::restart(bool wifi_changed, uint32_t now_ms, uint8_t hubs) {
   const bool had_socket = state_ == Link::Online || state_ == Link::WsConnecting;
   const uint8_t drop = had_socket ? kWsDisconnect : kNone;
   attempt_ = 0;
+  hubs_ = hubs != 0 ? hubs : 1;
+  hub_ = 0;
   since_ = now_ms;
   if (wifi_changed || !wifi_up_) {
     wifi_up_ = false;

@@ -6,8 +6,6 @@
 namespace gl {
 
 namespace {
-// "save_config " plus the JSON must fit one action message.
-constexpr size_t kMaxSavedConfig = ActionQueue::kMaxMessage - 12;
 constexpr char kHelp[] =
     "commands: help | status | config | config set <json> | cmd <command>[:<params>] | reboot";
 }
@@ -64,19 +62,22 @@ void Device::config_command(std::string_view args, uint32_t now_ms) {
   // The shell persists the whole configuration (with the password: it goes to NVS, not a
   // screen); the core never prints it. What cannot be saved whole is not applied either.
   config_to_json(next, /*mask_password=*/false, out);
-  if (out.overflowed() || out.size() > kMaxSavedConfig) {
+  // What is saved must be what the next boot accepts (config_merge's input limit).
+  if (out.overflowed() || out.size() > kMaxConfigJson) {
     print_line("config:error:too_large:config");
     return;
   }
   const bool wifi_changed = std::strcmp(next.wifi_ssid, config_.wifi_ssid) != 0 ||
                             std::strcmp(next.wifi_password, config_.wifi_password) != 0;
   // A new CA decides whether the hub can be verified: try it at once, as a new hub.
-  const bool hub_changed = std::strcmp(next.hub_url, config_.hub_url) != 0 ||
-                           std::strcmp(next.ca_cert, config_.ca_cert) != 0;
+  const bool hub_changed =
+      !same_hubs(next, config_) || std::strcmp(next.ca_cert, config_.ca_cert) != 0;
   config_ = next;
   action("save_config", out.view());
   print_line("config:ok");
-  if (wifi_changed || hub_changed) apply(conn_.restart(wifi_changed, now_ms));
+  if (wifi_changed || hub_changed) {
+    apply(conn_.restart(wifi_changed, now_ms, static_cast<uint8_t>(hub_count(config_))));
+  }
 }
 
 }  // namespace gl

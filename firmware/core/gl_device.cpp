@@ -35,7 +35,7 @@ void Device::init(std::string_view config_json, const uint8_t mac[6], std::strin
   // The MAC seeds the jitter so devices of a classroom spread out differently.
   uint32_t seed = 0;
   for (size_t i = 0; i < 6; ++i) seed = seed * 31u + mac[i];
-  apply(conn_.start(seed, now_ms));
+  apply(conn_.start(seed, now_ms, static_cast<uint8_t>(hub_count(config_))));
 }
 
 void Device::boot_banner() {
@@ -71,14 +71,15 @@ void Device::apply(uint8_t effects) {
     action("wifi_connect", config_.wifi_ssid);
   }
   if (effects & kWsConnect) {
-    if (tls_unverifiable(config_, config_.hub_url)) {
-      // Never connect unverified: fail this attempt (the link backs off and retries, so
-      // a later `config set {"ca_cert":...}` is picked up).
-      log("hub refused: wss:// needs a ca_cert to verify the hub with: ", config_.hub_url);
+    const char* url = hub_url();
+    if (tls_unverifiable(config_, url)) {
+      // Never connect unverified: fail this attempt (the link backs off and tries the next
+      // hub, so a later `config set {"ca_cert":...}` is picked up).
+      log("hub refused: wss:// needs a ca_cert to verify the hub with: ", url);
       apply(conn_.ws_event(false, now_));
     } else {
-      log("hub connecting to ", config_.hub_url);
-      action("ws_connect", config_.hub_url);
+      log("hub connecting to ", url);
+      action("ws_connect", url);
     }
   }
   if (effects & kGoOnline) {
@@ -193,7 +194,7 @@ void Device::status_json(Text& out) const {
   out.add(",\"uptime_ms\":").add_uint(now_ - boot_ms_);
   out.add(",\"link\":").add_json_string(link_name(conn_.state()));
   out.add(",\"wifi\":").add_json_bool(conn_.wifi_up());
-  out.add(",\"hub_url\":").add_json_string(config_.hub_url);
+  out.add(",\"hub_url\":").add_json_string(hub_url());
   out.add(",\"pattern\":").add_json_string(pattern_name(leds_.pattern));
   out.add(",\"brightness\":").add_uint(leds_.brightness);
   out.add(",\"motor\":").add_json_bool(motor_on());

@@ -76,6 +76,9 @@ class Device {
   bool motor_on() const;
   const char* id() const { return id_; }
   const Config& config() const { return config_; }
+  // The hub URL the link uses (or is about to try): the configured list's entry at
+  // connection().hub().
+  const char* hub_url() const { return config_.hub_urls[conn_.hub()]; }
   const Connection& connection() const { return conn_; }
   OtaState ota_state() const { return ota_; }
 

@@ -9,7 +9,7 @@
 namespace {
 
 std::string to_json(const gl::Config& c, bool mask) {
-  char buf[2048];
+  char buf[gl::kMaxConfigJson + 1];
   gl::Text t(buf, sizeof buf);
   gl::config_to_json(c, mask, t);
   return buf;
@@ -38,6 +38,15 @@ const Refusal kRefused[] = {
     {R"({"hub_url":"http://x:5003"})", "bad_url:hub_url"},
     {R"({"hub_url":"ws://"})", "bad_url:hub_url"},
     {R"({"hub_url":"ws://a b"})", "bad_url:hub_url"},
+    {R"({"hub_url":5003})", "wrong_type:hub_url"},
+    {R"({"hub_url":{"url":"ws://a"}})", "wrong_type:hub_url"},
+    {R"({"hub_url":[]})", "empty:hub_url"},
+    {R"({"hub_url":["ws://a",1]})", "wrong_type:hub_url"},
+    {R"({"hub_url":["ws://a",["ws://b"]]})", "wrong_type:hub_url"},
+    {R"({"hub_url":["ws://a","http://b"]})", "bad_url:hub_url"},
+    {R"({"hub_url":["ws://a",""]})", "bad_url:hub_url"},
+    {R"({"hub_url":["ws://a","ws://b","ws://a"]})", "duplicate:hub_url"},
+    {R"({"hub_url":["ws://a","ws://b","ws://c","ws://d","ws://e"]})", "too_many:hub_url"},
     {R"({"cdn_url":"ws://x"})", "bad_url:cdn_url"},
     {R"({"pins":{"led":22}})", "out_of_range:led"},
     {R"({"pins":{"led":-1}})", "out_of_range:led"},
@@ -102,7 +111,7 @@ TEST(config_partial_update_merges_over_the_current_one) {
                          c, reason));
   CHECK(gl::config_merge(c, R"({"hub_url":"wss://hub.example:443/ws"})", c, reason));
   CHECK_EQ(std::string(c.wifi_ssid), std::string("class\xc3\xa9"));
-  CHECK_EQ(std::string(c.hub_url), std::string("wss://hub.example:443/ws"));
+  CHECK_EQ(std::string(c.hub_urls[0]), std::string("wss://hub.example:443/ws"));
   CHECK_EQ(static_cast<int>(c.pins.led), 4);
   CHECK_EQ(static_cast<int>(c.pins.motor), 3);  // untouched members of pins stay
   CHECK_EQ(std::string(c.beacons[0]), std::string("aa:bb:cc:dd:ee:ff"));
@@ -148,9 +157,40 @@ TEST(config_roundtrips_through_its_own_json) {
   CHECK(gl::config_merge(c, R"({"ota_origins":["https://fw.example","http://10.0.0.5:8080"]})",
                          c, reason));
   CHECK_EQ(std::string(c.ota_origins[1]), std::string("http://10.0.0.5:8080"));
+  CHECK(gl::config_merge(c, R"({"hub_url":["ws://a:5003","wss://b:443/ws","ws://c"]})", c,
+                         reason));
   gl::Config back = defaults();
   CHECK(gl::config_merge(back, to_json(c, false), back, reason));
   CHECK_EQ(to_json(back, false), to_json(c, false));
+  CHECK_EQ(gl::hub_count(back), size_t{3});
+  CHECK(gl::same_hubs(back, c));
+}
+
+TEST(config_hub_url_is_one_url_or_an_ordered_list) {
+  gl::Config c = defaults();
+  char reason_buf[96];
+  gl::Text reason(reason_buf, sizeof reason_buf);
+  CHECK_EQ(gl::hub_count(c), size_t{1});
+  const std::string longest = "ws://" + std::string(123, 'h');  // 128 characters
+  const std::string json = R"({"hub_url":["ws://a:1",")" + longest + R"(","wss://c/x","ws://d"]})";
+  CHECK(gl::config_merge(c, json, c, reason));
+  CHECK_EQ(gl::hub_count(c), gl::kMaxHubUrls);
+  CHECK_EQ(std::string(c.hub_urls[1]), longest);
+  CHECK(to_json(c, true).find(R"("hub_url":["ws://a:1",")" + longest + R"(","wss://c/x","ws://d"],)") !=
+        std::string::npos);
+  CHECK(!gl::config_merge(c, R"({"hub_url":["ws://a",")" + longest + R"(h"]})", c, reason));
+  CHECK_EQ(std::string(reason.c_str()), std::string("too_long:hub_url"));
+  // A shorter list or a single URL replaces the whole list; one URL is shown as a string.
+  CHECK(gl::config_merge(c, R"({"hub_url":["ws://b","ws://a"]})", c, reason));
+  CHECK_EQ(gl::hub_count(c), size_t{2});
+  CHECK_EQ(std::string(c.hub_urls[2]), std::string());
+  CHECK(gl::config_merge(c, R"({"hub_url":["ws://only"]})", c, reason));
+  CHECK_EQ(gl::hub_count(c), size_t{1});
+  CHECK(to_json(c, true).find(R"("hub_url":"ws://only",)") != std::string::npos);
+  gl::Config single = defaults();
+  CHECK(gl::config_merge(single, R"({"hub_url":"ws://only"})", single, reason));
+  CHECK(gl::same_hubs(single, c));
+  CHECK(!gl::same_hubs(single, defaults()));
 }
 
 TEST(config_oversized_input_is_refused_before_parsing) {

@@ -9,7 +9,7 @@
 TEST(connection_backoff_doubles_to_a_cap_with_bounded_jitter) {
   gl::Connection c;
   uint32_t now = 0;
-  CHECK_EQ(static_cast<int>(c.start(42, now)), static_cast<int>(gl::kWifiConnect));
+  CHECK_EQ(static_cast<int>(c.start(42, now, 1)), static_cast<int>(gl::kWifiConnect));
   CHECK_EQ(static_cast<int>(c.wifi_event(true, now)), static_cast<int>(gl::kWsConnect));
   const uint32_t ceilings[] = {500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
   for (uint8_t attempt = 0; attempt < 9; ++attempt) {
@@ -34,7 +34,7 @@ TEST(connection_backoff_doubles_to_a_cap_with_bounded_jitter) {
 TEST(connection_jitter_is_seeded) {
   auto delays = [](uint32_t seed) {
     gl::Connection c;
-    c.start(seed, 0);
+    c.start(seed, 0, 1);
     c.wifi_event(true, 0);
     std::string out;
     for (int i = 0; i < 6; ++i) {
@@ -51,7 +51,7 @@ TEST(connection_jitter_is_seeded) {
 
 TEST(connection_timeouts_abandon_and_retry) {
   gl::Connection c;
-  c.start(1, 0);
+  c.start(1, 0, 1);
   CHECK_EQ(static_cast<int>(c.tick(gl::kWifiConnectTimeoutMs - 1)), 0);
   c.tick(gl::kWifiConnectTimeoutMs);  // no Wi-Fi after 20 s: back off, then join again
   CHECK(c.state() == gl::Link::Backoff);
@@ -68,7 +68,7 @@ TEST(connection_timeouts_abandon_and_retry) {
 
 TEST(connection_wifi_loss_drops_the_socket) {
   gl::Connection c;
-  c.start(1, 0);
+  c.start(1, 0, 1);
   c.wifi_event(true, 0);
   c.ws_event(true, 10);
   CHECK_EQ(static_cast<int>(c.wifi_event(false, 20)), static_cast<int>(gl::kWsDisconnect));

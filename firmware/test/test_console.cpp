@@ -105,7 +105,7 @@ TEST(console_invalid_boot_config_falls_back_to_defaults_with_a_reason) {
   t::Rig rig(R"({"hub_url":"ftp://nope"})");
   const std::string out = rig.serial();
   CHECK(out.find("log: config refused, using defaults: bad_url:hub_url") != std::string::npos);
-  CHECK_EQ(std::string(rig->config().hub_url), std::string("ws://localhost:5003"));
+  CHECK_EQ(std::string(rig->config().hub_urls[0]), std::string("ws://localhost:5003"));
   t::Rig good(R"({"wifi_ssid":"net","hub_url":"ws://10.1.1.1:5003"})");
   CHECK_EQ(good.actions().at(0), std::string("wifi_connect net"));
 }
@@ -125,7 +125,7 @@ TEST(console_config_that_cannot_be_saved_whole_is_not_applied) {
   rig->serial_line("config set " + json, rig.now);
   CHECK_EQ(rig.serial(), std::string("config:error:too_large:config\n"));
   CHECK(rig.actions().empty());
-  CHECK_EQ(std::string(rig->config().hub_url), std::string("ws://localhost:5003"));
+  CHECK_EQ(std::string(rig->config().hub_urls[0]), std::string("ws://localhost:5003"));
 }
 
 namespace {

@@ -1,6 +1,7 @@
 // Deterministic fuzzing of every text input: random mutations of valid inputs must never
 // crash, overrun (ASan) or hit undefined behaviour (UBSan), and every hub line still gets
 // exactly one answer.
+#include <iterator>
 #include <string>
 
 #include "gl_config.h"
@@ -38,6 +39,7 @@ const char* kConfigs[] = {
     R"({"wifi_ssid":"lab","wifi_password":"12345678","hub_url":"ws://h:1/x"})",
     R"({"pins":{"led":4,"motor":5},"beacons":["aa:bb:cc:dd:ee:ff","","",""]})",
     R"({"wifi_ssid":"\u00e9\ud83d\ude00","cdn_url":"https://c"})",
+    R"({"hub_url":["ws://a:1","wss://b/x"],"ca_cert":""})",
 };
 const char* kCommands[] = {"led:ff0000", "led_set:3:00ff00", "spring_param:10050a",
                            "brightness:128", "ota:http://x/y.bin", "vibrate:200"};
@@ -49,7 +51,7 @@ TEST(fuzz_configuration_json) {
   gl::Config base;
   gl::config_defaults(base, "seeed_xiao_esp32c3");
   for (int i = 0; i < 20000; ++i) {
-    const std::string json = mutate(r, kConfigs[r.below(3)]);
+    const std::string json = mutate(r, kConfigs[r.below(std::size(kConfigs))]);
     gl::Config out = base;
     char reason_buf[96];
     gl::Text reason(reason_buf, sizeof reason_buf);
@@ -62,7 +64,7 @@ TEST(fuzz_console_lines) {
   t::Rig rig;
   rig.online();
   for (int i = 0; i < 5000; ++i) {
-    rig->serial_line("config set " + mutate(r, kConfigs[r.below(3)]), rig.now);
+    rig->serial_line("config set " + mutate(r, kConfigs[r.below(std::size(kConfigs))]), rig.now);
     rig->serial_line("cmd " + mutate(r, kCommands[r.below(6)]), rig.now);
     rig->serial_line(mutate(r, "config"), rig.now);
     rig->ota_result(r.below(2) == 0, "x", rig.now);

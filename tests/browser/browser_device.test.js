@@ -167,6 +167,7 @@ test("a backed-up socket drops frames, counts them, and keeps a tap for the next
 });
 
 test("a lost hub is retried with the manager's backoff: 0.5 s doubling to 5 s, reset on open", (t) => {
+  t.mock.method(Math, "random", () => 1); // each delay its ceiling
   const delays = [];
   t.mock.method(globalThis, "setTimeout", (_fn, ms) => {
     delays.push(ms);

@@ -210,7 +210,12 @@ test("silent devices are pruned after the timeout, active ones stay", () => {
 });
 
 test("reconnects with exponential backoff, capped, reset after a successful open", () => {
-  const { m, ws, timers } = connected({ reconnectMinMs: 100, reconnectMaxMs: 500 });
+  // random() = 1: every delay is its ceiling (the jitter is pinned in its own test).
+  const { m, ws, timers } = connected({
+    reconnectMinMs: 100,
+    reconnectMaxMs: 500,
+    random: () => 1,
+  });
   ws.drop();
   const delays = [];
   for (let i = 0; i < 5; i++) {
@@ -420,4 +425,80 @@ test("a forbidden command is a failed result with its reason", () => {
   const seen = record(m, "result");
   ws.receive("cmd:error:forbidden");
   assert.deepEqual(seen, [["result", { kind: "result", ok: false, error: "forbidden" }]]);
+});
+
+test("several hubs: a refused, unreachable or dropping hub is left for the next, with the backoff", () => {
+  FakeSocket.instances = [];
+  const timers = fakeTimers();
+  const hubs = ["ws://a:5003", "ws://b:5003", "ws://c:5003"];
+  const m = new HitloopDeviceManager(hubs, {
+    WebSocket: FakeSocket,
+    reconnectMinMs: 100,
+    reconnectMaxMs: 500,
+    random: () => 1,
+    ...timers,
+  });
+  const opened = record(m, "open");
+  m.on("error", () => {});
+  m.connect();
+  assert.equal(m.websocketUrl, "ws://a:5003");
+  FakeSocket.instances[0].refuse(); // error only (node 20)
+  const delays = [timers.fire()];
+  FakeSocket.instances[1].refuse(); // error, then close (browsers): moves on once
+  FakeSocket.instances[1].drop();
+  delays.push(timers.fire());
+  FakeSocket.instances[2].drop();
+  delays.push(timers.fire());
+  assert.deepEqual(
+    FakeSocket.instances.map((ws) => ws.url),
+    [...hubs, "ws://a:5003"], // wrapped around
+  );
+  assert.deepEqual(delays, [100, 200, 400]); // the single hub's backoff, unchanged
+  FakeSocket.instances[3].drop();
+  timers.fire();
+  const onB = FakeSocket.instances[4];
+  onB.open();
+  assert.deepEqual(opened, [["open", "ws://b:5003"]]);
+  assert.deepEqual(onB.sent, ["s"]);
+  // Online it stays; a new token reconnects to the same hub; a drop moves on at the minimum.
+  m.setToken("tok");
+  assert.equal(timers.fire(), 100);
+  assert.equal(FakeSocket.instances[5].url, "ws://b:5003");
+  FakeSocket.instances[5].open();
+  FakeSocket.instances[5].drop();
+  assert.equal(timers.fire(), 100);
+  assert.equal(FakeSocket.instances[6].url, "ws://c:5003");
+  m.disconnect();
+  assert.equal(timers.pending.length, 0);
+});
+
+test("one URL stays the whole list; an empty list is refused", () => {
+  const m = new HitloopDeviceManager("ws://one:5003", { WebSocket: FakeSocket, ...fakeTimers() });
+  assert.deepEqual(m.websocketUrls, ["ws://one:5003"]);
+  m.websocketUrl = "ws://other:5003"; // as the original library's property: the next hub
+  assert.deepEqual([m.websocketUrl, m.websocketUrls], ["ws://other:5003", ["ws://other:5003"]]);
+  assert.throws(() => new HitloopDeviceManager([]), TypeError);
+});
+
+test("the reconnect delay is jittered between half its ceiling and all of it", () => {
+  const { reconnectDelay } = HitloopDeviceManager;
+  assert.equal(
+    reconnectDelay(0, 500, 10000, () => 0),
+    250,
+  );
+  assert.equal(
+    reconnectDelay(0, 500, 10000, () => 0.5),
+    375,
+  );
+  assert.equal(
+    reconnectDelay(3, 500, 10000, () => 1),
+    4000,
+  );
+  assert.equal(
+    reconnectDelay(9, 500, 10000, () => 0),
+    5000,
+  );
+  const spread = new Set(Array.from({ length: 50 }, () => reconnectDelay(2, 500, 10000)));
+  assert.ok(spread.size > 1, "Math.random spreads the delays");
+  for (const delay of spread) assert.ok(delay >= 1000 && delay <= 2000, `${delay}`);
 });

@@ -3,7 +3,7 @@
 import pytest
 
 from emulator.cli import _split
-from emulator.swarm import MAX_DEVICES, device_config, mac_for
+from emulator.swarm import MAX_DEVICES, device_config, hub_order, mac_for
 
 
 def test_macs_are_unique_reproducible_and_locally_administered():
@@ -23,6 +23,24 @@ def test_device_config_names_the_hub_and_a_network():
     config = device_config("ws://127.0.0.1:1", {"cdn_url": "http://127.0.0.1:2"})
     assert config["hub_url"] == "ws://127.0.0.1:1"
     assert config["wifi_ssid"] and config["cdn_url"] == "http://127.0.0.1:2"
+
+
+def test_several_hubs_are_written_as_the_ordered_list():
+    assert device_config(["ws://a:1"])["hub_url"] == "ws://a:1"  # one hub: the plain string
+    assert device_config(("ws://a:1", "ws://b:2"))["hub_url"] == ["ws://a:1", "ws://b:2"]
+    with pytest.raises(ValueError):
+        device_config([])
+
+
+def test_spread_devices_start_at_hub_k_mod_n_and_keep_the_order():
+    hubs = ["ws://a", "ws://b", "ws://c"]
+    assert [hub_order(hubs, k) for k in range(4)] == [
+        ["ws://a", "ws://b", "ws://c"],
+        ["ws://b", "ws://c", "ws://a"],
+        ["ws://c", "ws://a", "ws://b"],
+        ["ws://a", "ws://b", "ws://c"],
+    ]
+    assert hub_order("ws://a", 5) == ["ws://a"]
 
 
 @pytest.mark.parametrize(("total", "parts"), [(500, 2), (7, 3), (2, 5), (1, 1)])
