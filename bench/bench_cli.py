@@ -3,7 +3,8 @@ write a report under bench/reports/<UTC time>/ (JUnit XML, summary.md/.txt, logs
 
 Targets as for `grouploop flash`; with no board attached the bench starts emulated boards
 itself. Hub and CDN: the running ones at WS_DEFAULT_URL/CDN_BASE_URL, else (or with
-`--own-services`) its own on free ports.
+`--own-services`) its own on free ports. Then the suites run once more on the first board with
+a 2-hub cluster of the bench's own (`bench.cluster`; `--no-cluster` leaves it out).
 
 Signing is always on: images are signed with the signing key (GROUPLOOP_SIGNING_KEY, else
 ~/.config/grouploop/keys/signing-key.pem; a development key is created there on first use,
@@ -19,8 +20,6 @@ import os
 import shutil
 import socket
 import ssl
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -29,23 +28,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench import report
-from bench.auth import TOKEN_ENV, BenchAuth
-from bench.build import BuildError, BuildOutput
+from bench import report, suites
+from bench.auth import BenchAuth
+from bench.build import BuildError
 from bench.build_cli import build
+from bench.cluster import run_pass
 from bench.drivers.flasher import FlashResult
 from bench.emulated import emulated_boards
 from bench.flash_cli import add_target_arguments, flash_targets, options_of
 from bench.publish_cli import publish
-from bench.resources import BenchFileError, Target
+from bench.resources import BenchFileError
 from bench.targets import NoTargets, choose
 from cdn import manifest
 from grouploop import settings, signing, tls
 from grouploop.services import grouploop_argv, start
 from grouploop.signing import SigningKey
 
-ROOT = Path(__file__).resolve().parent.parent
-REPORTS = ROOT / "bench" / "reports"
+REPORTS = suites.ROOT / "bench" / "reports"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--own-services", action="store_true", help="always start hub and CDN")
     parser.add_argument("--firmware-dir", type=Path, help="CDN firmware folder to publish into")
     parser.add_argument("-k", dest="keyword", help="only HIL tests matching this expression")
+    parser.add_argument(
+        "--no-cluster",
+        dest="cluster",
+        action="store_false",
+        help="leave out the suites' pass on a 2-hub cluster (Redis and hubs A and B)",
+    )
     tls.add_server_arguments(parser)  # start hub and CDN over wss/https
     tls.add_ca_argument(
         parser, "--tls-ca", "CA that signed --tls-cert, provisioned into every board as ca_cert"
@@ -72,19 +77,26 @@ def _listening(url: str) -> bool:
     return False
 
 
-def _services(
-    args: argparse.Namespace, stack: contextlib.ExitStack, logs: Path
-) -> tuple[str, str, Path, BenchAuth | None]:
-    """(hub URL, CDN URL, firmware folder, hub credentials): running ones when reachable,
-    else started here; a hub started here has auth on (the bench's own credential file)."""
+def _tls_args(args: argparse.Namespace) -> list[str]:
+    if args.tls_cert is None:
+        return []
+    return ["--tls-cert", str(args.tls_cert), "--tls-key", str(args.tls_key)]
+
+
+def _hub_args(args: argparse.Namespace) -> list[str]:
+    """What every hub the bench starts gets besides its address, CDN and credentials."""
+    return _tls_args(args) + (["--cdn-ca", str(args.tls_ca)] if args.tls_ca is not None else [])
+
+
+def _services(args: argparse.Namespace, stack: contextlib.ExitStack, logs: Path) -> suites.Services:
+    """Hub, CDN, firmware folder and hub credentials: running ones when reachable, else
+    started here; a hub started here has auth on (the bench's own credential file)."""
     conf = settings.load()
     firmware_dir = args.firmware_dir or manifest.default_firmware_dir()
     cdn_url, hub_url = conf.cdn_base_url, conf.ws_default_url
     # With TLS the bench runs its own services: running ones speak whatever they speak.
     own = args.own_services or args.tls_cert is not None
-    tls_args = []
-    if args.tls_cert is not None:
-        tls_args = ["--tls-cert", str(args.tls_cert), "--tls-key", str(args.tls_key)]
+    tls_args = _tls_args(args)
     if own or not _listening(cdn_url):
         argv = ["cdn", "--host", "127.0.0.1", "--port", "0", "--firmware-dir", str(firmware_dir)]
         argv += tls_args
@@ -95,8 +107,7 @@ def _services(
     auth = None
     if own or not _listening(hub_url):
         auth = BenchAuth.create(logs)
-        argv = ["hub", "--host", "127.0.0.1", "--port", "0", "--cdn-url", cdn_url, *tls_args]
-        argv += ["--cdn-ca", str(args.tls_ca)] if args.tls_ca is not None else []
+        argv = ["hub", "--host", "127.0.0.1", "--port", "0", "--cdn-url", cdn_url, *_hub_args(args)]
         argv += ["--tokens", str(auth.tokens_file)]
         hub = start("hub", grouploop_argv(*argv), log_path=logs / "hub.log")
         stack.callback(hub.stop)
@@ -104,7 +115,7 @@ def _services(
         print(f"started the hub at {hub_url} (auth on: {auth.tokens_file})")
     else:
         print(f"using the running hub at {hub_url} (open mode: no credentials given)")
-    return hub_url, cdn_url, firmware_dir, auth
+    return suites.Services(hub_url, cdn_url, firmware_dir, auth)
 
 
 def _served(url: str, ca_file: Path | None) -> bool:
@@ -139,27 +150,6 @@ def _signing(work: Path) -> SigningKey:
     os.environ[signing.SIGNING_KEY_ENV] = str(key.path)
     os.environ[signing.TRUSTED_KEYS_ENV] = str(trusted)
     return key
-
-
-def _pytest_argv(
-    targets: list[Target],
-    output: BuildOutput,
-    urls: tuple[str, str, Path, BenchAuth | None],
-    report_dir: Path,
-    ca_file: Path | None,
-) -> list[str]:
-    hub_url, cdn_url, firmware_dir, auth = urls
-    argv = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "hil"), "-p", "no:cacheprovider"]
-    argv += ["-q", "-rfE", f"--junitxml={report_dir / 'junit.xml'}", "--hil-already-flashed"]
-    argv += ["--hil-build-image", str(output.image), "--hil-hub-url", hub_url]
-    argv += ["--hil-cdn-url", cdn_url, "--hil-firmware-dir", str(firmware_dir)]
-    argv += ["--hil-artifacts", str(report_dir / "logs")]
-    argv += ["--hil-ca-cert", str(ca_file)] if ca_file is not None else []
-    if auth is not None:  # its admin token goes through the environment, not the argv
-        argv += ["--hil-hub-tokens", str(auth.tokens_file)]
-    for t in targets:
-        argv += ["--hil-board-url" if t.emulated else "--hil-port", f"{t.name}={t.port}"]
-    return argv
 
 
 def _flash_rows(results: list[FlashResult], report_dir: Path) -> list[report.FlashRow]:
@@ -210,56 +200,48 @@ def run(args: argparse.Namespace) -> int:
         if not targets:
             print(f"no board attached: running on {args.emulated} emulated boards")
             targets = stack.enter_context(emulated_boards(args.emulated, work, logs, env))
-        urls = _services(args, stack, logs)
+        services = _services(args, stack, logs)
         try:
             output = build(env, allow_stand_in=args.stand_in)
         except BuildError as exc:
             print(f"bench: {exc}")
             return 1
-        entry = publish(output, urls[2], key)
-        if not _served(f"{urls[1]}/firmware/{entry.file}", args.tls_ca):
+        entry = publish(output, services.firmware_dir, key)
+        if not _served(f"{services.cdn_url}/firmware/{entry.file}", args.tls_ca):
             print(
-                f"bench: published {entry.file} into {urls[2]}, but the CDN at {urls[1]} does "
-                "not serve it: start that CDN with --firmware-dir (or CDN_FIRMWARE_DIR) "
-                "pointing there, or pass --own-services"
+                f"bench: published {entry.file} into {services.firmware_dir}, but the CDN at "
+                f"{services.cdn_url} does not serve it: start that CDN with --firmware-dir (or "
+                "CDN_FIRMWARE_DIR) pointing there, or pass --own-services"
             )
             return 1
-        print(f"published {entry.file} to {urls[1]}/firmware/ (sha256 {entry.sha256[:12]}…)")
+        print(
+            f"published {entry.file} to {services.cdn_url}/firmware/ (sha256 {entry.sha256[:12]}…)"
+        )
         flashed = flash_targets(targets, output, options)
         good = [r.target for r in flashed if r.ok]
         cases: list[report.Case] = []
+        cluster = report.ClusterRun(skipped="left out (--no-cluster)")
         if good:
-            argv = _pytest_argv(good, output, urls, report_dir, args.tls_ca)
-            if args.keyword:
-                argv += ["-k", args.keyword]
             print(f"running the HIL suites on {', '.join(t.name for t in good)}", flush=True)
-            pytest_env = dict(os.environ)
-            if urls[3] is not None:
-                pytest_env[TOKEN_ENV] = urls[3].admin_token
-            with (report_dir / "pytest.log").open("w") as log:
-                subprocess.run(
-                    argv,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    check=False,
-                    cwd=ROOT,
-                    env=pytest_env,
-                )
-            junit = report_dir / "junit.xml"
-            if junit.is_file():
-                names = [t.name for t in good]
-                cases = report.read_junit(junit.read_text(encoding="utf-8"), names)
+            cases = suites.run(good, output, services, report_dir, args.tls_ca, args.keyword)
+            if args.cluster:
+                hub_args = _hub_args(args)
+                ca, keyword = args.tls_ca, args.keyword
+                cluster = run_pass(good, output, services, report_dir, hub_args, ca, keyword)
+        elif args.cluster:
+            cluster = report.ClusterRun(skipped="no board flashed")
         facts = [
             ("build", output.label),
-            ("published", f"{urls[1]}/firmware/{entry.file} (sha256 {entry.sha256})"),
+            ("published", f"{services.cdn_url}/firmware/{entry.file} (sha256 {entry.sha256})"),
             ("signed", f"key {entry.key_id} ({key.path})"),
-            ("hub", f"{urls[0]} ({'auth on' if urls[3] else 'open, loopback'})"),
+            ("hub", f"{services.hub_url} ({'auth on' if services.auth else 'open, loopback'})"),
             ("targets", ", ".join(str(t) for t in targets)),
             ("wall time", f"{time.monotonic() - started:.1f} s"),
         ]
         rows = _flash_rows(flashed, report_dir)
-        markdown = report.render_markdown(f"GroupLoop bench {stamp}", facts, rows, cases)
+        title = f"GroupLoop bench {stamp}"
+        markdown = report.render_markdown(title, facts, rows, cases, cluster)
     md, _ = report.write(report_dir, markdown)
     print(report.render_text(markdown))
     print(f"report: {md}")
-    return 0 if report.passed(rows, cases) else 1
+    return 0 if report.passed(rows, cases, cluster) else 1

@@ -47,11 +47,18 @@ class DutError(AssertionError):
 
 @dataclass(frozen=True)
 class BenchEndpoints:
-    hub_url: str
+    hub_url: str  # the devices' hub
     cdn_url: str
     ca_cert: str = ""  # PEM: provisioned into every device when the services speak TLS
     #: The hub's credentials when it has auth on (None: an open loopback hub).
     auth: BenchAuth | None = None
+    #: The hub the bench's own client commands and subscribes through; "" = the devices' hub.
+    #: Another hub of the same cluster makes every command, frame and answer cross hubs.
+    client_hub_url: str = ""
+
+    @property
+    def client_hub(self) -> str:
+        return self.client_hub_url or self.hub_url
 
     def cdn_context(self) -> ssl.SSLContext | None:
         """What the bench's own requests to the CDN verify it with: the devices' CA."""
@@ -204,7 +211,7 @@ class Dut:
         if self.hub is None:
             auth = self.endpoints.auth
             self.hub = HubLink(
-                self.endpoints.hub_url,
+                self.endpoints.client_hub,
                 self.log_dir / "hub.log",
                 self.timeout,
                 self.endpoints.ca_cert,

@@ -1,5 +1,8 @@
 """The bench report: per-target results from pytest's JUnit XML, as Markdown and plain text.
 
+Two passes of the suites: the main one, and the one on a 2-hub cluster (`ClusterRun`: the
+boards on hub A, the suites' client on hub B), each with its own table.
+
 Reading the XML and rendering the summary are pure functions, so the report is tested
 without running a bench; `write` only puts the files in the report folder.
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # pytest names a parametrized case `test_x[target]`; the HIL suites parametrize by target.
@@ -42,6 +45,20 @@ class FlashRow:
     seconds: float
     detail: str
     log: str  # path relative to the report folder, or ""
+
+
+@dataclass(frozen=True)
+class ClusterRun:
+    """The suites' pass on a 2-hub cluster, or why it did not run."""
+
+    setup: str = ""  # which boards on which hub, the client on which, joined through what
+    cases: list[Case] = field(default_factory=list)
+    skipped: str = ""  # why it did not run, when that is no failure (no redis-server here)
+    error: str = ""  # why it could not run, a failure (a hub that did not start, CI without Redis)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.skipped) or (not self.error and _clean(self.cases))
 
 
 def _target_of(param: str, targets: list[str]) -> str:
@@ -84,14 +101,50 @@ def tally(cases: list[Case]) -> dict[str, TargetTally]:
     return dict(sorted(by_target.items()))
 
 
-def passed(flash: list[FlashRow], cases: list[Case]) -> bool:
-    return bool(cases) and all(r.ok for r in flash) and all(c.outcome != "failed" for c in cases)
+def _clean(cases: list[Case]) -> bool:
+    return bool(cases) and all(c.outcome != "failed" for c in cases)
+
+
+def passed(flash: list[FlashRow], cases: list[Case], cluster: ClusterRun | None = None) -> bool:
+    return all(r.ok for r in flash) and _clean(cases) and (cluster is None or cluster.ok)
+
+
+def _hil_table(cases: list[Case], logs: str) -> list[str]:
+    out = [
+        "| target | passed | failed | skipped | seconds | serial logs |",
+        "|---|---|---|---|---|---|",
+    ]
+    for target, t in tally(cases).items():
+        link = f"[logs]({logs}/{target}/)" if target != NO_TARGET else ""
+        out.append(
+            f"| {target} | {t.passed} | {t.failed} | {t.skipped} | {t.seconds:.1f} | {link} |"
+        )
+    return out
+
+
+def _cluster_section(cluster: ClusterRun) -> list[str]:
+    out = ["", "## HIL suites on a 2-hub cluster", ""]
+    if cluster.skipped:
+        return [*out, f"Skipped: {cluster.skipped}"]
+    if cluster.setup:
+        out += [cluster.setup, ""]
+    if cluster.error:
+        return [*out, f"Did not run: {cluster.error}"]
+    out += _hil_table(cluster.cases, "cluster/logs")
+    if not cluster.cases:
+        out += ["", "No HIL test ran (see cluster/pytest.log)."]
+    out += ["", "Results: [junit.xml](cluster/junit.xml), output: [pytest.log](cluster/pytest.log)"]
+    return out
 
 
 def render_markdown(
-    title: str, facts: list[tuple[str, str]], flash: list[FlashRow], cases: list[Case]
+    title: str,
+    facts: list[tuple[str, str]],
+    flash: list[FlashRow],
+    cases: list[Case],
+    cluster: ClusterRun | None = None,
 ) -> str:
-    verdict = "PASS" if passed(flash, cases) else "FAIL"
+    verdict = "PASS" if passed(flash, cases, cluster) else "FAIL"
     out = [f"# {title}: {verdict}", ""]
     out += [f"- **{key}**: {value}" for key, value in facts]
     out += [
@@ -106,27 +159,21 @@ def render_markdown(
         out.append(
             f"| {r.target} | `{r.port}` | {'ok' if r.ok else r.detail} | {r.seconds:.1f} | {log} |"
         )
-    out += [
-        "",
-        "## HIL suites",
-        "",
-        "| target | passed | failed | skipped | seconds | serial logs |",
-    ]
-    out.append("|---|---|---|---|---|---|")
-    for target, t in tally(cases).items():
-        logs = f"[logs](logs/{target}/)" if target != NO_TARGET else ""
-        out.append(
-            f"| {target} | {t.passed} | {t.failed} | {t.skipped} | {t.seconds:.1f} | {logs} |"
-        )
-    failures = [c for c in cases if c.outcome == "failed"]
-    if failures:
-        out += ["", "## Failures", ""]
-        for c in failures:
-            first = c.message.splitlines()[0] if c.message else "(no message)"
-            out.append(f"- `{c.name}`: {first}")
+    out += ["", "## HIL suites", "", *_hil_table(cases, "logs")]
     if not cases:
         out += ["", "No HIL test ran (see pytest.log)."]
-    out += ["", "Full results: [junit.xml](junit.xml), pytest output: [pytest.log](pytest.log)", ""]
+    out += ["", "Full results: [junit.xml](junit.xml), pytest output: [pytest.log](pytest.log)"]
+    if cluster is not None:
+        out += _cluster_section(cluster)
+    failures = [("", c) for c in cases if c.outcome == "failed"]
+    if cluster is not None:
+        failures += [("cluster: ", c) for c in cluster.cases if c.outcome == "failed"]
+    if failures:
+        out += ["", "## Failures", ""]
+        for where, c in failures:
+            first = c.message.splitlines()[0] if c.message else "(no message)"
+            out.append(f"- {where}`{c.name}`: {first}")
+    out.append("")
     return "\n".join(out)
 
 

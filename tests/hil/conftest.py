@@ -11,8 +11,10 @@ when none is attached. Hub and CDN: `--hil-hub-url`/`--hil-cdn-url`/`--hil-firmw
 running ones (the bench's; `--hil-hub-tokens` names that hub's credential file, its admin
 token in $GL_BENCH_TOKEN), otherwise the session starts its own on free ports, the hub with
 auth on (a credential file of its own: the suites command with an admin token, each board
-gets a device secret when it is configured). Per-target serial and hub logs of every test go
-under `--hil-artifacts/<target>/<test>/`.
+gets a device secret when it is configured). `--hil-client-hub-url` names another hub of the
+same cluster for the suites' own client (commands, stream): the boards stay on
+`--hil-hub-url`, so every command, frame and answer crosses hubs (the bench's cluster pass).
+Per-target serial and hub logs of every test go under `--hil-artifacts/<target>/<test>/`.
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--hil-emulated", "--emulated", type=int, default=None, help="start N emulated boards")
     add("--hil-hub-url", "--hub-url", help="use this running hub (default: start one)")
     add(
+        "--hil-client-hub-url",
+        help="the hub the suites command and subscribe through, another hub of the "
+        "--hil-hub-url's cluster (default: that hub)",
+    )
+    add(
         "--hil-hub-tokens",
         "--hub-tokens",
         type=Path,
@@ -79,6 +86,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     add("--hil-artifacts", type=Path, default=ROOT / "test-artifacts" / "hil", help="log folder")
     add("--hil-ca-cert", type=Path, help="CA of a wss/https hub and CDN, provisioned into devices")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hil_client_hub_url") and not config.getoption("hil_hub_url"):
+        raise pytest.UsageError("--hil-client-hub-url needs --hil-hub-url, a hub of its cluster")
 
 
 @dataclass
@@ -140,6 +152,7 @@ def hil(request: pytest.FixtureRequest, signing_keys: SessionSigning) -> Iterato
             stack.callback(cdn.service.stop)
             cdn_url = cdn.url
         hub_url = config.getoption("hil_hub_url")
+        client_hub_url = config.getoption("hil_client_hub_url") or ""
         tokens: Path | None = config.getoption("hil_hub_tokens")
         auth = BenchAuth.from_env(tokens) if tokens else None
         if not hub_url:
@@ -156,7 +169,9 @@ def hil(request: pytest.FixtureRequest, signing_keys: SessionSigning) -> Iterato
         # The OTA suite goes back to it through the manifest.
         publish(build, firmware_dir, signing_keys.key)
         bench = HilBench(
-            BenchEndpoints(hub_url, cdn_url, ca_text(config.getoption("hil_ca_cert")), auth),
+            BenchEndpoints(
+                hub_url, cdn_url, ca_text(config.getoption("hil_ca_cert")), auth, client_hub_url
+            ),
             firmware_dir,
             build,
             artifacts,
