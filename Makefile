@@ -78,7 +78,7 @@ soak: setup ## soak: hub + 500 emulated devices + 5 subscribers + commands + OTA
 flash: setup ## flash every attached board (or PORT=… / BOARD=…) in parallel and verify
 	$(BIN)/grouploop flash $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))
 
-bench: setup ## build, publish, flash, run the HIL suites, write a report (PORT=…/BOARD=…; emulated boards when none is attached)
+bench: setup ## build, publish, flash, run the HIL suites (again on a 2-hub cluster), write a report (PORT=…/BOARD=…; emulated boards when none is attached)
 	$(BIN)/grouploop bench $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))
 
 docs: setup ## build the documentation site (strict)
