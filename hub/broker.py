@@ -190,5 +190,5 @@ async def _subscribed(pubsub: redis.client.PubSub) -> None:
 def _shown(url: str) -> str:
     """The broker URL without its password, for the log."""
     scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    return f"{scheme}{sep}{'***@' if at else ''}{host}" if credentials or at else url
+    _, at, host = rest.rpartition("@")
+    return f"{scheme}{sep}***@{host}" if at else url

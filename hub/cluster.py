@@ -154,7 +154,7 @@ class Cluster:
             self.stats.degraded_s += now - self.degraded_since
             self.degraded_since = None
         self._control({"type": "hello"})
-        self.heartbeat(now, local, subscribers)
+        self.heartbeat(local, subscribers)
 
     def link_down(self, now: float) -> None:
         """The broker is gone: forget the other hubs (they cannot be reached) and the outbox."""
@@ -202,7 +202,7 @@ class Cluster:
             self._claims = []
             self._releases = []
 
-    def heartbeat(self, now: float, local: Mapping[str, LocalDevice], subscribers: int) -> None:
+    def heartbeat(self, local: Mapping[str, LocalDevice], subscribers: int) -> None:
         if not self.joined:
             return
         devices = [self._entry(d) for d in local.values()]
@@ -217,9 +217,6 @@ class Cluster:
         for name in gone:
             self._forget(name)
         return gone
-
-    def remote_count(self) -> int:
-        return len(self.remote)
 
     def take_outbox(self) -> list[bytes]:
         out = self.outbox

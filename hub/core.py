@@ -287,7 +287,7 @@ class HubCore:
         """Every second: tell the others what is here; returns the hubs that went silent."""
         cluster = self.cluster
         assert cluster is not None
-        cluster.heartbeat(now, self.devices, len(self.fanout.subscribers))
+        cluster.heartbeat(self.devices, len(self.fanout.subscribers))
         gone = cluster.expire(now)
         for name in gone:
             log.warning("[CLUSTER] hub %s went silent: its devices left the registry", name)
@@ -313,7 +313,7 @@ class HubCore:
                 if device is not None:
                     self._drop_device(device, f"registered again on hub {hub}")
         elif kind == "hello":
-            cluster.heartbeat(now, self.devices, len(self.fanout.subscribers))
+            cluster.heartbeat(self.devices, len(self.fanout.subscribers))
         return out
 
     def _remote_batch(self, text: str, now: float, out: list[Send]) -> None:

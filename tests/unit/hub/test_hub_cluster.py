@@ -291,7 +291,7 @@ def test_link_down_forgets_the_others_and_the_outbox_until_link_up() -> None:
     cluster.publish_command("all", "reset")
     cluster.registered(Local("c3d5", None, 11.0))
     cluster.released("c3d4")
-    cluster.heartbeat(11.0, local, 0)
+    cluster.heartbeat(local, 0)
     cluster.tick()
     assert cluster.outbox == []
     cluster.link_up(13.0, {}, 0)
