@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import ssl
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +22,7 @@ from bench.auth import BenchAuth
 from bench.build import BuildOutput
 from bench.report import ClusterRun
 from bench.resources import Target
-from grouploop import redis_server, tls
+from grouploop import redis_server
 from grouploop.services import ServiceError, grouploop_argv, start
 
 #: The boards' hub and the suites' client's hub.
@@ -43,27 +39,6 @@ class BenchCluster:
     client_hub: str  # URL of hub B
     broker: str  # redis://…
     auth: BenchAuth  # both hubs' credentials
-
-
-def _health(hub_url: str, context: ssl.SSLContext | None) -> str:
-    url = hub_url.replace("ws", "http", 1) + "/healthz/cluster"
-    try:
-        with urllib.request.urlopen(url, timeout=2, context=context) as reply:
-            return str(reply.read().decode().strip())
-    except (urllib.error.URLError, OSError) as exc:
-        return str(exc)
-
-
-def _wait_joined(hubs: dict[str, str], ca_pem: str) -> None:
-    """Until every hub's /healthz/cluster counts them all (each has heard from the others)."""
-    want = f", {len(hubs)} hubs"
-    deadline = time.monotonic() + JOIN_TIMEOUT_S
-    for name, url in hubs.items():
-        context = tls.device_context(url, ca_pem)
-        while not (said := _health(url, context)).endswith(want):
-            if time.monotonic() > deadline:
-                raise ServiceError(f"{name} ({url}) did not join its cluster: /healthz says {said}")
-            time.sleep(0.1)
 
 
 @contextlib.contextmanager
@@ -87,7 +62,7 @@ def bench_cluster(
             hub = start(name, argv, log_path=logs / f"{name}.log")
             stack.callback(hub.stop)
             urls[name] = hub.url
-        _wait_joined(urls, ca_pem)
+        redis_server.wait_joined(urls, JOIN_TIMEOUT_S, ca_pem)
         yield BenchCluster(urls[BOARD_HUB], urls[CLIENT_HUB], redis.url, auth)
 
 

@@ -143,12 +143,9 @@ def start_cluster(log_dir: Path, names: list[str]) -> Cluster:
         broker = redis_server.url(redis.port)
         for name in names:
             cluster.hubs.append(start_hub(name, log_dir, "--broker", broker, "--hub-name", name))
-        joined = f", {len(names)} hubs\n"
-        deadline = time.monotonic() + JOIN_TIMEOUT_S
-        while not all(_http(hub, "/healthz").endswith(joined) for hub in cluster.hubs):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the hubs did not join one cluster in {JOIN_TIMEOUT_S:.0f} s")
-            time.sleep(0.1)
+        redis_server.wait_joined(
+            {name: hub.url for name, hub in zip(names, cluster.hubs, strict=True)}, JOIN_TIMEOUT_S
+        )
     except BaseException:
         cluster.stop()
         raise

@@ -1,4 +1,5 @@
-"""A private redis-server for a hub cluster on one machine (`grouploop up --hubs N`, the tests).
+"""A private redis-server for a hub cluster on one machine (`grouploop up --hubs N`, the bench,
+the benchmarks, the tests), and the wait until the hubs have joined through it.
 
 Debian's `redis-server` (`make setup` installs it as root), on loopback, in a folder of its
 own, with no persistence: the cluster keeps only live state in Redis, nothing worth a disk.
@@ -10,8 +11,14 @@ from __future__ import annotations
 import contextlib
 import shutil
 import socket
+import ssl
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
+from grouploop import tls
 from grouploop.services import Service, ServiceError, start
 
 REDIS_SERVER = "redis-server"
@@ -84,3 +91,26 @@ def start_redis(
     with contextlib.suppress(ServiceError):
         return on(free_port())
     return on(free_port())
+
+
+def wait_joined(hubs: Mapping[str, str], timeout: float, ca_pem: str = "") -> None:
+    """Until every hub (name: ws:// or wss:// URL; `ca_pem` verifies wss://) says on
+    /healthz/cluster that it is joined and counts them all: each has heard from the others.
+    Raises ServiceError after `timeout` seconds."""
+    want = f", {len(hubs)} hubs"
+    deadline = time.monotonic() + timeout
+    for name, url in hubs.items():
+        context = tls.device_context(url, ca_pem)
+        while not (said := _cluster_health(url, context)).endswith(want):
+            if time.monotonic() > deadline:
+                raise ServiceError(f"{name} ({url}) did not join its cluster: /healthz says {said}")
+            time.sleep(0.1)
+
+
+def _cluster_health(hub_url: str, context: ssl.SSLContext | None) -> str:
+    url = hub_url.replace("ws", "http", 1) + "/healthz/cluster"
+    try:
+        with urllib.request.urlopen(url, timeout=2, context=context) as reply:
+            return str(reply.read().decode().strip())
+    except (urllib.error.URLError, OSError) as exc:
+        return str(exc)
